@@ -1,0 +1,30 @@
+/** A disposable subscription, shaped like vscode.Disposable so the host can push it to subscriptions. */
+export interface Disposable {
+  dispose(): void;
+}
+
+export type Event<T> = (listener: (value: T) => void) => Disposable;
+
+/** A minimal event emitter for core (vscode.EventEmitter is not available here). */
+export class Emitter<T> {
+  private listeners = new Set<(value: T) => void>();
+
+  readonly event: Event<T> = (listener) => {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  };
+
+  fire(value: T): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(value);
+      } catch {
+        // A failing listener must not stop the others or the caller.
+      }
+    }
+  }
+
+  dispose(): void {
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,186 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Exec, ExecResult } from './exec';
+import {
+  branchNamePrecheck,
+  parseRefList,
+  parseShortStat,
+  parseStatusPorcelain,
+  parseWorktreeList,
+  type ShortStat,
+  type WorktreeEntry,
+} from './gitParse';
+import { UserError } from './model';
+
+export class GitError extends Error {
+  constructor(readonly args: readonly string[], readonly result: ExecResult) {
+    super(`git ${args[0] === '-C' ? args.slice(2).join(' ') : args.join(' ')} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ') || `exit ${result.exitCode}`}`);
+    this.name = 'GitError';
+  }
+}
+
+export interface SavedChanges {
+  /** The ref that keeps the changes: restore with `git checkout <ref> -- .` or `git stash apply <commit>`. */
+  ref: string;
+  commit: string;
+  /** A patch of the same changes (`git apply --binary <file>`). */
+  patchFile: string;
+  files: string[];
+}
+
+/** The git commands the lifecycle needs, each an argv array through the one exec adapter. */
+export class Git {
+  constructor(private readonly exec: Exec, private readonly gitPath = 'git') {}
+
+  private async git(cwd: string, args: readonly string[], options: { signal?: AbortSignal; env?: Record<string, string> } = {}): Promise<ExecResult> {
+    const r = await this.exec.run(this.gitPath, ['-C', cwd, ...args], { signal: options.signal, extraEnv: options.env });
+    if (r.spawnError) throw new UserError(`git could not be started (${r.spawnError}). Install git and make sure it is on PATH.`);
+    return r;
+  }
+
+  private async ok(cwd: string, args: readonly string[], options: { signal?: AbortSignal; env?: Record<string, string> } = {}): Promise<string> {
+    const r = await this.git(cwd, args, options);
+    if (r.exitCode !== 0) throw new GitError(['-C', cwd, ...args], r);
+    return r.stdout;
+  }
+
+  /** The main worktree of the repository that `folder` belongs to. */
+  async repositoryRoot(folder: string): Promise<string> {
+    if (!fs.existsSync(folder)) throw new UserError(`The folder ${folder} does not exist.`);
+    const r = await this.git(folder, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
+    if (r.exitCode !== 0) throw new UserError(`${folder} is not inside a git repository.`);
+    const commonDir = r.stdout.trim();
+    const list = await this.worktrees(folder);
+    const main = list.find((w) => !w.bare);
+    if (main && path.resolve(commonDir) === path.join(main.path, '.git')) return main.path;
+    if (path.basename(commonDir) === '.git') return path.dirname(commonDir);
+    throw new UserError(`${folder} belongs to a bare repository; Worktree Sessions needs a repository with a working tree.`);
+  }
+
+  async worktrees(repo: string): Promise<WorktreeEntry[]> {
+    return parseWorktreeList(await this.ok(repo, ['worktree', 'list', '--porcelain', '-z']));
+  }
+
+  /** C1: git's own rules, plus what cannot become a folder name. Returns the reason, or undefined when valid. */
+  async branchNameProblem(repo: string, name: string): Promise<string | undefined> {
+    const pre = branchNamePrecheck(name);
+    if (pre) return pre;
+    const r = await this.git(repo, ['check-ref-format', '--branch', name]);
+    if (r.exitCode !== 0) return `"${name}" is not a valid branch name (git check-ref-format).`;
+    return undefined;
+  }
+
+  async localBranches(repo: string): Promise<string[]> {
+    return parseRefList(await this.ok(repo, ['for-each-ref', '--format=%(refname:short)', 'refs/heads']));
+  }
+
+  async remoteBranches(repo: string): Promise<string[]> {
+    return parseRefList(await this.ok(repo, ['for-each-ref', '--format=%(refname:short)', 'refs/remotes']));
+  }
+
+  async refExists(repo: string, ref: string): Promise<boolean> {
+    if (ref.startsWith('-')) return false;
+    const r = await this.git(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+    return r.exitCode === 0;
+  }
+
+  async localBranchExists(repo: string, branch: string): Promise<boolean> {
+    const r = await this.git(repo, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`]);
+    return r.exitCode === 0;
+  }
+
+  /** The branch checked out in the main worktree: the default base for new branches. */
+  async currentBranch(worktree: string): Promise<string | undefined> {
+    const r = await this.git(worktree, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+    return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  }
+
+  /** Where `branch` is checked out, if anywhere. */
+  async checkedOutAt(repo: string, branch: string): Promise<string | undefined> {
+    return (await this.worktrees(repo)).find((w) => w.branch === branch)?.path;
+  }
+
+  async addWorktree(
+    repo: string,
+    worktreePath: string,
+    how: { newBranch: string; startPoint: string; track?: boolean } | { existingBranch: string },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const args = 'newBranch' in how
+      ? ['worktree', 'add', ...(how.track ? ['--track'] : ['--no-track']), '-b', how.newBranch, '--', worktreePath, how.startPoint]
+      : ['worktree', 'add', '--', worktreePath, how.existingBranch];
+    await this.ok(repo, args, { signal });
+  }
+
+  async removeWorktree(repo: string, worktreePath: string, force: boolean): Promise<void> {
+    // Twice --force also removes a locked worktree; we only pass it after D5 saved the changes.
+    await this.ok(repo, ['worktree', 'remove', ...(force ? ['--force', '--force'] : []), '--', worktreePath]);
+  }
+
+  async pruneWorktrees(repo: string): Promise<void> {
+    await this.ok(repo, ['worktree', 'prune']);
+  }
+
+  /** D1: every uncommitted change, untracked files included; ignored files are not changes. */
+  async dirtyFiles(worktree: string): Promise<string[]> {
+    const out = await this.ok(worktree, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=none']);
+    return parseStatusPorcelain(out).map((e) => e.path);
+  }
+
+  async changeStats(worktree: string): Promise<ShortStat> {
+    return parseShortStat(await this.ok(worktree, ['diff', '--shortstat', 'HEAD']));
+  }
+
+  /** D6: true when every commit of `branch` is reachable from `base`. */
+  async isMerged(repo: string, branch: string, base: string): Promise<boolean> {
+    if (!(await this.refExists(repo, base))) return false;
+    const r = await this.git(repo, ['merge-base', '--is-ancestor', `refs/heads/${branch}`, base]);
+    return r.exitCode === 0;
+  }
+
+  async deleteBranch(repo: string, branch: string): Promise<void> {
+    await this.ok(repo, ['branch', '-D', '--', branch]);
+  }
+
+  /** The private git folder of a linked worktree (`.git/worktrees/<name>`). */
+  async gitDir(worktree: string): Promise<string> {
+    return (await this.ok(worktree, ['rev-parse', '--path-format=absolute', '--git-dir'])).trim();
+  }
+
+  /**
+   * D5: saves every uncommitted change (tracked and untracked) as a commit on
+   * `refs/worktree-sessions/saved/<name>` and as a patch file in `patchDir`,
+   * without touching the worktree, its index or the user's stash.
+   */
+  async saveChanges(worktree: string, name: string, patchDir: string): Promise<SavedChanges> {
+    const files = await this.dirtyFiles(worktree);
+    const gitDir = await this.gitDir(worktree);
+    const tmpIndex = path.join(gitDir, `wts-save-index-${process.pid}-${Date.now()}`);
+    const realIndex = path.join(gitDir, 'index');
+    if (fs.existsSync(realIndex)) fs.copyFileSync(realIndex, tmpIndex);
+    const env = { GIT_INDEX_FILE: tmpIndex };
+    try {
+      await this.ok(worktree, ['add', '--all', '--', '.'], { env });
+      const tree = (await this.ok(worktree, ['write-tree'], { env })).trim();
+      const head = (await this.ok(worktree, ['rev-parse', '--verify', 'HEAD'])).trim();
+      const commit = (await this.ok(worktree, ['commit-tree', tree, '-p', head, '-m', `Worktree Sessions: changes saved before deleting ${name}`])).trim();
+      const ref = `refs/worktree-sessions/saved/${name}`;
+      await this.ok(worktree, ['update-ref', '-m', 'worktree-sessions: save before delete', ref, commit]);
+      fs.mkdirSync(patchDir, { recursive: true });
+      const patchFile = path.join(patchDir, `${name.replace(/\//g, '-')}.patch`);
+      const patch = await this.ok(worktree, ['diff', '--binary', '--full-index', head, commit]);
+      fs.writeFileSync(patchFile, patch);
+      return { ref, commit, patchFile, files };
+    } finally {
+      fs.rmSync(tmpIndex, { force: true });
+    }
+  }
+
+  /** Files git ignores in the main worktree that match the copyFiles patterns. */
+  async ignoredFilesMatching(repo: string, patterns: readonly string[]): Promise<string[]> {
+    if (!patterns.length) return [];
+    const specs = patterns.map((p) => `:(glob)${p}`);
+    const out = await this.ok(repo, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--', ...specs]);
+    return out.split('\0').filter(Boolean);
+  }
+}

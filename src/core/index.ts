@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { ProcessExec } from './exec';
+import { Git } from './git';
+import { LifecycleService } from './lifecycle';
+import type { Logger } from './log';
+import type { CoreSettings } from './model';
+import { OwnershipStore, type Recovery } from './store';
+import { Tmux } from './tmux';
+
+export * from './model';
+export type { Logger } from './log';
+export type { Disposable, Event } from './event';
+export { LifecycleService } from './lifecycle';
+export type { CreateRequest, DeleteOptions, DeleteResult, OperationOptions, ReconcileReport, BranchChoice } from './lifecycle';
+export type { TmuxProbe } from './tmux';
+export type { ShortStat } from './gitParse';
+export type { SavedChanges } from './git';
+export { branchNamePrecheck } from './gitParse';
+export { Git } from './git';
+
+/** @wts_owner for this installation: derived from its global storage path (SPEC §3). */
+export function ownerIdFor(storageDir: string): string {
+  return createHash('sha256').update(path.resolve(storageDir)).digest('hex').slice(0, 16);
+}
+
+export interface CoreOptions {
+  storageDir: string;
+  wasmPath: string;
+  settings: () => CoreSettings;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+  pollIntervalMs?: number;
+  watchStore?: boolean;
+}
+
+export interface Core {
+  lifecycle: LifecycleService;
+  store: OwnershipStore;
+  tmux: Tmux;
+  git: Git;
+  exec: ProcessExec;
+  /** Set when an unreadable database was moved aside at open. */
+  recovered?: Recovery;
+  dispose(): void;
+}
+
+/** Builds the core's services; the extension's composition root calls this once. */
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const exec = new ProcessExec(options.logger);
+  const { store, recovered } = await OwnershipStore.open(options.storageDir, {
+    wasmPath: options.wasmPath,
+    logger: options.logger,
+    watch: options.watchStore,
+  });
+  const env = options.env ?? process.env;
+  const tmux = new Tmux(exec, { path: () => options.settings().tmuxPath || 'tmux', socket: () => options.settings().socketName || 'worktree-sessions' }, ownerIdFor(options.storageDir), env);
+  const git = new Git(exec);
+  const lifecycle = new LifecycleService({
+    store, tmux, git, exec,
+    settings: options.settings,
+    logger: options.logger,
+    savedChangesDir: path.join(options.storageDir, 'saved-changes'),
+    env,
+    pollIntervalMs: options.pollIntervalMs,
+  });
+  return {
+    lifecycle, store, tmux, git, exec, recovered,
+    dispose: () => {
+      lifecycle.dispose();
+      store.dispose();
+    },
+  };
+}

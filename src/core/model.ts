@@ -1,0 +1,131 @@
+/** Statuses a workspace row can hold in the store. */
+export type StoredWorkspaceStatus = 'creating' | 'ready' | 'error' | 'deleting' | 'deletion_failed';
+/** What users see: the stored status, or `missing` when the worktree folder is gone (R4). */
+export type WorkspaceStatus = StoredWorkspaceStatus | 'missing';
+export type SessionState = 'running' | 'waiting' | 'idle' | 'exited';
+export type BranchPolicy = 'merged' | 'never' | 'ask';
+
+export interface WorkspaceRecord {
+  id: string;
+  repoRoot: string;
+  worktreePath: string;
+  branch: string;
+  baseRef: string;
+  /** True when the extension created the branch (D6). */
+  createdBranch: boolean;
+  baseSession: string;
+  status: StoredWorkspaceStatus;
+  error?: string;
+  /** Process id of the extension host working on a `creating`/`deleting` row (R1). */
+  opPid?: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SessionRecord {
+  name: string;
+  workspaceId: string;
+  targetKey: string;
+  label: string;
+  command: string[];
+  /** Generation stamp, also stored on the tmux session as @wts_created (L3, S2). */
+  createdAt: number;
+  /** R2: the tmux server went away while this session lived; offered for relaunch. */
+  lost: boolean;
+}
+
+export type SetupStep = 'worktree' | 'copy-files' | 'setup-command' | 'base-terminal';
+
+export interface SetupEvent {
+  workspaceId: string;
+  at: number;
+  step: SetupStep;
+  outcome: 'started' | 'ok' | 'failed' | 'skipped';
+  message?: string;
+}
+
+export interface SessionView {
+  name: string;
+  target: string;
+  label: string;
+  createdAt: number;
+  state: SessionState;
+  /** Last output time, ms since epoch, when tmux knows it. */
+  activityAt?: number;
+}
+
+export interface LostSessionView {
+  name: string;
+  target: string;
+  label: string;
+  createdAt: number;
+  /** The argv a relaunch would run: the agent's resume command where configured. */
+  relaunchCommand: string[];
+}
+
+export interface WorkspaceView {
+  id: string;
+  repoRoot: string;
+  worktreePath: string;
+  branch: string;
+  baseRef: string;
+  createdBranch: boolean;
+  status: WorkspaceStatus;
+  error?: string;
+  baseSession: { name: string; running: boolean };
+  sessions: SessionView[];
+  lostSessions: LostSessionView[];
+  /** True while this window runs a create/delete/stop on it (spinning icon). */
+  busy: boolean;
+}
+
+export interface LaunchTarget {
+  key: string;
+  label: string;
+  command: string[];
+  resumeCommand?: string[];
+  env?: Record<string, string>;
+  source: 'builtin' | 'configured' | 'shell';
+  available: boolean;
+  /** Why it cannot be launched, when unavailable. */
+  reason?: string;
+}
+
+export interface AgentSetting {
+  key: string;
+  label?: string;
+  command: string[];
+  resumeCommand?: string[];
+  env?: Record<string, string>;
+}
+
+/** The settings core reads, as plain values (the host keeps them current). */
+export interface CoreSettings {
+  worktreeRoot: string;
+  agents: AgentSetting[];
+  disabledAgents: string[];
+  copyFiles: string[];
+  setupCommand: string[];
+  deleteBranch: BranchPolicy;
+  tmuxPath: string;
+  socketName: string;
+}
+
+export const defaultSettings: CoreSettings = {
+  worktreeRoot: '',
+  agents: [],
+  disabledAgents: [],
+  copyFiles: [],
+  setupCommand: [],
+  deleteBranch: 'merged',
+  tmuxPath: 'tmux',
+  socketName: 'worktree-sessions',
+};
+
+/** A failure users should read: the message names what failed and what to do. */
+export class UserError extends Error {
+  constructor(message: string, readonly detail?: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}

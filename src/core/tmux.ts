@@ -1,0 +1,200 @@
+import type { Exec, ExecResult } from './exec';
+import { shellQuote } from './quote';
+import {
+  LIST_FORMAT,
+  chainable,
+  isNoServerError,
+  isSupportedTmux,
+  parseSessionListing,
+  parseTmuxVersion,
+  type SessionListing,
+  type TmuxVersion,
+} from './tmuxParse';
+
+/**
+ * Only these variables reach the tmux server: it outlives the window and hands
+ * its environment to every later session, so a secret in the extension host's
+ * environment must not leak into it. Exact names only, never prefixes.
+ */
+export const SERVER_ENV_ALLOWLIST = [
+  'PATH', 'HOME', 'SHELL', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TERM', 'TMPDIR', 'TMUX_TMPDIR',
+] as const;
+
+export function serverEnvironment(source: NodeJS.ProcessEnv): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of SERVER_ENV_ALLOWLIST) {
+    const value = source[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
+
+export type TmuxProbe =
+  | { ok: true; version: TmuxVersion }
+  | { ok: false; problem: 'missing' | 'too-old' | 'unrecognised'; message: string };
+
+export class TmuxUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TmuxUnavailableError';
+  }
+}
+
+/** Names the extension gives its sessions; checked before any name reaches a tmux command string. */
+const OWN_SESSION_NAME = /^wts-[0-9a-f]{16}(?:-[A-Za-z0-9_.-]+)?$/;
+
+export function isOwnSessionName(name: string): boolean {
+  return OWN_SESSION_NAME.test(name);
+}
+
+export interface NewSessionRequest {
+  name: string;
+  cwd: string;
+  /** argv to run; the server's default shell when absent. */
+  command?: string[];
+  /** Given to this session only, never to the server. */
+  env?: Record<string, string>;
+  /** Generation stamp written to @wts_created (L3, S2). */
+  stamp: number;
+  /** Written to @wts_worktree on base sessions. */
+  worktree?: string;
+}
+
+export interface TmuxConfig {
+  path(): string;
+  socket(): string;
+}
+
+export class Tmux {
+  private probed?: { key: string; result: Promise<TmuxProbe> };
+
+  constructor(
+    private readonly exec: Exec,
+    private readonly config: TmuxConfig,
+    /** This installation's @wts_owner value. */
+    readonly ownerId: string,
+    private readonly environment: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  get socket(): string {
+    return this.config.socket();
+  }
+
+  /** Checked once per tmux path; a settings change re-probes. */
+  probe(): Promise<TmuxProbe> {
+    const key = this.config.path();
+    if (!this.probed || this.probed.key !== key) {
+      this.probed = { key, result: this.runProbe(key) };
+    }
+    return this.probed.result;
+  }
+
+  private async runProbe(file: string): Promise<TmuxProbe> {
+    const r = await this.exec.run(file, ['-V'], { env: serverEnvironment(this.environment) });
+    if (r.spawnError) {
+      return { ok: false, problem: 'missing', message: `tmux was not found (${file}). Install tmux 3.2 or later, e.g. "sudo apt-get install tmux", or set worktreeSessions.tmux.path.` };
+    }
+    const version = parseTmuxVersion(r.stdout);
+    if (!version) return { ok: false, problem: 'unrecognised', message: `Could not read the tmux version from "${r.stdout.trim() || r.stderr.trim()}" (${file}).` };
+    if (!isSupportedTmux(version)) {
+      return { ok: false, problem: 'too-old', message: `${version.raw} is too old: Worktree Sessions needs tmux 3.2 or later.` };
+    }
+    return { ok: true, version };
+  }
+
+  private run(args: readonly string[], extra: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    // -u: always UTF-8, whatever the locale of the extension host.
+    return this.exec.run(this.config.path(), ['-u', '-L', this.config.socket(), ...args], {
+      env: serverEnvironment(this.environment),
+      timeoutMs: extra.timeoutMs ?? 15_000,
+    });
+  }
+
+  private unavailable(r: ExecResult): TmuxUnavailableError {
+    return new TmuxUnavailableError(`tmux could not be started (${this.config.path()}: ${r.spawnError}). Install tmux 3.2 or later, or set worktreeSessions.tmux.path.`);
+  }
+
+  /** R5: one process, whatever the number of sessions. */
+  async list(): Promise<SessionListing> {
+    const r = await this.run(['list-sessions', '-F', LIST_FORMAT]);
+    if (r.spawnError) throw this.unavailable(r);
+    if (r.exitCode !== 0) {
+      if (isNoServerError(r.stderr)) return { serverRunning: false, sessions: [] };
+      throw new Error(`tmux list-sessions failed: ${r.stderr.trim()}`);
+    }
+    return parseSessionListing(r.stdout);
+  }
+
+  /**
+   * Starts a detached session and marks it ours in the same tmux invocation,
+   * so no listing can see it unmarked. Returns false when the program exited
+   * before the marker could be set.
+   */
+  async newSession(req: NewSessionRequest): Promise<{ exitedImmediately: boolean }> {
+    if (!isOwnSessionName(req.name)) throw new Error(`refusing to create a tmux session with a foreign name: ${req.name}`);
+    const target = `=${req.name}`;
+    const create = ['new-session', '-d', '-s', req.name, '-c', req.cwd, '-x', '200', '-y', '50'];
+    for (const [k, v] of Object.entries(req.env ?? {})) create.push('-e', `${k}=${v}`);
+    if (req.command?.length) create.push('--', ...req.command);
+    const mark = [
+      ['set-option', '-t', target, '@wts_owner', this.ownerId],
+      ['set-option', '-t', target, '@wts_created', String(req.stamp)],
+      ...(req.worktree ? [['set-option', '-t', target, '@wts_worktree', req.worktree]] : []),
+    ];
+    if (chainable(create)) {
+      const r = await this.run([...create, ...mark.flatMap((m) => [';', ...m])]);
+      if (r.spawnError) throw this.unavailable(r);
+      if (r.exitCode === 0) return { exitedImmediately: false };
+      if (/can't find session|no such session|session not found/i.test(r.stderr) && !/duplicate session/i.test(r.stderr)) {
+        return { exitedImmediately: true };
+      }
+      throw new Error(`tmux new-session ${req.name} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+    }
+    const r = await this.run(create);
+    if (r.spawnError) throw this.unavailable(r);
+    if (r.exitCode !== 0) throw new Error(`tmux new-session ${req.name} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+    for (const m of mark) {
+      const s = await this.run(m);
+      if (s.exitCode !== 0) return { exitedImmediately: true };
+    }
+    return { exitedImmediately: false };
+  }
+
+  /**
+   * Kills the session only if tmux itself confirms it carries this
+   * installation's marker (R3): ownership is checked by the server at the
+   * moment of the kill, not from an older listing.
+   */
+  async killOwned(name: string): Promise<void> {
+    if (!isOwnSessionName(name)) throw new Error(`refusing to kill a tmux session with a foreign name: ${name}`);
+    const r = await this.run([
+      'if-shell', '-F', '-t', `=${name}`, `#{==:#{@wts_owner},${this.ownerId}}`, `kill-session -t '=${name}'`,
+    ]);
+    if (r.spawnError) throw this.unavailable(r);
+    if (r.exitCode !== 0 && !isNoServerError(r.stderr) && !/can't find|no such session|not found/i.test(r.stderr)) {
+      throw new Error(`tmux kill-session ${name} failed: ${r.stderr.trim()}`);
+    }
+  }
+
+  /** The last lines of the session's active pane, for tooltips. */
+  async capturePane(name: string, lines: number): Promise<string> {
+    const r = await this.run(['capture-pane', '-p', '-J', '-t', `=${name}:`, '-S', String(-Math.max(1, lines))], { timeoutMs: 5_000 });
+    if (r.exitCode !== 0) return '';
+    return r.stdout.replace(/\s+$/, '');
+  }
+
+  /** S3: `tmux -L <socket> -u attach-session -t <name>`, TMUX unset. */
+  attachArgv(name: string): { file: string; args: string[] } {
+    return { file: this.config.path(), args: ['-L', this.config.socket(), '-u', 'attach-session', '-t', `=${name}`] };
+  }
+
+  attachCommandLine(name: string): string {
+    const { file, args } = this.attachArgv(name);
+    return ['env', '-u', 'TMUX', file, ...args].map(shellQuote).join(' ');
+  }
+
+  async killServer(): Promise<void> {
+    await this.run(['kill-server']);
+  }
+}
+

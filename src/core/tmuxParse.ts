@@ -1,0 +1,109 @@
+// Pure parsers for tmux output; fixture-tested in test/unit/tmuxParse.test.ts.
+
+/** One field per tab; the order here is the order of LIST_FORMAT. */
+export const LIST_FIELDS = [
+  'session_name',
+  '@wts_owner',
+  '@wts_created',
+  'session_created',
+  'session_activity',
+  'pane_pid',
+  'pane_dead',
+  'start_time',
+  'window_bell_flag',
+  '@wts_worktree',
+] as const;
+
+export const LIST_FORMAT = LIST_FIELDS.map((f) => `#{${f}}`).join('\t');
+
+export interface LiveSession {
+  name: string;
+  /** Value of @wts_owner; empty when the session carries no marker. */
+  owner: string;
+  /** Value of @wts_created (ms since epoch), or undefined when unset. */
+  createdStamp?: number;
+  /** tmux's own creation time, ms since epoch. */
+  createdAt: number;
+  activityAt: number;
+  panePid: number;
+  paneDead: boolean;
+  bell: boolean;
+  /** @wts_worktree on base sessions: lets a lost database be rebuilt. */
+  worktree?: string;
+}
+
+export interface SessionListing {
+  serverRunning: boolean;
+  /** When the tmux server started, ms since epoch (R2). */
+  serverStartedAt?: number;
+  sessions: LiveSession[];
+}
+
+const intOrUndefined = (s: string | undefined): number | undefined => {
+  if (s === undefined || !/^\d+$/.test(s)) return undefined;
+  return Number(s);
+};
+
+export function parseSessionListing(stdout: string): SessionListing {
+  const sessions: LiveSession[] = [];
+  let serverStartedAt: number | undefined;
+  for (const line of stdout.split('\n')) {
+    if (!line) continue;
+    const parts = line.split('\t');
+    if (parts.length < LIST_FIELDS.length) continue;
+    // A worktree path may itself hold a tab; everything past the fixed fields belongs to it.
+    const [name, owner, stamp, created, activity, pid, dead, start, bell] = parts;
+    const worktree = parts.slice(LIST_FIELDS.length - 1).join('\t');
+    const startSec = intOrUndefined(start);
+    if (startSec !== undefined) serverStartedAt = startSec * 1000;
+    sessions.push({
+      name,
+      owner,
+      createdStamp: intOrUndefined(stamp),
+      createdAt: (intOrUndefined(created) ?? 0) * 1000,
+      activityAt: (intOrUndefined(activity) ?? 0) * 1000,
+      panePid: intOrUndefined(pid) ?? 0,
+      paneDead: dead === '1',
+      bell: bell === '1',
+      worktree: worktree || undefined,
+    });
+  }
+  return { serverRunning: true, serverStartedAt, sessions };
+}
+
+/** tmux's answer when there is no server on the socket (not an error for us). */
+export function isNoServerError(stderr: string): boolean {
+  return /no server running|error connecting to|failed to connect to server|No such file or directory/i.test(stderr);
+}
+
+export interface TmuxVersion {
+  raw: string;
+  major: number;
+  minor: number;
+}
+
+export const MIN_TMUX = { major: 3, minor: 2 } as const;
+
+/** Parses `tmux -V`: "tmux 3.3a", "tmux 3.2", "tmux next-3.5", "tmux openbsd-7.4". */
+export function parseTmuxVersion(stdout: string): TmuxVersion | undefined {
+  const raw = stdout.trim();
+  const m = /^tmux\s+(?:next-|openbsd-)?(\d+)\.(\d+)/.exec(raw);
+  if (!m) {
+    // Development builds print "tmux master": new enough by definition.
+    return /^tmux\s+master/.test(raw) ? { raw, major: 99, minor: 0 } : undefined;
+  }
+  if (/openbsd-/.test(raw)) return { raw, major: 99, minor: 0 };
+  return { raw, major: Number(m[1]), minor: Number(m[2]) };
+}
+
+export function isSupportedTmux(v: TmuxVersion): boolean {
+  return v.major > MIN_TMUX.major || (v.major === MIN_TMUX.major && v.minor >= MIN_TMUX.minor);
+}
+
+/**
+ * tmux splits its own argv on a trailing `;` (command separator). An argument
+ * ending in `;` must not be mixed into a chained invocation.
+ */
+export function chainable(args: readonly string[]): boolean {
+  return args.every((a) => !a.endsWith(';'));
+}

@@ -28,6 +28,13 @@ export interface SavedChanges {
   files: string[];
 }
 
+const SAVE_IDENTITY = {
+  GIT_AUTHOR_NAME: 'Worktree Sessions',
+  GIT_AUTHOR_EMAIL: 'worktree-sessions@localhost',
+  GIT_COMMITTER_NAME: 'Worktree Sessions',
+  GIT_COMMITTER_EMAIL: 'worktree-sessions@localhost',
+};
+
 /** The git commands the lifecycle needs, each an argv array through the one exec adapter. */
 export class Git {
   constructor(private readonly exec: Exec, private readonly gitPath = 'git') {}
@@ -163,7 +170,14 @@ export class Git {
       await this.ok(worktree, ['add', '--all', '--', '.'], { env });
       const tree = (await this.ok(worktree, ['write-tree'], { env })).trim();
       const head = (await this.ok(worktree, ['rev-parse', '--verify', 'HEAD'])).trim();
-      const commit = (await this.ok(worktree, ['commit-tree', tree, '-p', head, '-m', `Worktree Sessions: changes saved before deleting ${name}`])).trim();
+      const commitArgs = ['commit-tree', tree, '-p', head, '-m', `Worktree Sessions: changes saved before deleting ${name}`];
+      let made = await this.git(worktree, commitArgs);
+      if (made.exitCode !== 0 && /tell me who you are|unable to auto-detect|empty ident/i.test(made.stderr)) {
+        // Saving must not fail for want of a configured identity.
+        made = await this.git(worktree, commitArgs, { env: SAVE_IDENTITY });
+      }
+      if (made.exitCode !== 0) throw new GitError(['-C', worktree, ...commitArgs], made);
+      const commit = made.stdout.trim();
       const ref = `refs/worktree-sessions/saved/${name}`;
       await this.ok(worktree, ['update-ref', '-m', 'worktree-sessions: save before delete', ref, commit]);
       fs.mkdirSync(patchDir, { recursive: true });

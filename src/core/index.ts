@@ -31,6 +31,8 @@ export interface CoreOptions {
   logger: Logger;
   env?: NodeJS.ProcessEnv;
   pollIntervalMs?: number;
+  /** How old a marked but unrecorded session must be before it is reaped (R3). */
+  orphanGraceMs?: number;
   watchStore?: boolean;
 }
 
@@ -63,6 +65,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     savedChangesDir: path.join(options.storageDir, 'saved-changes'),
     env,
     pollIntervalMs: options.pollIntervalMs,
+    orphanGraceMs: options.orphanGraceMs,
   });
   return {
     lifecycle, store, tmux, git, exec, recovered,

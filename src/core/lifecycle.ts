@@ -658,9 +658,12 @@ export class LifecycleService implements Disposable {
     const target = targets.find((t) => t.key === targetKey);
     if (!target) throw new UserError(`Unknown launch target "${targetKey}". Available: ${targets.filter((t) => t.available).map((t) => t.key).join(', ')}.`);
     if (!target.available) throw new UserError(`${target.label} cannot be launched: ${target.reason}.`);
-    await this.requireTmux();
 
-    const run = this.launchNow(w, target);
+    // D3: from here on the launch is in flight; a delete that starts now waits for it, then stops it.
+    const run = (async () => {
+      await this.requireTmux();
+      return this.launchNow(w, target);
+    })();
     let set = this.inflight.get(id);
     if (!set) this.inflight.set(id, (set = new Set()));
     set.add(run);
@@ -682,8 +685,8 @@ export class LifecycleService implements Disposable {
     try {
       await store.write((tx) => {
         const current = tx.workspace(w.id);
-        // D3 across windows: a delete that began meanwhile wins.
-        if (!current || current.status !== 'ready') throw new Error(`the workspace is ${current ? current.status : 'gone'}`);
+        // A launch in flight when a delete began is recorded and stopped by that delete (D3); any other state refuses it.
+        if (!current || (current.status !== 'ready' && current.status !== 'deleting')) throw new Error(`the workspace is ${current ? current.status : 'gone'}`);
         tx.upsertSession(record);
       });
     } catch (e) {
@@ -822,6 +825,8 @@ export class LifecycleService implements Disposable {
       if (!result.deletedBranch && (await git.localBranchExists(w.repoRoot, w.branch))) result.keptBranch = w.branch;
 
       step = 'forgetting the workspace';
+      // D3: a launch from another window may have slipped in after the first sweep.
+      await this.stopAllSessions(w);
       await store.write((tx) => tx.deleteWorkspace(w.id));
       this.statsCache.delete(w.id);
       this.deps.logger.info(`Deleted workspace ${w.branch} (${w.id}).`);

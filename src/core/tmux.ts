@@ -132,7 +132,8 @@ export class Tmux {
    */
   async newSession(req: NewSessionRequest): Promise<{ exitedImmediately: boolean }> {
     if (!isOwnSessionName(req.name)) throw new Error(`refusing to create a tmux session with a foreign name: ${req.name}`);
-    const target = `=${req.name}`;
+    // set-option takes a pane target: "=name:" is exactly that session's current pane.
+    const target = `=${req.name}:`;
     const create = ['new-session', '-d', '-s', req.name, '-c', req.cwd, '-x', '200', '-y', '50'];
     for (const [k, v] of Object.entries(req.env ?? {})) create.push('-e', `${k}=${v}`);
     if (req.command?.length) create.push('--', ...req.command);
@@ -168,7 +169,7 @@ export class Tmux {
   async killOwned(name: string): Promise<void> {
     if (!isOwnSessionName(name)) throw new Error(`refusing to kill a tmux session with a foreign name: ${name}`);
     const r = await this.run([
-      'if-shell', '-F', '-t', `=${name}`, `#{==:#{@wts_owner},${this.ownerId}}`, `kill-session -t '=${name}'`,
+      'if-shell', '-F', '-t', `=${name}:`, `#{==:#{@wts_owner},${this.ownerId}}`, `kill-session -t '=${name}'`,
     ]);
     if (r.spawnError) throw this.unavailable(r);
     if (r.exitCode !== 0 && !isNoServerError(r.stderr) && !/can't find|no such session|not found/i.test(r.stderr)) {

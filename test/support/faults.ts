@@ -1,0 +1,58 @@
+// Hand-written fakes for faults that cannot be caused for real at a chosen moment.
+import { Git } from '../../src/core/git';
+import type { StoreTx, WorkspaceStore } from '../../src/core/store';
+
+/** A store whose writes that record a runtime session fail, as a full disk would. */
+export class SessionWriteFailingStore implements WorkspaceStore {
+  constructor(private readonly inner: WorkspaceStore) {}
+  get file() { return this.inner.file; }
+  get onDidChangeExternally() { return this.inner.onDidChangeExternally; }
+  workspaces() { return this.inner.workspaces(); }
+  workspace(id: string) { return this.inner.workspace(id); }
+  sessions(workspaceId?: string) { return this.inner.sessions(workspaceId); }
+  events(workspaceId: string) { return this.inner.events(workspaceId); }
+  refresh() { return this.inner.refresh(); }
+  dispose() { this.inner.dispose(); }
+  write<T>(fn: (tx: StoreTx) => T): Promise<T> {
+    return this.inner.write((tx) => fn({
+      ...tx,
+      upsertSession: () => {
+        throw new Error('ENOSPC: no space left on device, write worktree-sessions.db');
+      },
+    }));
+  }
+}
+
+/** A store that lets a test act just before each write (another window writing first). */
+export class InterceptingStore implements WorkspaceStore {
+  beforeWrite?: () => Promise<void>;
+  constructor(private readonly inner: WorkspaceStore) {}
+  get file() { return this.inner.file; }
+  get onDidChangeExternally() { return this.inner.onDidChangeExternally; }
+  workspaces() { return this.inner.workspaces(); }
+  workspace(id: string) { return this.inner.workspace(id); }
+  sessions(workspaceId?: string) { return this.inner.sessions(workspaceId); }
+  events(workspaceId: string) { return this.inner.events(workspaceId); }
+  refresh() { return this.inner.refresh(); }
+  dispose() { this.inner.dispose(); }
+  async write<T>(fn: (tx: StoreTx) => T): Promise<T> {
+    const hook = this.beforeWrite;
+    this.beforeWrite = undefined;
+    if (hook) await hook();
+    return this.inner.write(fn);
+  }
+}
+
+/** Git whose worktree removal runs a hook first (to observe or interrupt the delete at that point). */
+export class HookedGit extends Git {
+  beforeRemove?: () => Promise<void>;
+  beforeAdd?: () => Promise<void>;
+  override async removeWorktree(repo: string, worktreePath: string, force: boolean): Promise<void> {
+    if (this.beforeRemove) await this.beforeRemove();
+    return super.removeWorktree(repo, worktreePath, force);
+  }
+  override async addWorktree(...args: Parameters<Git['addWorktree']>): Promise<void> {
+    if (this.beforeAdd) await this.beforeAdd();
+    return super.addWorktree(...args);
+  }
+}

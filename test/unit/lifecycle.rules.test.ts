@@ -1,0 +1,542 @@
+// One or more tests per lifecycle rule of SPEC §2, each named after its rule,
+// against real git, a real tmux server on a private socket and a real sql.js file.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../../src/core/model';
+import { HookedGit, InterceptingStore } from '../support/faults';
+import {
+  git, makeCore, makeRepo, rebuildLifecycle, rejects, runCleanups, tempDir, tmux, tmuxSessions, waitFor, type TestCore,
+} from '../support/fixtures';
+
+async function readyWorkspace(core: TestCore, repo: string, branch = 'feat/a') {
+  return core.lifecycle.createWorkspace({ repoRoot: repo, branch });
+}
+
+function tmuxOption(socket: string, session: string, option: string): string {
+  return tmux(socket, 'show-options', '-v', '-t', `=${session}:`, option).trim();
+}
+
+describe('lifecycle rules (SPEC §2)', function () {
+  this.timeout(30_000);
+  afterEach(runCleanups);
+
+  describe('creation', () => {
+    it('C1: create validates the branch name with git and refuses it cleanly', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      for (const bad of ['..', 'a b', '-x', 'a~b', 'HEAD', 'x'.repeat(300), 'a..b', 'ends.lock', '']) {
+        const err = await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: bad }), /branch|not allowed|characters|empty|start/i);
+        assert.ok(err instanceof UserError, `${bad}: ${err.message}`);
+      }
+      assert.deepEqual(core.store.workspaces(), []);
+      assert.equal(fs.existsSync(`${repo}.worktrees`), false);
+      assert.deepEqual(git(repo, 'branch', '--format=%(refname:short)').trim().split('\n'), ['main']);
+    });
+
+    it('C1: a branch checked out in another worktree is refused with its path', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      const other = path.join(path.dirname(repo), 'elsewhere');
+      git(repo, 'worktree', 'add', '-q', '-b', 'taken', other);
+      await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'taken' }), new RegExp(`already checked out in ${other.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      assert.deepEqual(core.store.workspaces(), []);
+      await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'main' }), /already checked out/);
+    });
+
+    it('C1: creates from a base ref, from an existing local branch, and from a remote branch', async () => {
+      const core = await makeCore();
+      const origin = makeRepo({ name: 'origin' });
+      git(origin, 'branch', 'remote-only');
+      const parent = tempDir();
+      git(parent, 'clone', '-q', origin, path.join(parent, 'clone'));
+      const repo = path.join(parent, 'clone');
+      git(repo, 'branch', 'existing');
+
+      const fresh = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/new', baseRef: 'main' });
+      assert.equal(fresh.status, 'ready');
+      assert.equal(fresh.createdBranch, true);
+      assert.equal(git(fresh.worktreePath, 'rev-parse', '--abbrev-ref', 'HEAD').trim(), 'feat/new');
+      assert.equal(fresh.worktreePath, path.join(`${repo}.worktrees`, 'feat-new'));
+
+      const local = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'existing', existingBranch: true });
+      assert.equal(local.createdBranch, false);
+
+      const remote = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'origin/remote-only', existingBranch: true });
+      assert.equal(remote.branch, 'remote-only');
+      assert.equal(git(remote.worktreePath, 'rev-parse', '--abbrev-ref', '@{upstream}').trim(), 'origin/remote-only');
+
+      await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'nope', existingBranch: true }), /no local or remote branch "nope"/);
+      await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/x', baseRef: 'no-such-ref' }), /base "no-such-ref" is not a branch/);
+      await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'existing', existingBranch: false }), /already exists/);
+    });
+
+    it('C2: creating a workspace for a branch that has one reopens it: no duplicate row, worktree or session', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      const first = await readyWorkspace(core, repo);
+      const sessionsBefore = tmuxSessions(core.socket);
+      const again = await readyWorkspace(core, repo);
+      assert.equal(again.id, first.id);
+      assert.equal(core.store.workspaces().length, 1);
+      assert.equal(git(repo, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).length, 2);
+      assert.deepEqual(tmuxSessions(core.socket), sessionsBefore);
+      // The base terminal comes back if it was gone.
+      tmux(core.socket, 'kill-session', '-t', `=${first.baseSession.name}`);
+      await readyWorkspace(core, repo);
+      assert.deepEqual(tmuxSessions(core.socket), [first.baseSession.name]);
+    });
+
+    it('C3: the row is persisted as creating before git work; steps are recorded; failure is error and retry reuses the worktree', async () => {
+      const core = await makeCore({ settings: { setupCommand: ['sh', '-c', 'echo setting up; exit 3'] } });
+      const hooked = new HookedGit(core.exec);
+      const lifecycle = rebuildLifecycle(core, { git: hooked });
+      const repo = makeRepo();
+      let statusDuringGit: string | undefined;
+      hooked.beforeAdd = async () => {
+        core.store.refresh();
+        statusDuringGit = core.store.workspaces()[0]?.status;
+      };
+      await rejects(lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/c3' }), /setup-command step: The setup command exited with code 3: setting up/);
+      assert.equal(statusDuringGit, 'creating');
+      const [row] = core.store.workspaces();
+      assert.equal(row.status, 'error');
+      assert.match(row.error!, /exited with code 3/);
+      const steps = core.store.events(row.id).map((e) => `${e.step}:${e.outcome}`);
+      assert.deepEqual(steps, ['worktree:started', 'worktree:ok', 'copy-files:skipped', 'setup-command:started', 'setup-command:failed']);
+      assert.ok(fs.existsSync(row.worktreePath), 'the worktree stays for the retry');
+
+      core.settings.setupCommand = ['sh', '-c', 'echo ok > setup-ran.txt'];
+      const retried = await lifecycle.retrySetup(row.id);
+      assert.equal(retried.status, 'ready');
+      assert.equal(retried.worktreePath, row.worktreePath);
+      assert.ok(fs.existsSync(path.join(row.worktreePath, 'setup-ran.txt')));
+      assert.ok(core.store.events(row.id).some((e) => e.step === 'worktree' && e.message === 'adopted the existing worktree'));
+      assert.ok(core.store.events(row.id).some((e) => e.step === 'base-terminal' && e.outcome === 'ok'));
+      assert.deepEqual(tmuxSessions(core.socket), [retried.baseSession.name]);
+    });
+
+    it('C3: copyFiles brings git-ignored files such as .env into the new worktree', async () => {
+      const core = await makeCore({ settings: { copyFiles: ['.env', 'config/*.local'] } });
+      const repo = makeRepo({ files: { '.gitignore': '.env\n*.local\n', 'README.md': 'x\n' } });
+      fs.writeFileSync(path.join(repo, '.env'), 'SECRET=1\n');
+      fs.mkdirSync(path.join(repo, 'config'));
+      fs.writeFileSync(path.join(repo, 'config', 'db.local'), 'db\n');
+      const w = await readyWorkspace(core, repo);
+      assert.equal(fs.readFileSync(path.join(w.worktreePath, '.env'), 'utf8'), 'SECRET=1\n');
+      assert.equal(fs.readFileSync(path.join(w.worktreePath, 'config', 'db.local'), 'utf8'), 'db\n');
+    });
+
+    it('C3: an untrusted workspace does not run the setup command, and says so', async () => {
+      const core = await makeCore({ settings: { setupCommand: ['touch', 'ran'] } });
+      const repo = makeRepo();
+      const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/u' }, { trusted: false });
+      assert.equal(w.status, 'ready');
+      assert.equal(fs.existsSync(path.join(w.worktreePath, 'ran')), false);
+      assert.match(core.store.events(w.id).find((e) => e.step === 'setup-command')!.message!, /not trusted/);
+    });
+
+    it('C4: an existing folder is adopted only when git lists it as this repository\'s worktree on the branch', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      const root = `${repo}.worktrees`;
+      fs.mkdirSync(path.join(root, 'feat-taken'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'feat-taken', 'precious.txt'), 'keep me\n');
+      await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/taken' }), /already exists and is not a worktree.*nothing was changed/);
+      assert.equal(fs.readFileSync(path.join(root, 'feat-taken', 'precious.txt'), 'utf8'), 'keep me\n');
+      assert.deepEqual(core.store.workspaces(), []);
+      assert.equal(git(repo, 'branch', '--list', 'feat/taken').trim(), '');
+
+      git(repo, 'worktree', 'add', '-q', '-b', 'feat/adopt', path.join(root, 'feat-adopt'));
+      fs.writeFileSync(path.join(root, 'feat-adopt', 'work.txt'), 'in progress\n');
+      const adopted = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/adopt' });
+      assert.equal(adopted.status, 'ready');
+      assert.equal(adopted.createdBranch, false, 'an adopted branch was not created by us (D6)');
+      assert.equal(fs.readFileSync(path.join(root, 'feat-adopt', 'work.txt'), 'utf8'), 'in progress\n');
+    });
+  });
+
+  describe('launch', () => {
+    it('L1: launch is refused while the workspace is not ready, and nothing starts', async () => {
+      const core = await makeCore({ settings: { setupCommand: ['false'] } });
+      const repo = makeRepo();
+      await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/l1' }), /setup/);
+      const [row] = core.store.workspaces();
+      await rejects(core.lifecycle.launch(row.id, 'shell'), /is error; launch needs a ready workspace/);
+      assert.deepEqual(tmuxSessions(core.socket), []);
+      assert.deepEqual(core.store.sessions(), []);
+      await rejects(core.lifecycle.launch('0000000000000000', 'shell'), /No workspace with id/);
+    });
+
+    it('L1: launch of an unknown or unavailable target is refused with the reason', async () => {
+      const core = await makeCore({ settings: { agents: [{ key: 'ghost', command: ['definitely-not-installed-xyz'] }] } });
+      const w = await readyWorkspace(core, makeRepo());
+      await rejects(core.lifecycle.launch(w.id, 'nope'), /Unknown launch target "nope". Available: .*shell/);
+      await rejects(core.lifecycle.launch(w.id, 'ghost'), /"definitely-not-installed-xyz" was not found on PATH/);
+      assert.deepEqual(core.store.sessions(), []);
+    });
+
+    it('L2: launch starts the session, marks it ours, then records the row', async () => {
+      const core = await makeCore({ settings: { agents: [{ key: 'echoer', label: 'Echoer', command: ['sh', '-c', 'echo "$WTS_GREETING"; exec sleep 60'], env: { WTS_GREETING: 'hello from env' } }] } });
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'echoer');
+      assert.equal(s.name, `wts-${w.id}-echoer`);
+      assert.equal(tmuxOption(core.socket, s.name, '@wts_owner'), core.tmux.ownerId);
+      assert.equal(tmuxOption(core.socket, s.name, '@wts_created'), String(s.createdAt));
+      const [row] = core.store.sessions(w.id);
+      assert.deepEqual({ name: row.name, target: row.targetKey, createdAt: row.createdAt }, { name: s.name, target: 'echoer', createdAt: s.createdAt });
+      await waitFor(async () => (await core.lifecycle.capturePane(s.name, 5)).includes('hello from env'), 'the session env reaching the program');
+      // The session's env is its own: the server's environment does not carry it.
+      assert.doesNotMatch(tmux(core.socket, 'show-environment', '-g'), /WTS_GREETING/);
+      const second = await core.lifecycle.launch(w.id, 'echoer');
+      assert.equal(second.name, `wts-${w.id}-echoer-2`);
+    });
+
+    it('L3: a session that exits before the check has its just-written row removed', async () => {
+      const core = await makeCore({ settings: { agents: [{ key: 'quick', command: ['true'] }] } });
+      const w = await readyWorkspace(core, makeRepo());
+      await rejects(core.lifecycle.launch(w.id, 'quick'), /exited right after it started/);
+      assert.deepEqual(core.store.sessions(), []);
+      assert.deepEqual(tmuxSessions(core.socket), [w.baseSession.name]);
+    });
+  });
+
+  describe('stop and exit', () => {
+    it('S1: stop kills the session and forgets its row', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      await core.lifecycle.stopSession(w.id, s.name);
+      assert.ok(!tmuxSessions(core.socket).includes(s.name));
+      assert.deepEqual(core.store.sessions(), []);
+      await rejects(core.lifecycle.stopSession(w.id, s.name), /has no session/);
+    });
+
+    it('S1: after a restart the stored row finds and kills the session', async () => {
+      const first = await makeCore();
+      const w = await readyWorkspace(first, makeRepo());
+      const s = await first.lifecycle.launch(w.id, 'shell');
+      first.dispose();
+      // A new window: its own store instance and service, same database and socket.
+      const second = await makeCore({ storageDir: first.storageDir, socket: first.socket });
+      await second.lifecycle.stopSession(w.id, s.name);
+      assert.ok(!tmuxSessions(first.socket).includes(s.name));
+      assert.deepEqual(second.store.sessions(), []);
+    });
+
+    it('S2: a session that exits by itself leaves the tree within two seconds and its row is removed', async () => {
+      const core = await makeCore();
+      await core.lifecycle.start();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      let changes = 0;
+      core.lifecycle.onDidChange(() => changes++);
+      tmux(core.socket, 'send-keys', '-t', `=${s.name}:`, 'exit', 'Enter');
+      const started = Date.now();
+      await waitFor(() => core.lifecycle.workspace(w.id)!.sessions.length === 0, 'the session to leave the tree', 2000);
+      assert.ok(Date.now() - started < 2000);
+      await waitFor(() => core.store.sessions().length === 0, 'the row to be removed', 2000);
+      assert.ok(changes > 0, 'the UI was told');
+    });
+
+    it('S2: an exit removes the row only for the generation that exited, never a newer launch', async () => {
+      const core = await makeCore();
+      const store = new InterceptingStore(core.store);
+      const lifecycle = rebuildLifecycle(core, { store });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/s2' });
+      const s = await lifecycle.launch(w.id, 'shell');
+      tmux(core.socket, 'kill-session', '-t', `=${s.name}`);
+      // Another window relaunches under the same name just before this one records the exit.
+      const newer = s.createdAt + 1000;
+      store.beforeWrite = async () => {
+        await core.store.write((tx) => tx.upsertSession({ ...tx.sessions(w.id)[0], createdAt: newer }));
+      };
+      await lifecycle.reconcile();
+      const rows = core.store.sessions(w.id);
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0].createdAt, newer);
+    });
+  });
+
+  describe('delete', () => {
+    it('D1: a dirty worktree is refused, listing the files, and nothing is stopped', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      fs.writeFileSync(path.join(w.worktreePath, 'README.md'), 'changed\n');
+      fs.writeFileSync(path.join(w.worktreePath, 'new file.txt'), 'untracked\n');
+      const result = await core.lifecycle.deleteWorkspace(w.id);
+      assert.deepEqual(result, { deleted: false, dirtyFiles: ['README.md', 'new file.txt'] });
+      assert.deepEqual(tmuxSessions(core.socket).sort(), [w.baseSession.name, s.name].sort());
+      assert.equal(core.store.workspace(w.id)!.status, 'ready');
+      assert.ok(fs.existsSync(w.worktreePath));
+    });
+
+    it('D2: intent is persisted, sessions and base terminal stopped, then the worktree removed and the row deleted', async () => {
+      const core = await makeCore();
+      const hooked = new HookedGit(core.exec);
+      const lifecycle = rebuildLifecycle(core, { git: hooked });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/d2' });
+      await lifecycle.launch(w.id, 'shell');
+      await lifecycle.launch(w.id, 'shell');
+      let seen: { status?: string; sessions: string[]; rows: number } | undefined;
+      hooked.beforeRemove = async () => {
+        core.store.refresh();
+        seen = { status: core.store.workspace(w.id)?.status, sessions: tmuxSessions(core.socket), rows: core.store.sessions(w.id).length };
+      };
+      const result = await lifecycle.deleteWorkspace(w.id);
+      assert.deepEqual(seen, { status: 'deleting', sessions: [], rows: 0 });
+      assert.equal(result.deleted, true);
+      assert.equal(fs.existsSync(w.worktreePath), false);
+      assert.deepEqual(core.store.workspaces(), []);
+    });
+
+    it('D3: a launch during delete is refused', async () => {
+      const core = await makeCore();
+      const hooked = new HookedGit(core.exec);
+      const lifecycle = rebuildLifecycle(core, { git: hooked });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/d3' });
+      let refusal: Error | undefined;
+      hooked.beforeRemove = async () => {
+        refusal = await lifecycle.launch(w.id, 'shell').then(() => undefined, (e: Error) => e);
+      };
+      await lifecycle.deleteWorkspace(w.id);
+      assert.match(refusal?.message ?? 'launched!', /being deleted; nothing can be launched/);
+      assert.deepEqual(tmuxSessions(core.socket), []);
+    });
+
+    it('D3: a launch already in flight finishes and is stopped before the worktree is removed', async () => {
+      const core = await makeCore();
+      const hooked = new HookedGit(core.exec);
+      const lifecycle = rebuildLifecycle(core, { git: hooked });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/d3b' });
+      let sessionsAtRemoval: string[] | undefined;
+      hooked.beforeRemove = async () => {
+        sessionsAtRemoval = tmuxSessions(core.socket);
+      };
+      const launching = lifecycle.launch(w.id, 'shell');
+      const deleting = lifecycle.deleteWorkspace(w.id);
+      const launched = await launching;
+      assert.equal(launched.name, `wts-${w.id}-shell`);
+      const result = await deleting;
+      assert.equal(result.deleted, true);
+      assert.deepEqual(sessionsAtRemoval, []);
+      assert.deepEqual(tmuxSessions(core.socket), []);
+      assert.deepEqual(core.store.sessions(), []);
+    });
+
+    it('D4: a failure after D2 began leaves deletion_failed with the message, and a retry resumes it', async () => {
+      const core = await makeCore();
+      const hooked = new HookedGit(core.exec);
+      const lifecycle = rebuildLifecycle(core, { git: hooked });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/d4' });
+      await lifecycle.launch(w.id, 'shell');
+      hooked.beforeRemove = async () => {
+        hooked.beforeRemove = undefined;
+        throw new Error('disk on fire');
+      };
+      await rejects(lifecycle.deleteWorkspace(w.id), /failed while removing the worktree: disk on fire.*Retry/);
+      const row = core.store.workspace(w.id)!;
+      assert.equal(row.status, 'deletion_failed');
+      assert.match(row.error!, /removing the worktree: disk on fire/);
+      assert.equal(lifecycle.workspace(w.id)!.status, 'deletion_failed');
+      await rejects(lifecycle.launch(w.id, 'shell'), /half deleted/);
+      const result = await lifecycle.deleteWorkspace(w.id);
+      assert.equal(result.deleted, true);
+      assert.deepEqual(core.store.workspaces(), []);
+      assert.equal(fs.existsSync(w.worktreePath), false);
+    });
+
+    it('D4: delete works when the tmux server is not running', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      tmux(core.socket, 'kill-server');
+      const result = await core.lifecycle.deleteWorkspace(w.id);
+      assert.equal(result.deleted, true);
+      assert.equal(fs.existsSync(w.worktreePath), false);
+    });
+
+    it('D5: force delete saves uncommitted changes (tracked and untracked) where they can be restored', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      const w = await readyWorkspace(core, repo, 'feat/d5');
+      fs.writeFileSync(path.join(w.worktreePath, 'README.md'), '# changed in the worktree\n');
+      fs.mkdirSync(path.join(w.worktreePath, 'notes'));
+      fs.writeFileSync(path.join(w.worktreePath, 'notes', 'idea ünï.txt'), 'untracked idea\n');
+      fs.writeFileSync(path.join(w.worktreePath, 'image.bin'), Buffer.from([0, 1, 2, 255, 254]));
+      const result = await core.lifecycle.deleteWorkspace(w.id, { force: true });
+      assert.equal(result.deleted, true);
+      const saved = result.savedChanges!;
+      assert.match(saved.ref, /^refs\/worktree-sessions\/saved\/feat-d5-/);
+      assert.deepEqual(saved.files.sort(), ['README.md', 'image.bin', 'notes/idea ünï.txt'].sort());
+      assert.equal(fs.existsSync(w.worktreePath), false);
+      assert.equal(result.deletedBranch, 'feat/d5', 'it has no commits of its own, so it is merged');
+
+      // Restore from the ref into a fresh worktree…
+      const restoreA = path.join(tempDir(), 'a');
+      git(repo, 'worktree', 'add', '-q', '--detach', restoreA, 'main');
+      git(restoreA, 'checkout', '-q', saved.ref, '--', '.');
+      assert.equal(fs.readFileSync(path.join(restoreA, 'README.md'), 'utf8'), '# changed in the worktree\n');
+      assert.equal(fs.readFileSync(path.join(restoreA, 'notes', 'idea ünï.txt'), 'utf8'), 'untracked idea\n');
+      assert.deepEqual([...fs.readFileSync(path.join(restoreA, 'image.bin'))], [0, 1, 2, 255, 254]);
+      // …and from the patch file.
+      const restoreB = path.join(tempDir(), 'b');
+      git(repo, 'worktree', 'add', '-q', '--detach', restoreB, 'main');
+      git(restoreB, 'apply', '--binary', saved.patchFile);
+      assert.equal(fs.readFileSync(path.join(restoreB, 'README.md'), 'utf8'), '# changed in the worktree\n');
+      assert.equal(fs.readFileSync(path.join(restoreB, 'notes', 'idea ünï.txt'), 'utf8'), 'untracked idea\n');
+      assert.deepEqual([...fs.readFileSync(path.join(restoreB, 'image.bin'))], [0, 1, 2, 255, 254]);
+    });
+
+    it('D6: the branch is deleted only if we created it and it is merged, unless the user chose otherwise', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      git(repo, 'branch', 'theirs');
+      const merged = await readyWorkspace(core, repo, 'feat/merged');
+      const unmerged = await readyWorkspace(core, repo, 'feat/unmerged');
+      fs.writeFileSync(path.join(unmerged.worktreePath, 'x.txt'), 'x\n');
+      git(unmerged.worktreePath, 'add', 'x.txt');
+      git(unmerged.worktreePath, 'commit', '-q', '-m', 'work');
+      const theirs = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'theirs' });
+      const forced = await readyWorkspace(core, repo, 'feat/forced');
+      fs.writeFileSync(path.join(forced.worktreePath, 'y.txt'), 'y\n');
+      git(forced.worktreePath, 'add', 'y.txt');
+      git(forced.worktreePath, 'commit', '-q', '-m', 'work');
+      const never = await readyWorkspace(core, repo, 'feat/never');
+
+      assert.deepEqual(await core.lifecycle.deleteWorkspace(merged.id), { deleted: true, deletedBranch: 'feat/merged' });
+      assert.deepEqual(await core.lifecycle.deleteWorkspace(unmerged.id), { deleted: true, keptBranch: 'feat/unmerged' });
+      assert.deepEqual(await core.lifecycle.deleteWorkspace(theirs.id), { deleted: true, keptBranch: 'theirs' });
+      assert.deepEqual(await core.lifecycle.deleteWorkspace(forced.id, { branch: 'delete' }), { deleted: true, deletedBranch: 'feat/forced' });
+      core.settings.deleteBranch = 'never';
+      assert.deepEqual(await core.lifecycle.deleteWorkspace(never.id), { deleted: true, keptBranch: 'feat/never' });
+      assert.deepEqual(git(repo, 'branch', '--format=%(refname:short)').trim().split('\n').sort(), ['feat/never', 'feat/unmerged', 'main', 'theirs']);
+    });
+  });
+
+  describe('startup and reconciliation', () => {
+    it('R1: rows left creating or deleting by a window that is gone become error and deletion_failed', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      const a = await readyWorkspace(core, repo, 'feat/r1a');
+      const b = await readyWorkspace(core, repo, 'feat/r1b');
+      const c = await readyWorkspace(core, repo, 'feat/r1c');
+      // A process that has exited: its pid is free (and not ours).
+      const dead = spawn('true');
+      await new Promise((r) => dead.on('exit', r));
+      // A process that is alive: another window still working.
+      const alive = spawn('sleep', ['30'], { stdio: 'ignore' });
+      try {
+        await core.store.write((tx) => {
+          tx.updateWorkspace(a.id, { status: 'creating', opPid: dead.pid });
+          tx.updateWorkspace(b.id, { status: 'deleting', opPid: dead.pid });
+          tx.updateWorkspace(c.id, { status: 'deleting', opPid: alive.pid });
+        });
+        const report = await core.lifecycle.reconcile();
+        assert.deepEqual(report.interrupted.sort(), [a.id, b.id].sort());
+        assert.equal(core.store.workspace(a.id)!.status, 'error');
+        assert.match(core.store.workspace(a.id)!.error!, /setup interrupted|Setup was interrupted/i);
+        assert.equal(core.store.workspace(b.id)!.status, 'deletion_failed');
+        assert.equal(core.store.workspace(c.id)!.status, 'deleting', 'another live window is still on it');
+      } finally {
+        alive.kill();
+      }
+    });
+
+    it('R2: a session gone while the server lives exited naturally: its row is simply removed', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      tmux(core.socket, 'kill-session', '-t', `=${s.name}`);
+      const report = await core.lifecycle.reconcile();
+      assert.deepEqual(report.pruned, [s.name]);
+      assert.deepEqual(core.store.sessions(), []);
+      assert.deepEqual(core.lifecycle.workspace(w.id)!.lostSessions, []);
+    });
+
+    it('R2: when the server itself was gone, lost sessions are remembered and offered for relaunch with the resume command', async () => {
+      const core = await makeCore({ settings: { agents: [{ key: 'agent', label: 'Agent', command: ['sleep', '600'], resumeCommand: ['sleep', '601'] }] } });
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'agent');
+      tmux(core.socket, 'kill-server');
+      const report = await core.lifecycle.reconcile();
+      assert.deepEqual(report.lost, [s.name]);
+      const view = core.lifecycle.workspace(w.id)!;
+      assert.deepEqual(view.sessions, [], 'the tree shows only live sessions');
+      assert.deepEqual(view.lostSessions.map((l) => [l.name, l.relaunchCommand]), [[s.name, ['sleep', '601']]]);
+      const again = await core.lifecycle.relaunchLost(w.id, s.name);
+      assert.equal(again.name, s.name);
+      await waitFor(() => tmux(core.socket, 'list-panes', '-t', `=${s.name}:`, '-F', '#{pane_start_command}').includes('601'), 'the resume command to run');
+      assert.deepEqual(core.lifecycle.workspace(w.id)!.lostSessions, []);
+      assert.equal(core.store.sessions(w.id).length, 1);
+    });
+
+    it('R3: marked sessions without a row are orphans and killed; unmarked and foreign-marked sessions are never touched', async () => {
+      const core = await makeCore({ orphanGraceMs: 0 });
+      const w = await readyWorkspace(core, makeRepo());
+      const orphan = `wts-${w.id}-orphan`;
+      tmux(core.socket, 'new-session', '-d', '-s', orphan, ';', 'set-option', '-t', `=${orphan}:`, '@wts_owner', core.tmux.ownerId);
+      const unmarked = `wts-${w.id}-unmarked`;
+      tmux(core.socket, 'new-session', '-d', '-s', unmarked);
+      const foreign = `wts-${w.id}-foreign`;
+      tmux(core.socket, 'new-session', '-d', '-s', foreign, ';', 'set-option', '-t', `=${foreign}:`, '@wts_owner', 'another-install');
+      tmux(core.socket, 'new-session', '-d', '-s', 'users-own');
+      const report = await core.lifecycle.reconcile();
+      assert.deepEqual(report.orphansKilled, [orphan]);
+      assert.deepEqual(tmuxSessions(core.socket).sort(), [w.baseSession.name, foreign, unmarked, 'users-own'].sort());
+      // Nor does a delete touch them.
+      await core.lifecycle.deleteWorkspace(w.id);
+      assert.deepEqual(tmuxSessions(core.socket).sort(), [foreign, unmarked, 'users-own'].sort());
+    });
+
+    it('R3: a freshly marked session still being recorded by another window is not reaped', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const name = `wts-${w.id}-recording`;
+      tmux(core.socket, 'new-session', '-d', '-s', name, ';', 'set-option', '-t', `=${name}:`, '@wts_owner', core.tmux.ownerId, ';', 'set-option', '-t', `=${name}:`, '@wts_created', String(Date.now()));
+      const report = await core.lifecycle.reconcile();
+      assert.deepEqual(report.orphansKilled, []);
+      assert.ok(tmuxSessions(core.socket).includes(name));
+    });
+
+    it('R4: a worktree removed outside the extension shows as missing; nothing is deleted; recreate or forget', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      const w = await readyWorkspace(core, repo, 'feat/r4');
+      const other = await readyWorkspace(core, repo, 'feat/r4b');
+      fs.rmSync(w.worktreePath, { recursive: true, force: true });
+      fs.rmSync(other.worktreePath, { recursive: true, force: true });
+      await core.lifecycle.reconcile();
+      assert.equal(core.lifecycle.workspace(w.id)!.status, 'missing');
+      assert.ok(core.store.workspace(w.id), 'the row stays');
+      assert.equal(git(repo, 'branch', '--list', '--format=%(refname:short)', 'feat/r4').trim(), 'feat/r4');
+      await rejects(core.lifecycle.launch(w.id, 'shell'), /missing/);
+
+      const recreated = await core.lifecycle.recreateWorkspace(w.id);
+      assert.equal(recreated.status, 'ready');
+      assert.ok(fs.existsSync(path.join(w.worktreePath, 'README.md')));
+
+      await core.lifecycle.forgetWorkspace(other.id);
+      assert.equal(core.store.workspace(other.id), undefined);
+      assert.equal(git(repo, 'branch', '--list', '--format=%(refname:short)', 'feat/r4b').trim(), 'feat/r4b', 'forgetting keeps the branch');
+      assert.ok(!tmuxSessions(core.socket).includes(other.baseSession.name));
+    });
+
+    it('R5: reconciliation costs one tmux process and no git process, whatever the number of sessions', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      const counts: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const w = await readyWorkspace(core, repo, `feat/r5-${i}`);
+        for (let j = 0; j <= i * 2; j++) await core.lifecycle.launch(w.id, 'shell');
+        const tmuxBefore = core.exec.calls('tmux');
+        const gitBefore = core.exec.calls('git');
+        await core.lifecycle.reconcile();
+        counts.push(core.exec.calls('tmux') - tmuxBefore, core.exec.calls('git') - gitBefore);
+      }
+      assert.deepEqual(counts, [1, 0, 1, 0, 1, 0]);
+      assert.equal(tmuxSessions(core.socket).length, 3 + 1 + 3 + 5);
+    });
+  });
+});

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { chainable, isNoServerError, isSupportedTmux, LIST_FORMAT, parseSessionListing, parseTmuxVersion } from '../../src/core/tmuxParse';
+
+describe('tmux output parsers', () => {
+  it('parses a list-sessions -F listing, with and without the owner marker', () => {
+    const out = [
+      'wts-0123456789abcdef\tabc\t1700000000123\t1700000000\t1700000050\t4242\t0\t1699999000\t0\t/work/repo.worktrees/feat-x',
+      'personal\t\t\t1700000001\t1700000002\t4343\t1\t1699999000\t1\t',
+      '',
+    ].join('\n');
+    const l = parseSessionListing(out);
+    assert.equal(l.serverRunning, true);
+    assert.equal(l.serverStartedAt, 1699999000_000);
+    assert.deepEqual(l.sessions[0], {
+      name: 'wts-0123456789abcdef', owner: 'abc', createdStamp: 1700000000123, createdAt: 1700000000_000,
+      activityAt: 1700000050_000, panePid: 4242, paneDead: false, bell: false, worktree: '/work/repo.worktrees/feat-x',
+    });
+    assert.equal(l.sessions[1].owner, '');
+    assert.equal(l.sessions[1].createdStamp, undefined);
+    assert.equal(l.sessions[1].paneDead, true);
+    assert.equal(l.sessions[1].bell, true);
+    assert.equal(l.sessions[1].worktree, undefined);
+  });
+
+  it('keeps a tab inside the worktree path and skips short lines', () => {
+    const l = parseSessionListing('a\to\t1\t2\t3\t4\t0\t5\t0\t/p/with\ttab\nbroken line\n');
+    assert.equal(l.sessions.length, 1);
+    assert.equal(l.sessions[0].worktree, '/p/with\ttab');
+  });
+
+  it('asks tmux for every field in one format string', () => {
+    assert.equal(LIST_FORMAT.split('\t').length, 10);
+    assert.match(LIST_FORMAT, /#\{@wts_owner\}/);
+  });
+
+  it('recognises "no server" answers', () => {
+    assert.ok(isNoServerError('no server running on /tmp/tmux-0/x'));
+    assert.ok(isNoServerError('error connecting to /tmp/tmux-0/x (No such file or directory)'));
+    assert.ok(!isNoServerError("can't find session: x"));
+  });
+
+  it('parses tmux -V and applies the 3.2 minimum', () => {
+    const cases: Array<[string, boolean | undefined]> = [
+      ['tmux 3.3a\n', true], ['tmux 3.2', true], ['tmux 3.1c', false], ['tmux 2.9', false],
+      ['tmux next-3.5', true], ['tmux master', true], ['tmux openbsd-7.4', true], ['something else', undefined],
+    ];
+    for (const [raw, ok] of cases) {
+      const v = parseTmuxVersion(raw);
+      assert.equal(v === undefined ? undefined : isSupportedTmux(v), ok, raw);
+    }
+  });
+
+  it('does not chain commands whose arguments end in ";"', () => {
+    assert.equal(chainable(['new-session', '--', 'bash', '-c', 'echo hi']), true);
+    assert.equal(chainable(['new-session', '--', 'bash', '-c', 'echo hi;']), false);
+  });
+});

@@ -89,6 +89,11 @@ export class Tmux {
     return this.probed.result;
   }
 
+  /** Forgets the last probe, so the next one runs tmux again (after the user installed it). */
+  forgetProbe(): void {
+    this.probed = undefined;
+  }
+
   private async runProbe(file: string): Promise<TmuxProbe> {
     const r = await this.exec.run(file, ['-V'], { env: serverEnvironment(this.environment) });
     if (r.spawnError) {

@@ -1,16 +1,153 @@
-// Temporary composition root: replaced by the real surface (issue 4).
+import path from 'node:path';
 import * as vscode from 'vscode';
+import { createCore, type Core, type TmuxProbe } from '../core';
+import { toApiWorkspace, type WorktreeSessionsApi } from './api';
+import { registerCommands } from './commands';
+import type { Services } from './commands/command';
+import { ContextKey, ContextKeys } from './contextKeys';
+import { createLog } from './log';
+import type { Prompter } from './prompts/prompter';
+import { QuickInputPrompter } from './prompts/quickInputPrompter';
+import { OpenRepositories } from './repositories';
+import { SettingsFacade } from './settings';
+import { SessionStatusBar } from './statusBar';
+import { SessionTerminals } from './terminals';
+import type { TreeNode } from './tree/nodes';
+import { VIEW_ID, WorkspaceTreeProvider } from './tree/workspaceTree';
 
-export interface WorktreeSessionsApi {
-  ready: Promise<void>;
-  tmuxSocket: string;
-  listWorkspaces(): Promise<unknown[]>;
-}
+export type { WorktreeSessionsApi } from './api';
 
+/**
+ * The composition root. Everything the extension registers is built here and
+ * pushed to `context.subscriptions`. The core (which opens the database and
+ * runs the first reconciliation) starts in the background: activate returns
+ * at once, the view shows progress, and commands wait for `ready`.
+ */
 export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi {
-  const refresh = vscode.commands.registerCommand('worktreeSessions.refresh', () => undefined);
-  context.subscriptions.push(refresh);
-  return { ready: Promise.resolve(), tmuxSocket: 'worktree-sessions', listWorkspaces: async () => [] };
+  const { channel: log, logger } = createLog();
+  const settings = new SettingsFacade();
+  const keys = new ContextKeys();
+  const realPrompter = new QuickInputPrompter();
+  let prompter: Prompter = realPrompter;
+  context.subscriptions.push(log, settings);
+
+  const core: Promise<Core> = createCore({
+    storageDir: context.globalStorageUri.fsPath,
+    wasmPath: path.join(context.extensionPath, 'dist', 'sql-wasm.wasm'),
+    settings: () => settings.snapshot,
+    logger,
+    env: process.env,
+  });
+
+  let repositories: OpenRepositories | undefined;
+  let statusBar: SessionStatusBar | undefined;
+  const tree = new WorkspaceTreeProvider(core.then((c) => c.lifecycle), (list) => repositories?.windowWorkspace(list));
+  const treeView = vscode.window.createTreeView<TreeNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  context.subscriptions.push(tree, treeView);
+
+  const services: Promise<Services> = core.then(async (c) => {
+    context.subscriptions.push({ dispose: () => c.dispose() });
+    repositories = new OpenRepositories(c.git, logger);
+    const terminals = new SessionTerminals(c, logger);
+    const bar = (statusBar = new SessionStatusBar());
+    context.subscriptions.push(repositories, terminals, bar);
+
+    let tmux: TmuxProbe | undefined;
+    const render = () => {
+      const list = c.lifecycle.list();
+      const windowWorkspace = repositories!.windowWorkspace(list);
+      keys.fromWorkspaces(list);
+      bar.render({ workspaces: list, windowWorkspace, tmux });
+      treeView.message = tmux && !tmux.ok && list.length ? `${tmux.message} Terminals cannot open until it is installed.` : undefined;
+    };
+    const recheckTmux = async () => {
+      c.tmux.forgetProbe();
+      tmux = await c.lifecycle.tmuxStatus();
+      if (!tmux.ok) logger.warn(tmux.message);
+      keys.fromTmux(tmux);
+      render();
+      return tmux;
+    };
+
+    context.subscriptions.push(
+      c.lifecycle.onDidChange(render),
+      repositories.onDidChange((roots) => {
+        keys.set(ContextKey.hasRepository, roots.length > 0);
+        render();
+        tree.refresh();
+      }),
+      settings.onDidChange(async () => {
+        // tmux.path or socketName may have changed: probe again, and list the (maybe other) server.
+        await recheckTmux();
+        await c.lifecycle.reconcile();
+        tree.refresh();
+      }),
+      vscode.workspace.onDidSaveTextDocument((doc) => {
+        if (c.lifecycle.list().some((w) => doc.uri.fsPath.startsWith(w.worktreePath + path.sep))) tree.statsMayHaveChanged();
+      }),
+    );
+
+    if (c.recovered) {
+      void vscode.window.showWarningMessage(`The Worktree Sessions database could not be read (${c.recovered.reason}). It was moved to ${c.recovered.movedTo} and a new one was started; workspaces that can be proven ours are being re-adopted.`);
+    }
+    const [roots] = await Promise.all([repositories.scan(), recheckTmux()]);
+    keys.set(ContextKey.hasRepository, roots.length > 0);
+    const report = await c.lifecycle.start();
+    if (c.recovered) {
+      const adopted = await c.lifecycle.readopt([...new Set([...roots, ...c.lifecycle.list().map((w) => w.repoRoot)])]);
+      logger.info(`Re-adopted ${adopted.length} workspace(s) after the database was moved aside.`);
+    }
+    if (report.interrupted.length) logger.warn(`Marked ${report.interrupted.length} interrupted workspace operation(s) as failed: ${report.interrupted.join(', ')}`);
+    render();
+    keys.set(ContextKey.ready, true);
+    logger.info('Worktree Sessions is ready.');
+    return { core: c, lifecycle: c.lifecycle, terminals, repositories, tree, treeView, recheckTmux };
+  });
+
+  const ready: Promise<void> = services.then(() => undefined);
+  ready.catch((e: unknown) => {
+    const message = e instanceof Error ? e.message : String(e);
+    logger.error(`Worktree Sessions could not start: ${e instanceof Error && e.stack ? e.stack : message}`);
+    treeView.message = `Worktree Sessions could not start: ${message}`;
+    void vscode.window.showErrorMessage(`Worktree Sessions could not start: ${message}`, 'Show Log').then((c) => c && log.show(true));
+  });
+  void vscode.window.withProgress({ location: { viewId: VIEW_ID } }, () => ready.catch(() => undefined));
+
+  context.subscriptions.push(...registerCommands({ services, prompter: () => prompter, settings, log }));
+
+  return {
+    ready,
+    get tmuxSocket() {
+      return settings.snapshot.socketName;
+    },
+    async listWorkspaces() {
+      const s = await services;
+      return s.lifecycle.list().map(toApiWorkspace);
+    },
+    _test: {
+      setPrompter: (p) => {
+        prompter = p ?? realPrompter;
+      },
+      tree,
+      treeView,
+      treeSnapshot: async () => {
+        await services;
+        return tree.snapshot();
+      },
+      statusBar: async () => {
+        await services;
+        const { item, visible } = statusBar!;
+        const tooltip = typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value ?? '';
+        return { text: item.text, visible, tooltip, warning: item.backgroundColor !== undefined };
+      },
+      terminalOf: async (name) => (await services).terminals.terminalOf(name),
+      reconcile: async () => {
+        await (await services).lifecycle.reconcile();
+      },
+    },
+  };
 }
 
-export function deactivate(): void {}
+export function deactivate(): void {
+  // Everything is in context.subscriptions; tmux sessions deliberately outlive the window.
+}

@@ -1,0 +1,68 @@
+import type * as vscode from 'vscode';
+import type { SessionState, SessionView, WorkspaceStatus, WorkspaceView } from '../core';
+import type { Prompter } from './prompts/prompter';
+import type { TreeNode } from './tree/nodes';
+import type { TreeSnapshot, WorkspaceTreeProvider } from './tree/workspaceTree';
+
+/** A workspace as SPEC §6 shows it to other extensions and tests. */
+export interface ApiWorkspace {
+  id: string;
+  repoRoot: string;
+  worktreePath: string;
+  branch: string;
+  baseRef: string;
+  status: WorkspaceStatus;
+  error?: string;
+  baseSession: { name: string; running: boolean };
+  sessions: ApiSession[];
+}
+
+export interface ApiSession {
+  name: string;
+  target: string;
+  label: string;
+  createdAt: number;
+  state: SessionState;
+}
+
+export interface WorktreeSessionsApi {
+  /** Resolves after the first reconciliation (rejects if the extension could not start). */
+  readonly ready: Promise<void>;
+  /** The socket name passed to `tmux -L`. */
+  readonly tmuxSocket: string;
+  listWorkspaces(): Promise<ApiWorkspace[]>;
+  /** Internal: hooks for the extension's own integration tests. Not a public API. */
+  readonly _test: TestHooks;
+}
+
+export interface TestHooks {
+  /** Replaces the prompter (undefined restores the quick-input one). */
+  setPrompter(prompter: Prompter | undefined): void;
+  readonly tree: WorkspaceTreeProvider;
+  readonly treeView: vscode.TreeView<TreeNode>;
+  /** The tree's rows as plain data, once the extension is ready. */
+  treeSnapshot(): Promise<TreeSnapshot[]>;
+  statusBar(): Promise<{ text: string; visible: boolean; tooltip: string; warning: boolean }>;
+  /** The VS Code terminal attached to a tmux session, if any. */
+  terminalOf(sessionName: string): Promise<vscode.Terminal | undefined>;
+  /** Runs a reconciliation now instead of waiting for the next tick. */
+  reconcile(): Promise<void>;
+}
+
+export function toApiSession(s: SessionView): ApiSession {
+  return { name: s.name, target: s.target, label: s.label, createdAt: s.createdAt, state: s.state };
+}
+
+export function toApiWorkspace(w: WorkspaceView): ApiWorkspace {
+  return {
+    id: w.id,
+    repoRoot: w.repoRoot,
+    worktreePath: w.worktreePath,
+    branch: w.branch,
+    baseRef: w.baseRef,
+    status: w.status,
+    ...(w.error !== undefined ? { error: w.error } : {}),
+    baseSession: { name: w.baseSession.name, running: w.baseSession.running },
+    sessions: w.sessions.map(toApiSession),
+  };
+}

@@ -1,0 +1,118 @@
+import * as vscode from 'vscode';
+import type { BranchChoice, DeleteResult, WorkspaceView } from '../../core';
+import { plural, tildify } from '../tree/format';
+import { chooseWorkspace, optional, withProgress, type Command, type CommandDeps, type Services, type WorkspaceArgs } from './command';
+import { CommandId } from './ids';
+
+export interface DeleteArgs extends WorkspaceArgs {
+  /** Delete even when the worktree has uncommitted changes; they are saved first (D5). */
+  force: boolean;
+}
+
+export interface DeleteOutcome {
+  deleted: boolean;
+  dirtyFiles?: string[];
+  keptBranch?: string;
+  savedChanges?: DeleteResult['savedChanges'];
+}
+
+const SHOWN_FILES = 12;
+
+export const deleteWorkspace: Command<DeleteArgs, DeleteOutcome | undefined> = {
+  id: CommandId.deleteWorkspace,
+  async run(invocation, s, deps) {
+    const workspace = await chooseWorkspace(invocation, s, deps, this.id, {
+      title: 'Delete Workspace',
+      filter: (w) => w.status !== 'creating' && w.status !== 'deleting',
+      none: 'There is no workspace to delete.',
+    });
+    if (!workspace) return undefined;
+    if (!invocation.interactive) {
+      // D1: without force a dirty worktree is refused and its files listed; no modal for a caller.
+      const force = optional(invocation, 'force', this.id, 'boolean') ?? false;
+      return outcome(await runDelete(workspace, s, { force }));
+    }
+    const choice = await confirmDelete(workspace, s, deps);
+    if (!choice) return undefined;
+    const result = await runDelete(workspace, s, choice);
+    if (!result.deleted && result.dirtyFiles?.length) {
+      // Something wrote to the worktree between the question and the delete: ask again.
+      return this.run(invocation, s, deps);
+    }
+    void announce(workspace, result);
+    return outcome(result);
+  },
+};
+
+function outcome(r: DeleteResult): DeleteOutcome {
+  return {
+    deleted: r.deleted,
+    ...(r.dirtyFiles ? { dirtyFiles: r.dirtyFiles } : {}),
+    ...(r.keptBranch ? { keptBranch: r.keptBranch } : {}),
+    ...(r.savedChanges ? { savedChanges: r.savedChanges } : {}),
+  };
+}
+
+function runDelete(workspace: WorkspaceView, s: Services, options: { force: boolean; branch?: BranchChoice }): Promise<DeleteResult> {
+  return withProgress(`Deleting workspace "${workspace.branch}"`, false, (report) => s.lifecycle.deleteWorkspace(workspace.id, { ...options, onProgress: report }));
+}
+
+/**
+ * The modal question: what will be stopped and removed, the changed files of a
+ * dirty worktree (D1) and, with deleteBranch "ask", what becomes of the branch.
+ */
+async function confirmDelete(workspace: WorkspaceView, s: Services, deps: CommandDeps): Promise<{ force: boolean; branch?: BranchChoice } | undefined> {
+  const { dirtyFiles } = await s.lifecycle.deletePreflight(workspace.id);
+  const dirty = dirtyFiles.length > 0;
+  const askBranch = deps.settings.snapshot.deleteBranch === 'ask' && workspace.createdBranch;
+  const sessions = workspace.sessions.length;
+
+  const lines: string[] = [];
+  if (dirty) {
+    lines.push(`${dirtyFiles.length} ${plural(dirtyFiles.length, 'file has', 'files have')} uncommitted changes:`);
+    lines.push(...dirtyFiles.slice(0, SHOWN_FILES).map((f) => `  ${f}`));
+    if (dirtyFiles.length > SHOWN_FILES) lines.push(`  …and ${dirtyFiles.length - SHOWN_FILES} more`);
+    lines.push('', 'They will be saved as a git ref and a patch file before the worktree is removed.');
+  }
+  const stops = [sessions ? `${sessions} running ${plural(sessions, 'session')}` : '', 'the base terminal'].filter(Boolean).join(' and ');
+  lines.push(
+    ...(dirty ? [''] : []),
+    workspace.status === 'missing' ? `Its ${stops} will be stopped; the worktree folder is already gone.` : `The worktree ${tildify(workspace.worktreePath)} will be removed and ${stops} stopped.`,
+  );
+  if (!askBranch) lines.push(branchPolicyLine(workspace, deps.settings.snapshot.deleteBranch));
+
+  const verb = dirty ? 'Save Changes and Delete' : 'Delete';
+  const actions = askBranch ? [`${verb}, Delete Branch`, `${verb}, Keep Branch`] : [verb];
+  const answer = await deps.prompter().confirm({
+    message: dirty ? `"${workspace.branch}" has uncommitted changes. Delete the workspace anyway?` : `Delete the workspace "${workspace.branch}"?`,
+    detail: lines.join('\n'),
+    actions,
+  });
+  if (!answer) return undefined;
+  const branch: BranchChoice | undefined = askBranch ? (answer === actions[0] ? 'delete' : 'never') : undefined;
+  return { force: dirty, branch };
+}
+
+function branchPolicyLine(workspace: WorkspaceView, policy: string): string {
+  if (!workspace.createdBranch) return `The branch "${workspace.branch}" is kept: Worktree Sessions did not create it.`;
+  if (policy === 'never') return `The branch "${workspace.branch}" is kept (worktreeSessions.deleteBranch is "never").`;
+  return `The branch "${workspace.branch}" is deleted only if it is fully merged into ${workspace.baseRef}.`;
+}
+
+/** The result names a kept branch and where saved changes are (D5, D6). */
+async function announce(workspace: WorkspaceView, result: DeleteResult): Promise<void> {
+  const parts = [`Deleted the workspace "${workspace.branch}".`];
+  if (result.deletedBranch) parts.push(`The branch "${result.deletedBranch}" was deleted.`);
+  if (result.keptBranch) parts.push(`The branch "${result.keptBranch}" was kept.`);
+  const saved = result.savedChanges;
+  if (!saved) {
+    void vscode.window.showInformationMessage(parts.join(' '));
+    return;
+  }
+  parts.push(`Its uncommitted changes were saved to ${saved.ref} (restore with "git checkout ${saved.ref} -- .") and to ${saved.patchFile}.`);
+  const openPatch = 'Open Patch';
+  const copy = 'Copy Restore Command';
+  const choice = await vscode.window.showInformationMessage(parts.join(' '), openPatch, copy);
+  if (choice === openPatch) await vscode.window.showTextDocument(vscode.Uri.file(saved.patchFile));
+  if (choice === copy) await vscode.env.clipboard.writeText(`git checkout ${saved.ref} -- .`);
+}

@@ -1,0 +1,43 @@
+import { UserError, type WorkspaceView } from '../../core';
+import { chooseWorkspace, optional, type Command, type SessionArgs, type Services } from './command';
+import { CommandId } from './ids';
+
+export const openTerminal: Command<SessionArgs, void> = {
+  id: CommandId.openTerminal,
+  async run(invocation, s, deps) {
+    const workspace = await chooseWorkspace(invocation, s, deps, this.id, {
+      title: 'Open Terminal',
+      filter: (w) => w.status === 'ready',
+      none: 'There is no ready workspace to open a terminal in. Create a workspace first.',
+    });
+    if (!workspace) return;
+    const sessionName = optional(invocation, 'sessionName', this.id, 'string');
+    await openWorkspaceTerminal(workspace, sessionName, s, { preserveFocus: !invocation.interactive });
+  },
+};
+
+/**
+ * Focuses (or creates) the terminal of a session of `workspace`: its base
+ * terminal when `sessionName` is absent or names it, which is started first
+ * when it is not running.
+ */
+export async function openWorkspaceTerminal(
+  workspace: WorkspaceView,
+  sessionName: string | undefined,
+  s: Services,
+  options: { preserveFocus?: boolean } = {},
+): Promise<void> {
+  if (sessionName === undefined || sessionName === workspace.baseSession.name) {
+    const name = await s.lifecycle.ensureBaseSession(workspace.id);
+    s.terminals.open({ workspace, sessionName: name, label: 'Terminal', isAgent: false }, options);
+    return;
+  }
+  const session = workspace.sessions.find((x) => x.name === sessionName);
+  if (!session) {
+    const lost = workspace.lostSessions.some((x) => x.name === sessionName);
+    throw new UserError(lost
+      ? `The session ${sessionName} of "${workspace.branch}" was lost when tmux stopped; relaunch it first.`
+      : `"${workspace.branch}" has no running session ${sessionName}. It may have exited.`);
+  }
+  s.terminals.open({ workspace, sessionName, label: session.label, isAgent: session.target !== 'shell' }, options);
+}

@@ -1,0 +1,59 @@
+import * as vscode from 'vscode';
+import { defaultSettings, type AgentSetting, type BranchPolicy, type CoreSettings } from '../core';
+
+export const SETTINGS_SECTION = 'worktreeSessions';
+
+const BRANCH_POLICIES: readonly BranchPolicy[] = ['merged', 'never', 'ask'];
+
+/**
+ * The one reader of the `worktreeSessions.*` settings: a typed snapshot, kept
+ * current, and an event when any of them changes. Defaults live in
+ * package.json; a value of the wrong type falls back to core's default.
+ */
+export class SettingsFacade implements vscode.Disposable {
+  private current: CoreSettings;
+  private readonly changed = new vscode.EventEmitter<CoreSettings>();
+  readonly onDidChange = this.changed.event;
+  private readonly listener: vscode.Disposable;
+
+  constructor() {
+    this.current = read();
+    this.listener = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SETTINGS_SECTION)) return;
+      this.current = read();
+      this.changed.fire(this.current);
+    });
+  }
+
+  get snapshot(): CoreSettings {
+    return this.current;
+  }
+
+  dispose(): void {
+    this.listener.dispose();
+    this.changed.dispose();
+  }
+}
+
+function read(): CoreSettings {
+  const c = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  const deleteBranch = c.get<string>('deleteBranch');
+  return {
+    worktreeRoot: stringOr(c.get('worktreeRoot'), defaultSettings.worktreeRoot),
+    agents: Array.isArray(c.get('agents')) ? c.get<AgentSetting[]>('agents')! : defaultSettings.agents,
+    disabledAgents: stringsOr(c.get('disabledAgents'), defaultSettings.disabledAgents),
+    copyFiles: stringsOr(c.get('copyFiles'), defaultSettings.copyFiles),
+    setupCommand: stringsOr(c.get('setupCommand'), defaultSettings.setupCommand),
+    deleteBranch: BRANCH_POLICIES.includes(deleteBranch as BranchPolicy) ? (deleteBranch as BranchPolicy) : defaultSettings.deleteBranch,
+    tmuxPath: stringOr(c.get('tmux.path'), defaultSettings.tmuxPath).trim() || defaultSettings.tmuxPath,
+    socketName: stringOr(c.get('tmux.socketName'), defaultSettings.socketName).trim() || defaultSettings.socketName,
+  };
+}
+
+function stringOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
+}
+
+function stringsOr(value: unknown, fallback: string[]): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : fallback;
+}

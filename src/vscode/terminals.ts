@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { Core, Logger, WorkspaceView } from '../core';
+
+export interface TerminalTarget {
+  workspace: WorkspaceView;
+  sessionName: string;
+  /** "Terminal" for the base terminal, else the session's label. */
+  label: string;
+  /** Agents get their own icon. */
+  isAgent: boolean;
+}
+
+/**
+ * The VS Code terminals attached to tmux sessions, one per session. Closing
+ * one only detaches its tmux client; a session that ends closes its terminal.
+ */
+export class SessionTerminals implements vscode.Disposable {
+  private readonly bySession = new Map<string, vscode.Terminal>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private checking = false;
+  private checkAgain = false;
+
+  constructor(private readonly core: Core, private readonly logger: Logger) {
+    this.subscriptions.push(
+      vscode.window.onDidCloseTerminal((t) => {
+        for (const [name, terminal] of this.bySession) if (terminal === t) this.bySession.delete(name);
+      }),
+      core.lifecycle.onDidChange(() => void this.closeEnded()),
+    );
+  }
+
+  /** Focuses the session's terminal, creating it (attached with `tmux attach`) when there is none. */
+  open(target: TerminalTarget, options: { preserveFocus?: boolean } = {}): vscode.Terminal {
+    const existing = this.bySession.get(target.sessionName);
+    if (existing && existing.exitStatus === undefined) {
+      existing.show(options.preserveFocus);
+      return existing;
+    }
+    const { file, args } = this.core.lifecycle.attachArgv(target.sessionName);
+    const terminal = vscode.window.createTerminal({
+      name: `${target.workspace.branch} · ${target.label}`,
+      shellPath: file,
+      shellArgs: args,
+      cwd: fs.existsSync(target.workspace.worktreePath) ? target.workspace.worktreePath : undefined,
+      // SPEC §3: attach with TMUX unset, so it works from inside another tmux.
+      env: { TMUX: null, TMUX_PANE: null },
+      iconPath: new vscode.ThemeIcon(target.isAgent ? 'hubot' : 'terminal-tmux'),
+      // tmux keeps the session; a reload reattaches from the tree instead of restoring a dead client.
+      isTransient: true,
+    });
+    this.bySession.set(target.sessionName, terminal);
+    this.logger.info(`Attached a terminal to ${target.sessionName} (${target.workspace.branch} · ${target.label}).`);
+    terminal.show(options.preserveFocus);
+    return terminal;
+  }
+
+  terminalOf(sessionName: string): vscode.Terminal | undefined {
+    return this.bySession.get(sessionName);
+  }
+
+  /**
+   * Closes the terminals of sessions that ended. The lifecycle's view can lag
+   * a launch by one listing, so a session missing from it is confirmed with
+   * one fresh tmux listing before its terminal is closed.
+   */
+  private async closeEnded(): Promise<void> {
+    if (!this.bySession.size) return;
+    if (this.checking) {
+      this.checkAgain = true;
+      return;
+    }
+    this.checking = true;
+    try {
+      const live = new Set<string>();
+      for (const w of this.core.lifecycle.list()) {
+        if (w.baseSession.running) live.add(w.baseSession.name);
+        for (const s of w.sessions) if (s.state !== 'exited') live.add(s.name);
+      }
+      const suspects = [...this.bySession.keys()].filter((name) => !live.has(name));
+      if (!suspects.length) return;
+      const listing = await this.core.tmux.list();
+      for (const name of suspects) {
+        const session = listing.sessions.find((s) => s.name === name);
+        if (session && !session.paneDead) continue;
+        const terminal = this.bySession.get(name);
+        this.bySession.delete(name);
+        terminal?.dispose();
+        this.logger.info(`Closed the terminal of ${name}: the session ended.`);
+      }
+    } catch (e) {
+      this.logger.warn(`Could not check which terminals to close: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.checking = false;
+      if (this.checkAgain) {
+        this.checkAgain = false;
+        void this.closeEnded();
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    // The terminals themselves stay: closing them would only detach, and VS Code disposes them with the window.
+    this.bySession.clear();
+  }
+}

@@ -1,0 +1,305 @@
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { LostSessionView, SessionView, ShortStat, WorkspaceView } from '../../core';
+import { CommandId } from '../commands/ids';
+import { codeBlock, formatAge, formatStats, plural, STATE_LABEL, STATUS_LABEL, tildify } from './format';
+
+/** What a command invoked on a tree row acts on; shaped like the commands' argument objects. */
+export interface NodeTarget {
+  repoRoot?: string;
+  workspaceId?: string;
+  sessionName?: string;
+}
+
+export abstract class TreeNode {
+  abstract readonly id: string;
+  abstract readonly parent: TreeNode | undefined;
+  abstract readonly target: NodeTarget;
+  abstract treeItem(): vscode.TreeItem;
+  children(): TreeNode[] {
+    return [];
+  }
+}
+
+export interface WorkspaceDecorations {
+  stats(workspaceId: string): ShortStat | undefined;
+  /** The workspace this window is opened on. */
+  isWindowWorkspace(workspaceId: string): boolean;
+}
+
+export class RepositoryNode extends TreeNode {
+  readonly parent = undefined;
+  readonly id: string;
+  readonly target: NodeTarget;
+
+  constructor(readonly repoRoot: string, private readonly workspaces: readonly WorkspaceView[], private readonly decorations: WorkspaceDecorations) {
+    super();
+    this.id = `repo:${repoRoot}`;
+    this.target = { repoRoot };
+  }
+
+  treeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(path.basename(this.repoRoot), vscode.TreeItemCollapsibleState.Expanded);
+    item.id = this.id;
+    item.description = tildify(path.dirname(this.repoRoot));
+    item.iconPath = new vscode.ThemeIcon('repo');
+    item.contextValue = 'repository';
+    item.resourceUri = vscode.Uri.file(this.repoRoot);
+    item.tooltip = new vscode.MarkdownString(`**${escape(path.basename(this.repoRoot))}**\n\n${escape(this.repoRoot)}\n\n${this.workspaces.length} ${plural(this.workspaces.length, 'workspace')}`);
+    return item;
+  }
+
+  override children(): WorkspaceNode[] {
+    return [...this.workspaces]
+      .sort((a, b) => a.branch.localeCompare(b.branch))
+      .map((w) => new WorkspaceNode(w, this, this.decorations));
+  }
+}
+
+export class WorkspaceNode extends TreeNode {
+  readonly id: string;
+  readonly target: NodeTarget;
+
+  constructor(readonly workspace: WorkspaceView, readonly parent: RepositoryNode, private readonly decorations: WorkspaceDecorations) {
+    super();
+    this.id = `ws:${workspace.id}`;
+    this.target = { workspaceId: workspace.id };
+  }
+
+  treeItem(): vscode.TreeItem {
+    const w = this.workspace;
+    const item = new vscode.TreeItem(w.branch, w.status === 'creating' || w.status === 'deleting' ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Expanded);
+    item.id = this.id;
+    item.contextValue = `workspace.${w.status}`;
+    item.iconPath = workspaceIcon(w);
+    item.description = this.description();
+    item.tooltip = this.tooltip();
+    return item;
+  }
+
+  private description(): string {
+    const w = this.workspace;
+    const parts: string[] = [];
+    if (w.busy && w.status === 'ready') parts.push('working…');
+    else if (w.status !== 'ready') parts.push(STATUS_LABEL[w.status]);
+    if (w.status === 'ready') {
+      const stats = formatStats(this.decorations.stats(w.id));
+      if (stats) parts.push(stats);
+    }
+    if (w.sessions.length) {
+      const waiting = w.sessions.filter((s) => s.state === 'waiting').length;
+      parts.push(`${w.sessions.length} ${plural(w.sessions.length, 'session')}${waiting ? `, ${waiting} waiting` : ''}`);
+    }
+    if (w.lostSessions.length) parts.push(`${w.lostSessions.length} lost`);
+    if (this.decorations.isWindowWorkspace(w.id)) parts.push('this window');
+    return parts.join(' · ');
+  }
+
+  private tooltip(): vscode.MarkdownString {
+    const w = this.workspace;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`$(git-branch) **${escape(w.branch)}** — ${STATUS_LABEL[w.status]}\n\n`);
+    md.appendMarkdown(`Worktree: ${escape(tildify(w.worktreePath))}  \n`);
+    md.appendMarkdown(`Repository: ${escape(tildify(w.repoRoot))}  \n`);
+    md.appendMarkdown(`Base: ${escape(w.baseRef)}${w.createdBranch ? ' (branch created by Worktree Sessions)' : ''}\n`);
+    const stats = this.decorations.stats(w.id);
+    if (stats?.files) md.appendMarkdown(`\n${stats.files} ${plural(stats.files, 'file')} changed, ${stats.insertions} ${plural(stats.insertions, 'insertion')}(+), ${stats.deletions} ${plural(stats.deletions, 'deletion')}(−)\n`);
+    if (w.error) md.appendMarkdown(`\n$(error) ${escape(w.error)}\n`);
+    return md;
+  }
+
+  override children(): TreeNode[] {
+    const w = this.workspace;
+    const rows: TreeNode[] = [];
+    if (w.status === 'missing') rows.push(new DetailNode(this, 'missing', `The worktree folder is gone: ${tildify(w.worktreePath)}`, 'Recreate it on the same branch, or forget the workspace (no file is deleted).'));
+    else if (w.error && (w.status === 'error' || w.status === 'deletion_failed')) rows.push(new DetailNode(this, 'error', w.error, w.status === 'error' ? 'Retry setup, or delete the workspace.' : 'Delete again to finish.'));
+    if (w.status === 'ready' || (w.status === 'error' && w.baseSession.running)) rows.push(new BaseTerminalNode(this));
+    for (const s of [...w.sessions].sort((a, b) => a.createdAt - b.createdAt)) rows.push(new RuntimeSessionNode(this, s));
+    for (const s of w.lostSessions) rows.push(new LostSessionNode(this, s));
+    return rows;
+  }
+}
+
+function workspaceIcon(w: WorkspaceView): vscode.ThemeIcon {
+  if (w.busy || w.status === 'creating' || w.status === 'deleting') return new vscode.ThemeIcon('loading~spin');
+  switch (w.status) {
+    case 'error':
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
+    case 'deletion_failed':
+      return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    case 'missing':
+      return new vscode.ThemeIcon('question', new vscode.ThemeColor('list.warningForeground'));
+    default:
+      return w.sessions.some((s) => s.state === 'waiting')
+        ? new vscode.ThemeIcon('git-branch', new vscode.ThemeColor('charts.yellow'))
+        : new vscode.ThemeIcon('git-branch', w.sessions.length ? new vscode.ThemeColor('charts.green') : undefined);
+  }
+}
+
+/** A terminal row: the base terminal or a runtime session. Its tooltip is resolved lazily. */
+export abstract class TerminalNode extends TreeNode {
+  abstract readonly sessionName: string;
+  abstract readonly label: string;
+
+  /** The tooltip, given the pane's last lines and the attach command line. */
+  abstract tooltip(pane: string, attach: string): vscode.MarkdownString;
+
+  protected openCommand(): vscode.Command {
+    return { command: CommandId.openTerminal, title: 'Open Terminal', arguments: [this] };
+  }
+}
+
+export class BaseTerminalNode extends TerminalNode {
+  readonly id: string;
+  readonly target: NodeTarget;
+  readonly sessionName: string;
+  readonly label = 'Terminal';
+
+  constructor(readonly parent: WorkspaceNode) {
+    super();
+    const w = parent.workspace;
+    this.sessionName = w.baseSession.name;
+    this.id = `base:${w.id}`;
+    this.target = { workspaceId: w.id, sessionName: w.baseSession.name };
+  }
+
+  treeItem(): vscode.TreeItem {
+    const running = this.parent.workspace.baseSession.running;
+    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = running ? 'base terminal' : 'base terminal · not running, opens on click';
+    item.iconPath = new vscode.ThemeIcon('terminal', running ? undefined : new vscode.ThemeColor('disabledForeground'));
+    item.contextValue = 'session.base';
+    item.command = this.openCommand();
+    return item;
+  }
+
+  tooltip(pane: string, attach: string): vscode.MarkdownString {
+    const w = this.parent.workspace;
+    return sessionTooltip(
+      `$(terminal) **Terminal** of ${escape(w.branch)}`,
+      w.baseSession.running ? 'The workspace\'s own shell, in the worktree.' : 'Not running: opening it starts a new shell in the worktree.',
+      pane,
+      attach,
+    );
+  }
+}
+
+export class RuntimeSessionNode extends TerminalNode {
+  readonly id: string;
+  readonly target: NodeTarget;
+  readonly sessionName: string;
+  readonly label: string;
+
+  constructor(readonly parent: WorkspaceNode, readonly session: SessionView) {
+    super();
+    this.sessionName = session.name;
+    this.label = session.label;
+    this.id = `session:${session.name}`;
+    this.target = { workspaceId: parent.workspace.id, sessionName: session.name };
+  }
+
+  treeItem(): vscode.TreeItem {
+    const s = this.session;
+    const item = new vscode.TreeItem(s.label, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = `${STATE_LABEL[s.state]} · ${formatAge(s.createdAt)}`;
+    item.iconPath = sessionIcon(s);
+    item.contextValue = 'session.runtime';
+    item.command = this.openCommand();
+    return item;
+  }
+
+  tooltip(pane: string, attach: string): vscode.MarkdownString {
+    const s = this.session;
+    const started = new Date(s.createdAt).toLocaleString();
+    const active = s.activityAt ? ` · last output ${formatAge(s.activityAt)} ago` : '';
+    return sessionTooltip(
+      `$(${s.target === 'shell' ? 'terminal' : 'hubot'}) **${escape(s.label)}** in ${escape(this.parent.workspace.branch)}`,
+      `${capitalise(STATE_LABEL[s.state])} · started ${escape(started)}${active}`,
+      pane,
+      attach,
+    );
+  }
+}
+
+function sessionIcon(s: SessionView): vscode.ThemeIcon {
+  const icon = s.target === 'shell' ? 'terminal' : 'hubot';
+  switch (s.state) {
+    case 'running':
+      return new vscode.ThemeIcon(icon, new vscode.ThemeColor('charts.green'));
+    case 'waiting':
+      return new vscode.ThemeIcon('bell-dot', new vscode.ThemeColor('charts.yellow'));
+    case 'exited':
+      return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
+    default:
+      return new vscode.ThemeIcon(icon);
+  }
+}
+
+export class LostSessionNode extends TreeNode {
+  readonly id: string;
+  readonly target: NodeTarget;
+
+  constructor(readonly parent: WorkspaceNode, readonly session: LostSessionView) {
+    super();
+    this.id = `lost:${session.name}`;
+    this.target = { workspaceId: parent.workspace.id, sessionName: session.name };
+  }
+
+  treeItem(): vscode.TreeItem {
+    const s = this.session;
+    const item = new vscode.TreeItem(s.label, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = `lost when tmux stopped · ${formatAge(s.createdAt)}`;
+    item.iconPath = new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.warningForeground'));
+    item.contextValue = 'session.lost';
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`$(debug-disconnect) **${escape(s.label)}** was running when the tmux server stopped (a reboot or a crash).\n\n`);
+    md.appendMarkdown(`Relaunch runs:\n\n${codeBlock(s.relaunchCommand.join(' '), 'sh')}`);
+    item.tooltip = md;
+    return item;
+  }
+}
+
+/** A row that explains a problem of its workspace (R4, C3, D4); the remedies are on the workspace row. */
+export class DetailNode extends TreeNode {
+  readonly id: string;
+  readonly target: NodeTarget;
+
+  constructor(readonly parent: WorkspaceNode, private readonly kind: 'error' | 'missing', private readonly text: string, private readonly remedy: string) {
+    super();
+    this.id = `detail:${parent.workspace.id}`;
+    this.target = { workspaceId: parent.workspace.id };
+  }
+
+  treeItem(): vscode.TreeItem {
+    const firstLine = this.text.split('\n')[0];
+    const item = new vscode.TreeItem(firstLine, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.iconPath = new vscode.ThemeIcon(this.kind === 'error' ? 'error' : 'warning', new vscode.ThemeColor(this.kind === 'error' ? 'list.errorForeground' : 'list.warningForeground'));
+    item.contextValue = `detail.${this.kind}`;
+    const md = new vscode.MarkdownString();
+    md.appendText(this.text);
+    md.appendMarkdown(`\n\n${escape(this.remedy)}`);
+    item.tooltip = md;
+    return item;
+  }
+}
+
+function sessionTooltip(title: string, state: string, pane: string, attach: string): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`${title}\n\n${state}\n\n`);
+  if (pane.trim()) md.appendMarkdown(`${codeBlock(pane, 'text')}\n\n`);
+  md.appendMarkdown(`Attach from any terminal:\n\n${codeBlock(attach, 'sh')}`);
+  return md;
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** Escapes Markdown (but keeps `$(icon)` syntax out of user text). */
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>$]/g, '\\$&');
+}

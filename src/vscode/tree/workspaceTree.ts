@@ -1,0 +1,140 @@
+import * as vscode from 'vscode';
+import type { LifecycleService, ShortStat, WorkspaceView } from '../../core';
+import { RepositoryNode, TerminalNode, type TreeNode, type WorkspaceDecorations } from './nodes';
+
+export const VIEW_ID = 'worktreeSessions.workspaces';
+
+const PANE_LINES = 12;
+/** A little longer than core keeps a change count. */
+const STATS_CACHE_MS = 5_500;
+
+/**
+ * Maps the lifecycle's workspaces to tree rows: repositories → workspaces →
+ * terminals. It refreshes on the lifecycle's change event, which also fires
+ * when another window changes the shared database.
+ */
+export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly stats = new Map<string, ShortStat | undefined>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private lifecycle?: LifecycleService;
+  private statsRefresh?: NodeJS.Timeout;
+  private readonly decorations: WorkspaceDecorations;
+
+  constructor(
+    private readonly model: Promise<LifecycleService>,
+    private readonly windowWorkspace: (list: readonly WorkspaceView[]) => WorkspaceView | undefined,
+  ) {
+    this.decorations = {
+      stats: (id) => this.stats.get(id),
+      isWindowWorkspace: (id) => this.windowWorkspaceId === id,
+    };
+    model.then((lifecycle) => {
+      this.lifecycle = lifecycle;
+      this.subscriptions.push(lifecycle.onDidChange(() => this.refresh()));
+      this.refresh();
+    }, () => undefined);
+  }
+
+  private windowWorkspaceId?: string;
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  /**
+   * Re-reads change counts a little later, e.g. after a file was saved in a
+   * worktree; core keeps each count for a few seconds, so asking at once would
+   * return the old one.
+   */
+  statsMayHaveChanged(): void {
+    clearTimeout(this.statsRefresh);
+    this.statsRefresh = undefined;
+    this.scheduleStatsRefresh(STATS_CACHE_MS);
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    return node.treeItem();
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    if (node) return node.children();
+    let lifecycle: LifecycleService;
+    try {
+      lifecycle = await this.model;
+    } catch {
+      return [];
+    }
+    const list = lifecycle.list();
+    this.windowWorkspaceId = this.windowWorkspace(list)?.id;
+    this.scheduleStatsRefresh(50);
+    const byRepo = new Map<string, WorkspaceView[]>();
+    for (const w of list) byRepo.set(w.repoRoot, [...(byRepo.get(w.repoRoot) ?? []), w]);
+    return [...byRepo.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([root, workspaces]) => new RepositoryNode(root, workspaces, this.decorations));
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    return node.parent;
+  }
+
+  async resolveTreeItem(item: vscode.TreeItem, node: TreeNode): Promise<vscode.TreeItem> {
+    if (node instanceof TerminalNode && this.lifecycle) {
+      const pane = await this.lifecycle.capturePane(node.sessionName, PANE_LINES).catch(() => '');
+      item.tooltip = node.tooltip(pane, this.lifecycle.attachCommandLine(node.sessionName));
+    }
+    return item;
+  }
+
+  /** The rows as a plain structure (for tests and diagnostics). */
+  async snapshot(): Promise<TreeSnapshot[]> {
+    const walk = async (nodes: TreeNode[]): Promise<TreeSnapshot[]> =>
+      Promise.all(nodes.map(async (n) => {
+        const item = n.treeItem();
+        const label = typeof item.label === 'string' ? item.label : item.label?.label ?? '';
+        const icon = item.iconPath instanceof vscode.ThemeIcon ? item.iconPath.id : undefined;
+        return { id: n.id, label, description: typeof item.description === 'string' ? item.description : undefined, icon, contextValue: item.contextValue, children: await walk(await this.getChildren(n)) };
+      }));
+    return walk(await this.getChildren());
+  }
+
+  /**
+   * Changed-line counts are computed only for rows being shown, in the
+   * background; a change repaints the tree once (core caches them briefly).
+   */
+  private scheduleStatsRefresh(delayMs: number): void {
+    if (this.statsRefresh) return;
+    this.statsRefresh = setTimeout(async () => {
+      this.statsRefresh = undefined;
+      const lifecycle = this.lifecycle;
+      if (!lifecycle) return;
+      const ready = lifecycle.list().filter((w) => w.status === 'ready');
+      for (const id of [...this.stats.keys()]) if (!ready.some((w) => w.id === id)) this.stats.delete(id);
+      let changed = false;
+      await Promise.all(ready.map(async (w) => {
+        const next = await lifecycle.changeStats(w.id);
+        if (JSON.stringify(next) === JSON.stringify(this.stats.get(w.id))) return;
+        this.stats.set(w.id, next);
+        changed = true;
+      }));
+      if (changed) this.refresh();
+    }, delayMs);
+  }
+
+  dispose(): void {
+    clearTimeout(this.statsRefresh);
+    for (const s of this.subscriptions) s.dispose();
+    this.changed.dispose();
+  }
+}
+
+export interface TreeSnapshot {
+  id: string;
+  label: string;
+  description?: string;
+  icon?: string;
+  contextValue?: string;
+  children: TreeSnapshot[];
+}

@@ -49,7 +49,6 @@ if (!onlyExtension) {
     ...filesUnder('bench', '.ts'),
   ];
   if (entryPoints.length) {
-    fs.rmSync(path.join(root, 'out'), { recursive: true, force: true });
     await esbuild.build({
       ...common,
       entryPoints,

@@ -27,13 +27,10 @@ import { fileURLToPath } from 'node:url';
 import { ensureHost, PrerequisitesMissing, projectRoot } from './ensure-host.mjs';
 import { CHROMIUM_ARGS, isolatedEnvironment, startCodeServer, workbenchUrl } from './code-server.mjs';
 import { freePort, killTmuxServersUnder, stopProcessTree } from '../lib/processes.mjs';
-import { globFiles } from '../lib/glob.mjs';
+import { resolveTestFiles, TESTS_ENTRY } from './test-files.mjs';
 import { createTestWorkspace } from '../lib/git-repo.mjs';
 import { CHROMIUM_PATH } from '../lib/system-check.mjs';
 
-const DEFAULT_FILES = 'out/test/vscode/**/*.test.js';
-const DEFAULT_IGNORE = ['out/test/vscode/screenshots/**'];
-const TESTS_ENTRY = path.join(projectRoot, 'out', 'test', 'vscode', 'index.js');
 
 // The workbench forwards its own log lines through codeAutomationLog too, mixed
 // with the test output and indistinguishable by type; these go to driver.log only.
@@ -110,18 +107,6 @@ class DriverRun {
     this.settle(this.outcome);
   }
 
-  testFiles() {
-    const patterns = this.options.files.length ? this.options.files : [path.join(projectRoot, DEFAULT_FILES)];
-    const ignore = this.options.files.length ? [] : DEFAULT_IGNORE.map((p) => path.join(projectRoot, p));
-    const files = new Set();
-    for (const pattern of patterns) {
-      const matched = globFiles(pattern, { cwd: process.cwd(), ignore });
-      if (!matched.length) throw new Error(`no test files match ${pattern}${this.options.files.length ? '' : ' (run `npm run build` first?)'}`);
-      matched.forEach((f) => files.add(f));
-    }
-    return [...files];
-  }
-
   async startControlServer() {
     this.controlServer = http.createServer((req, res) => {
       this.handleControl(req, res).catch((err) => {
@@ -159,9 +144,7 @@ class DriverRun {
 
   async start() {
     const { codeServerEntry } = await ensureHost();
-    if (!fs.existsSync(TESTS_ENTRY)) throw new Error(`${path.relative(process.cwd(), TESTS_ENTRY)} is missing; run \`npm run build\` first`);
-    if (!fs.existsSync(path.join(projectRoot, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing; run `npm run build` first');
-    const files = this.testFiles();
+    const files = this.options.testFiles;
     const { env: isolated, dirs, outsideDirs } = isolatedEnvironment(this.runDir);
     this.dirs = dirs;
     this.outsideDirs = outsideDirs;
@@ -302,6 +285,17 @@ async function main() {
   if (options.help) {
     console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'));
     return 0;
+  }
+
+  // Mistakes in the command line are reported before anything is started or written.
+  try {
+    for (const [file, what] of [[TESTS_ENTRY, path.relative(process.cwd(), TESTS_ENTRY)], [path.join(projectRoot, 'dist', 'extension.js'), 'dist/extension.js']]) {
+      if (!fs.existsSync(file)) throw new Error(`${what} is missing; run \`npm run build\` first`);
+    }
+    options.testFiles = resolveTestFiles(options.files);
+  } catch (err) {
+    console.error(`run-tests: ${err.message}`);
+    return 2;
   }
 
   const run = new DriverRun(options);

@@ -115,6 +115,9 @@ export class LifecycleService implements Disposable {
   private readonly changed = new Emitter<void>();
   readonly onDidChange = this.changed.event;
   private listing?: SessionListing;
+  /** Order in which listings began, so a slow, older one never replaces a newer one. */
+  private listingSeq = 0;
+  private listingUsed = 0;
   private tmuxError?: string;
   private fingerprint = '';
   private timer?: NodeJS.Timeout;
@@ -194,6 +197,10 @@ export class LifecycleService implements Disposable {
     const report: ReconcileReport = { interrupted: [], pruned: [], lost: [], orphansKilled: [], adopted: [] };
     const { store } = this.deps;
     store.refresh();
+    // S2: a listing can only judge rows recorded before it began; a launch that
+    // records itself while tmux is being listed is not in this listing.
+    const rowsBefore = store.sessions();
+    const seq = ++this.listingSeq;
     let listing: SessionListing | undefined;
     try {
       listing = await this.deps.tmux.list();
@@ -203,7 +210,7 @@ export class LifecycleService implements Disposable {
       this.tmuxError = message(e);
       report.tmuxError = this.tmuxError;
     }
-    this.listing = listing;
+    this.useListing(listing, seq);
 
     // R1: a create or delete whose window is gone will never finish by itself.
     const interrupted = store.workspaces().filter((w) => (w.status === 'creating' || w.status === 'deleting') && !this.someoneWorksOn(w));
@@ -224,7 +231,7 @@ export class LifecycleService implements Disposable {
       const live = new Map(listing.sessions.map((s) => [s.name, s]));
       const gone: SessionRecord[] = [];
       const lost: SessionRecord[] = [];
-      for (const s of store.sessions()) {
+      for (const s of rowsBefore) {
         if (s.lost) continue;
         const l = live.get(s.name);
         if (l && !l.paneDead && (l.createdStamp === undefined || l.createdStamp === s.createdAt)) continue;
@@ -252,6 +259,13 @@ export class LifecycleService implements Disposable {
     }
     this.emitIfChanged(false);
     return report;
+  }
+
+  /** Keeps the newest listing: one that began earlier must not replace it when it finishes later. */
+  private useListing(listing: SessionListing | undefined, seq: number): void {
+    if (seq < this.listingUsed) return;
+    this.listingUsed = seq;
+    this.listing = listing;
   }
 
   private someoneWorksOn(w: WorkspaceRecord): boolean {
@@ -695,9 +709,10 @@ export class LifecycleService implements Disposable {
       throw new UserError(`Launching ${target.label} failed: could not record the session in the database (${message(e)}). The tmux session was stopped.`);
     }
     // L3: it may already have exited; remove only the row just written.
+    const afterSeq = ++this.listingSeq;
     const after = await tmux.list();
     const alive = after.sessions.find((s) => s.name === name && s.createdStamp === stamp && !s.paneDead);
-    this.listing = after;
+    this.useListing(after, afterSeq);
     if (!alive || started.exitedImmediately) {
       await store.write((tx) => tx.deleteSession(name!, stamp));
       if (alive) await tmux.killOwned(name);

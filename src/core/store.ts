@@ -136,7 +136,7 @@ function toSession(r: Row): SessionRecord {
 function fileSignature(file: string): string | undefined {
   try {
     const s = fs.statSync(file);
-    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+    return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
   } catch {
     return undefined;
   }
@@ -314,13 +314,16 @@ export class OwnershipStore implements WorkspaceStore {
   private async acquireLock(): Promise<void> {
     const deadline = Date.now() + (this.options.lockTimeoutMs ?? 15_000);
     for (let attempt = 0; ; attempt++) {
+      // The lock appears with its content in one step (link), so no reader ever sees it empty.
+      const tmp = `${this.lockFile}.${process.pid}.${Math.random().toString(16).slice(2)}`;
+      fs.writeFileSync(tmp, `${process.pid}\n${Date.now()}\n${os.hostname()}\n`, { mode: 0o600 });
       try {
-        const fd = fs.openSync(this.lockFile, 'wx', 0o600);
-        fs.writeSync(fd, `${process.pid}\n${Date.now()}\n${os.hostname()}\n`);
-        fs.closeSync(fd);
+        fs.linkSync(tmp, this.lockFile);
         return;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      } finally {
+        fs.rmSync(tmp, { force: true });
       }
       const holder = this.readLock();
       if (holder && this.isStale(holder)) {
@@ -346,7 +349,14 @@ export class OwnershipStore implements WorkspaceStore {
 
   private isStale(holder: { pid: number; at: number; host: string }): boolean {
     // A write holds the lock for milliseconds; a minute means its holder is stuck or gone.
-    if (!Number.isFinite(holder.at) || Date.now() - holder.at > 60_000) return true;
+    if (!Number.isFinite(holder.at)) {
+      try {
+        return Date.now() - fs.statSync(this.lockFile).mtimeMs > 60_000;
+      } catch {
+        return false;
+      }
+    }
+    if (Date.now() - holder.at > 60_000) return true;
     if (holder.host === os.hostname() && Number.isInteger(holder.pid) && holder.pid > 0) return !processAlive(holder.pid);
     return false;
   }

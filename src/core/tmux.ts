@@ -143,6 +143,8 @@ export class Tmux {
     for (const [k, v] of Object.entries(req.env ?? {})) create.push('-e', `${k}=${v}`);
     if (req.command?.length) create.push('--', ...req.command);
     const mark = [
+      // R2: the server must not exit when the last session ends, so "server gone" always means a crash or reboot.
+      ['set-option', '-s', 'exit-empty', 'off'],
       ['set-option', '-t', target, '@wts_owner', this.ownerId],
       ['set-option', '-t', target, '@wts_created', String(req.stamp)],
       ...(req.worktree ? [['set-option', '-t', target, '@wts_worktree', req.worktree]] : []),

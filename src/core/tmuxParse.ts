@@ -73,7 +73,7 @@ export function parseSessionListing(stdout: string): SessionListing {
 
 /** tmux's answer when there is no server on the socket (not an error for us). */
 export function isNoServerError(stderr: string): boolean {
-  return /no server running|error connecting to|failed to connect to server|No such file or directory/i.test(stderr);
+  return /no server running|error connecting to|failed to connect to server|server exited unexpectedly|No such file or directory/i.test(stderr);
 }
 
 export interface TmuxVersion {

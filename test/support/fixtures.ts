@@ -113,12 +113,14 @@ let testHome: string | undefined;
  * neither the machine's shell start-up files nor its ~/.tmux.conf take part.
  */
 export function testEnv(): NodeJS.ProcessEnv {
+  // A child process of a test uses its parent's home, so a killed child leaves nothing behind.
+  if (process.env.WTS_TEST_HOME) return { ...process.env, SHELL: '/bin/sh', HOME: process.env.WTS_TEST_HOME, ENV: '' };
   if (!testHome || !fs.existsSync(testHome)) {
     testHome = fs.mkdtempSync(path.join(os.tmpdir(), 'wts-home-'));
     const home = testHome;
     process.once('exit', () => fs.rmSync(home, { recursive: true, force: true }));
   }
-  return { ...process.env, SHELL: '/bin/sh', HOME: testHome, ENV: '' };
+  return { ...process.env, SHELL: '/bin/sh', HOME: testHome, ENV: '', WTS_TEST_HOME: testHome };
 }
 
 export interface TestCore extends Core {

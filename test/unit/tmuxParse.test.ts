@@ -36,6 +36,7 @@ describe('tmux output parsers', () => {
   it('recognises "no server" answers', () => {
     assert.ok(isNoServerError('no server running on /tmp/tmux-0/x'));
     assert.ok(isNoServerError('error connecting to /tmp/tmux-0/x (No such file or directory)'));
+    assert.ok(isNoServerError('server exited unexpectedly'));
     assert.ok(!isNoServerError("can't find session: x"));
   });
 

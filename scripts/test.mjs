@@ -101,7 +101,7 @@ async function checkSystem() {
     const { hostInstalled } = await import('./vscode-host/ensure-host.mjs');
     const missing = missingPrerequisites({ install: !hostInstalled() });
     if (missing.length) {
-      console.error(missingPrerequisitesMessage(missing));
+      console.log(missingPrerequisitesMessage(missing));
       return { ok: false, detail: `missing: ${[...new Set(missing.map((m) => m.pkg))].join(' ')}` };
     }
     console.log('git, tmux and chromium are present' + (hostInstalled() ? '' : '; so is what building code-server needs'));
@@ -197,7 +197,7 @@ async function main() {
       fs.rmSync(workDir, { recursive: true, force: true });
     }
   } else {
-    for (const name of ['type check', 'lint', 'unit tests', 'integration tests (VS Code extension host)']) {
+    for (const name of [...(ready ? [] : ['build']), 'type check', 'lint', 'unit tests', 'integration tests (VS Code extension host)']) {
       steps.push({ name, status: 'not run', detail: ready ? 'the build failed' : 'prerequisites missing' });
     }
   }

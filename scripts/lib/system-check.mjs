@@ -36,7 +36,7 @@ const executable = (file) => {
 const PREREQUISITES = [
   { what: 'git', pkg: 'git', needed: 'run', present: () => Boolean(onPath('git')) },
   { what: 'tmux', pkg: 'tmux', needed: 'run', present: () => Boolean(onPath('tmux')) },
-  { what: CHROMIUM_PATH, pkg: 'chromium', needed: 'run', present: () => executable(CHROMIUM_PATH) },
+  { what: `chromium (${CHROMIUM_PATH})`, pkg: 'chromium', needed: 'run', present: () => executable(CHROMIUM_PATH) },
   { what: 'rg (seeds @vscode/ripgrep, which would otherwise download it)', pkg: 'ripgrep', needed: 'install', present: () => Boolean(onPath('rg')) },
   {
     what: 'Kerberos headers (the kerberos module of code-server is built from source)',

@@ -143,8 +143,7 @@ class DriverRun {
   }
 
   async start() {
-    const { codeServerEntry } = await ensureHost();
-    const files = this.options.testFiles;
+    const { codeServerEntry, testFiles: files } = this.options;
     const { env: isolated, dirs, outsideDirs } = isolatedEnvironment(this.runDir);
     this.dirs = dirs;
     this.outsideDirs = outsideDirs;
@@ -293,8 +292,10 @@ async function main() {
       if (!fs.existsSync(file)) throw new Error(`${what} is missing; run \`npm run build\` first`);
     }
     options.testFiles = resolveTestFiles(options.files);
+    // A first install takes a minute or two; it does not count against --timeout.
+    options.codeServerEntry = (await ensureHost()).codeServerEntry;
   } catch (err) {
-    console.error(`run-tests: ${err.message}`);
+    console.error(err instanceof PrerequisitesMissing ? err.message : `run-tests: ${err.message}`);
     return 2;
   }
 
@@ -306,10 +307,7 @@ async function main() {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, onSignal);
   const timer = setTimeout(() => run.end(124, `timed out after ${options.timeoutSec} s`), options.timeoutSec * 1000);
 
-  run.starting = run.start().catch((err) => {
-    if (err instanceof PrerequisitesMissing) console.error(err.message);
-    run.end(2, err instanceof PrerequisitesMissing ? 'system prerequisites missing' : err.message);
-  });
+  run.starting = run.start().catch((err) => run.end(2, err.message));
   let { exitCode, reason } = await run.settled;
   clearTimeout(timer);
 

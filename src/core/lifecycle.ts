@@ -121,7 +121,8 @@ export class LifecycleService implements Disposable {
   private tmuxError?: string;
   private fingerprint = '';
   private timer?: NodeJS.Timeout;
-  private ticking = false;
+  private reconciling: Promise<unknown> = Promise.resolve();
+  private targetsCache?: { key: string; at: number; value: { targets: LaunchTarget[]; problems: TargetProblem[] } };
   private disposed = false;
   private lastStamp = 0;
   /** D3: workspaces whose delete is under way in this window. */
@@ -166,7 +167,7 @@ export class LifecycleService implements Disposable {
     this.timer = setTimeout(async () => {
       try {
         if (this.deps.store.workspaces().length || this.listing?.sessions.length) await this.reconcile();
-        else this.deps.store.refresh();
+        else if (this.deps.store.refresh()) this.emitIfChanged(true);
       } catch (e) {
         this.deps.logger.warn(`Reconciliation failed: ${message(e)}`);
       }
@@ -184,13 +185,10 @@ export class LifecycleService implements Disposable {
    * time; every removal it makes is conditional on the generation it saw.
    */
   async reconcile(): Promise<ReconcileReport> {
-    if (this.ticking) return { interrupted: [], pruned: [], lost: [], orphansKilled: [], adopted: [] };
-    this.ticking = true;
-    try {
-      return await this.reconcileNow();
-    } finally {
-      this.ticking = false;
-    }
+    // Serialised: a caller that asks while a pass runs gets a fresh pass after it, never a stale answer.
+    const run = this.reconciling.then(() => this.reconcileNow());
+    this.reconciling = run.catch(() => undefined);
+    return run;
   }
 
   private async reconcileNow(): Promise<ReconcileReport> {
@@ -311,17 +309,23 @@ export class LifecycleService implements Disposable {
   list(): WorkspaceView[] {
     const live = new Map((this.listing?.sessions ?? []).map((s) => [s.name, s]));
     const targets = new Map(this.targets().targets.map((t) => [t.key, t]));
-    return this.deps.store.workspaces().map((w) => this.view(w, live, targets));
+    const byWorkspace = new Map<string, SessionRecord[]>();
+    for (const s of this.deps.store.sessions()) {
+      const list = byWorkspace.get(s.workspaceId);
+      if (list) list.push(s);
+      else byWorkspace.set(s.workspaceId, [s]);
+    }
+    return this.deps.store.workspaces().map((w) => this.view(w, byWorkspace.get(w.id) ?? [], live, targets));
   }
 
   workspace(id: string): WorkspaceView | undefined {
     return this.list().find((w) => w.id === id);
   }
 
-  private view(w: WorkspaceRecord, live: Map<string, LiveSession>, targets: Map<string, LaunchTarget>): WorkspaceView {
+  private view(w: WorkspaceRecord, rows: SessionRecord[], live: Map<string, LiveSession>, targets: Map<string, LaunchTarget>): WorkspaceView {
     const sessions: SessionView[] = [];
     const lostSessions: LostSessionView[] = [];
-    for (const s of this.deps.store.sessions(w.id)) {
+    for (const s of rows) {
       if (s.lost) {
         const t = targets.get(s.targetKey);
         lostSessions.push({ name: s.name, target: s.targetKey, label: s.label, createdAt: s.createdAt, relaunchCommand: t?.resumeCommand ?? t?.command ?? s.command });
@@ -355,8 +359,15 @@ export class LifecycleService implements Disposable {
     return this.now - l.activityAt < ACTIVE_WINDOW_MS ? 'running' : 'idle';
   }
 
+  /** The launch targets on offer; PATH is searched again when settings or PATH change, or after ten seconds. */
   targets(): { targets: LaunchTarget[]; problems: TargetProblem[] } {
-    return resolveLaunchTargets(this.deps.settings(), this.env);
+    const settings = this.deps.settings();
+    const key = JSON.stringify([settings.agents, settings.disabledAgents, this.env.PATH, this.env.SHELL]);
+    const cached = this.targetsCache;
+    if (cached && cached.key === key && this.now - cached.at < 10_000) return cached.value;
+    const value = resolveLaunchTargets(settings, this.env);
+    this.targetsCache = { key, at: this.now, value };
+    return value;
   }
 
   /** Changed lines in the worktree, for the tree; cached briefly, computed only when shown. */

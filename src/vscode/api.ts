@@ -45,6 +45,8 @@ export interface TestHooks {
   statusBar(): Promise<{ text: string; visible: boolean; tooltip: string; warning: boolean }>;
   /** The VS Code terminal attached to a tmux session, if any. */
   terminalOf(sessionName: string): Promise<vscode.Terminal | undefined>;
+  /** The extension's global storage folder, where the shared database lives. */
+  readonly storageDir: string;
   /** Runs a reconciliation now instead of waiting for the next tick. */
   reconcile(): Promise<void>;
 }

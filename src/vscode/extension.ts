@@ -140,6 +140,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
         const tooltip = typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value ?? '';
         return { text: item.text, visible, tooltip, warning: item.backgroundColor !== undefined };
       },
+      storageDir: context.globalStorageUri.fsPath,
       terminalOf: async (name) => (await services).terminals.terminalOf(name),
       reconcile: async () => {
         await (await services).lifecycle.reconcile();

@@ -55,6 +55,15 @@ export class SessionTerminals implements vscode.Disposable {
     return terminal;
   }
 
+  /** Closes the terminals of sessions about to be stopped, so their tmux clients do not report a failure. */
+  close(sessionNames: Iterable<string>): void {
+    for (const name of sessionNames) {
+      const terminal = this.bySession.get(name);
+      this.bySession.delete(name);
+      terminal?.dispose();
+    }
+  }
+
   terminalOf(sessionName: string): vscode.Terminal | undefined {
     return this.bySession.get(sessionName);
   }

@@ -54,7 +54,17 @@ function outcome(r: DeleteResult): DeleteOutcome {
 }
 
 function runDelete(workspace: WorkspaceView, s: Services, options: { force: boolean; branch?: BranchChoice }): Promise<DeleteResult> {
-  return withProgress(`Deleting workspace "${workspace.branch}"`, false, (report) => s.lifecycle.deleteWorkspace(workspace.id, { ...options, onProgress: report }));
+  return withProgress(`Deleting workspace "${workspace.branch}"`, false, async (report) => {
+    const result = await s.lifecycle.deleteWorkspace(workspace.id, {
+      ...options,
+      onProgress: (message) => {
+        // Once the delete is past its preflight, the terminals go first: their sessions are about to be stopped.
+        s.terminals.close([workspace.baseSession.name, ...workspace.sessions.map((x) => x.name)]);
+        report(message);
+      },
+    });
+    return result;
+  });
 }
 
 /**

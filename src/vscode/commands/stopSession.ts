@@ -17,6 +17,7 @@ export const stopSession: Command<SessionArgs, void> = {
       });
       if (answer !== stop) return;
     }
+    s.terminals.close([chosen.name]);
     await s.lifecycle.stopSession(chosen.workspace.id, chosen.name);
   },
 };

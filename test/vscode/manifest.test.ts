@@ -1,0 +1,89 @@
+// package.json and the running extension agree: commands, menus, settings.
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import { defaultSettings } from '../../src/core';
+import { CommandId } from '../../src/vscode/commands/ids';
+import { EXTENSION_ID } from './helpers';
+import { readyApi } from './fixtures';
+
+interface Manifest {
+  activationEvents: string[];
+  contributes: {
+    commands: { command: string; title: string; category: string; icon?: string }[];
+    menus: Record<string, { command: string; when?: string }[]>;
+    viewsWelcome: { view: string; contents: string; when: string }[];
+    configuration: { properties: Record<string, { default: unknown; scope?: string; markdownDescription?: string }> };
+  };
+  capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
+}
+
+describe('manifest', () => {
+  let manifest: Manifest;
+
+  before(async () => {
+    await readyApi();
+    manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as Manifest;
+  });
+
+  it('declares exactly the commands the extension registers, and the other way round', async () => {
+    const declared = manifest.contributes.commands.map((c) => c.command).sort();
+    const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('worktreeSessions.') && !c.startsWith('worktreeSessions.workspaces')).sort();
+    assert.deepStrictEqual(registered, declared);
+    assert.deepStrictEqual(Object.values(CommandId).sort(), declared);
+  });
+
+  it('puts every command in the "Worktree Sessions" category with a codicon', () => {
+    for (const c of manifest.contributes.commands) {
+      assert.strictEqual(c.category, 'Worktree Sessions', c.command);
+      assert.match(c.icon ?? '', /^\$\([a-z-]+\)$/, `${c.command} has no codicon`);
+    }
+  });
+
+  it('menus only name declared commands', () => {
+    const declared = new Set(manifest.contributes.commands.map((c) => c.command));
+    for (const [menu, entries] of Object.entries(manifest.contributes.menus)) {
+      for (const e of entries) assert.ok(declared.has(e.command), `${menu} names ${e.command}`);
+    }
+  });
+
+  it('has welcome views for no workspaces (with a create button), no repository and tmux missing or too old', () => {
+    const when = manifest.contributes.viewsWelcome.map((v) => v.when);
+    assert.ok(when.some((w) => /!worktreeSessions\.hasWorkspaces/.test(w) && /worktreeSessions\.hasRepository(?!\w)/.test(w) && !/!worktreeSessions\.hasRepository/.test(w)));
+    assert.ok(when.some((w) => /!worktreeSessions\.hasRepository/.test(w)));
+    assert.ok(when.some((w) => /worktreeSessions\.tmuxMissing/.test(w)));
+    assert.ok(when.some((w) => /worktreeSessions\.tmuxTooOld/.test(w)));
+    const create = manifest.contributes.viewsWelcome.find((v) => /(^|[^!])worktreeSessions\.hasRepository &&/.test(v.when))!;
+    assert.match(create.contents, /\[Create Workspace\]\(command:worktreeSessions\.createWorkspace\)/);
+  });
+
+  it('declares every setting of SPEC §5 with the defaults core assumes', () => {
+    const props = manifest.contributes.configuration.properties;
+    const expected: Record<string, unknown> = {
+      'worktreeSessions.worktreeRoot': defaultSettings.worktreeRoot,
+      'worktreeSessions.agents': defaultSettings.agents,
+      'worktreeSessions.disabledAgents': defaultSettings.disabledAgents,
+      'worktreeSessions.copyFiles': defaultSettings.copyFiles,
+      'worktreeSessions.setupCommand': defaultSettings.setupCommand,
+      'worktreeSessions.deleteBranch': defaultSettings.deleteBranch,
+      'worktreeSessions.tmux.path': defaultSettings.tmuxPath,
+      'worktreeSessions.tmux.socketName': defaultSettings.socketName,
+    };
+    assert.deepStrictEqual(Object.keys(props).sort(), Object.keys(expected).sort());
+    for (const [key, value] of Object.entries(expected)) {
+      assert.deepStrictEqual(props[key].default, value, key);
+      assert.ok(props[key].markdownDescription, `${key} has a description`);
+    }
+  });
+
+  it('makes the settings that name commands machine-scoped, and restricts them in untrusted workspaces', () => {
+    const props = manifest.contributes.configuration.properties;
+    for (const key of ['worktreeSessions.agents', 'worktreeSessions.setupCommand', 'worktreeSessions.tmux.path']) {
+      assert.strictEqual(props[key].scope, 'machine', key);
+      assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(key), key);
+    }
+  });
+
+  it('activates on startup (for the status bar) and its view, and nothing broader', () => {
+    assert.deepStrictEqual([...manifest.activationEvents].sort(), ['onStartupFinished', 'onView:worktreeSessions.workspaces']);
+  });
+});

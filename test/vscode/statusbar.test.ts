@@ -1,0 +1,98 @@
+// The status bar item: totals elsewhere, the branch in a worktree window,
+// a warning when tmux is unavailable, and its quick pick of actions.
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import type { WorkspaceView } from '../../src/core';
+import { SessionStatusBar } from '../../src/vscode/statusBar';
+import type { ApiWorkspace } from '../../src/vscode/api';
+import type { PickRequest } from '../../src/vscode/prompts/prompter';
+import { waitFor } from './helpers';
+import { cleanUp, create, launchShell, makeRepo, readyApi, run, ScriptedPrompter, type Api } from './fixtures';
+
+function view(overrides: Partial<WorkspaceView>): WorkspaceView {
+  return {
+    id: '0123456789abcdef', repoRoot: '/r', worktreePath: '/r.worktrees/feat', branch: 'feat', baseRef: 'main', createdBranch: true,
+    status: 'ready', baseSession: { name: 'wts-0123456789abcdef', running: true }, sessions: [], lostSessions: [], busy: false, ...overrides,
+  };
+}
+
+describe('status bar', function () {
+  this.timeout(60_000);
+  let api: Api;
+  let repo: string;
+  let ws: ApiWorkspace;
+
+  before(async () => {
+    api = await readyApi();
+    repo = makeRepo('status');
+    ws = await create(repo, 'feature/status');
+  });
+
+  after(() => cleanUp(api, [repo]));
+
+  it('is hidden outside a worktree while no session runs', async () => {
+    const bar = await api._test.statusBar();
+    assert.strictEqual(bar.visible, false, bar.text);
+  });
+
+  it('counts the running sessions of all workspaces elsewhere', async () => {
+    const one = await launchShell(ws.id);
+    await waitFor(async () => (await api._test.statusBar()).text === '$(terminal-tmux) 1 running', 'one running session');
+    assert.strictEqual((await api._test.statusBar()).visible, true);
+    await launchShell(ws.id);
+    await waitFor(async () => (await api._test.statusBar()).text === '$(terminal-tmux) 2 running', 'two running sessions');
+    assert.match((await api._test.statusBar()).tooltip, /feature\/status · Shell — (running|idle)/);
+    await run('stopSession', { workspaceId: ws.id, sessionName: one.name });
+    await waitFor(async () => (await api._test.statusBar()).text === '$(terminal-tmux) 1 running', 'back to one');
+  });
+
+  it('clicking it offers the fitting actions; choosing a session opens its terminal', async () => {
+    const session = (await api.listWorkspaces()).find((w) => w.id === ws.id)!.sessions[0];
+    const prompter = new ScriptedPrompter().answerPick('action', 'Open feature/status · Shell');
+    api._test.setPrompter(prompter);
+    try {
+      await run('showActions');
+    } finally {
+      api._test.setPrompter(undefined);
+    }
+    const request = prompter.calls[0].request as PickRequest<unknown>;
+    assert.deepStrictEqual(request.items.map((i) => i.label), ['Open feature/status · Shell', 'Create Workspace…', 'Show Workspaces', 'Show Log']);
+    assert.ok(await api._test.terminalOf(session.name));
+    await run('stopSession', { workspaceId: ws.id, sessionName: session.name });
+    await waitFor(async () => !(await api._test.statusBar()).visible, 'the item to hide again');
+  });
+
+  describe('rendering', () => {
+    let bar: SessionStatusBar;
+    beforeEach(() => (bar = new SessionStatusBar()));
+    afterEach(() => bar.dispose());
+
+    it('shows the branch and its running sessions in a window opened on a managed worktree', () => {
+      const here = view({
+        sessions: [
+          { name: 'wts-0123456789abcdef-claude', target: 'claude', label: 'Claude Code', createdAt: Date.now(), state: 'waiting' },
+          { name: 'wts-0123456789abcdef-shell', target: 'shell', label: 'Shell', createdAt: Date.now(), state: 'running' },
+        ],
+      });
+      bar.render({ workspaces: [here, view({ id: 'fedcba9876543210', branch: 'other' })], windowWorkspace: here, tmux: { ok: true, version: { major: 3, minor: 3, raw: 'tmux 3.3a' } } as never });
+      assert.strictEqual(bar.item.text, '$(git-branch) feat · 2 running $(bell-dot) 1');
+      assert.strictEqual(bar.visible, true);
+      assert.strictEqual(bar.item.backgroundColor, undefined);
+    });
+
+    it('shows the branch with no session too', () => {
+      const here = view({});
+      bar.render({ workspaces: [here], windowWorkspace: here });
+      assert.strictEqual(bar.item.text, '$(git-branch) feat · 0 running');
+      assert.strictEqual(bar.visible, true);
+    });
+
+    it('warns when tmux is missing', () => {
+      bar.render({ workspaces: [view({})], tmux: { ok: false, problem: 'missing', message: 'tmux was not found (tmux).' } });
+      assert.strictEqual(bar.item.text, '$(warning) tmux unavailable');
+      assert.ok(bar.item.backgroundColor instanceof vscode.ThemeColor);
+      assert.strictEqual(bar.item.backgroundColor.id, 'statusBarItem.warningBackground');
+      assert.strictEqual(bar.visible, true);
+    });
+  });
+});

@@ -891,10 +891,11 @@ export class LifecycleService implements Disposable {
 
   // ── missing worktrees (R4) ───────────────────────────────────────────────
 
-  /** Forgets a workspace whose worktree is gone: stops its sessions, deletes no file, keeps the branch. */
+  /** R4: forgets a workspace whose worktree is gone (or cannot be finished): stops its sessions, deletes no file, keeps the branch. */
   async forgetWorkspace(id: string): Promise<void> {
     const w = this.requireWorkspace(id);
-    if (fs.existsSync(w.worktreePath) && w.status !== 'error') {
+    // A half-made or half-deleted workspace may be forgotten too: its folder may no longer be a worktree we can remove.
+    if (fs.existsSync(w.worktreePath) && w.status !== 'error' && w.status !== 'deletion_failed') {
       throw new UserError(`The worktree of "${w.branch}" still exists at ${w.worktreePath}; delete the workspace instead.`);
     }
     await this.exclusive(`workspace:${id}`, async () => {

@@ -63,6 +63,7 @@ const pidAlive = (pid) => {
 async function withLock(fn) {
   fs.mkdirSync(path.dirname(lockDir), { recursive: true });
   const deadline = Date.now() + 15 * 60_000;
+  let announced = false;
   for (;;) {
     try {
       fs.mkdirSync(lockDir);
@@ -70,12 +71,22 @@ async function withLock(fn) {
       break;
     } catch (err) {
       if (err.code !== 'EEXIST') throw err;
-      const holder = Number(fs.readFileSync(path.join(lockDir, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
-      if (holder && !pidAlive(holder)) {
+      let holder = 0;
+      let age = 0;
+      try {
+        age = Date.now() - fs.statSync(lockDir).mtimeMs;
+        holder = Number(fs.readFileSync(path.join(lockDir, 'pid'), 'utf8')) || 0;
+      } catch {
+        // the holder is between mkdir and writing its pid, or just released the lock
+      }
+      // A holder that died, or one that never got to write its pid a minute ago, is gone.
+      if ((holder && !pidAlive(holder)) || (!holder && age > 60_000)) {
         fs.rmSync(lockDir, { recursive: true, force: true });
         continue;
       }
       if (Date.now() > deadline) throw new Error(`another process (${holder || 'unknown'}) holds ${lockDir}; remove it if that process is gone`);
+      if (!announced) console.log(`[ensure-host] waiting for process ${holder || '(starting)'} to finish installing code-server…`);
+      announced = true;
       await sleep(1000);
     }
   }

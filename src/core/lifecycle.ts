@@ -780,7 +780,15 @@ export class LifecycleService implements Disposable {
   async deletePreflight(id: string): Promise<{ dirtyFiles: string[] }> {
     const w = this.requireWorkspace(id);
     if (!fs.existsSync(w.worktreePath)) return { dirtyFiles: [] };
+    // A folder git no longer lists as this repository's worktree is not ours to delete (nor to ask git about).
+    if (!(await this.isOurWorktree(w))) {
+      throw new UserError(`${w.worktreePath} is no longer a worktree of ${w.repoRoot}; it was left untouched. Use "Forget Workspace" to remove "${w.branch}" from the list.`);
+    }
     return { dirtyFiles: await this.deps.git.dirtyFiles(w.worktreePath) };
+  }
+
+  private async isOurWorktree(w: WorkspaceRecord): Promise<boolean> {
+    return (await this.deps.git.worktrees(w.repoRoot)).some((e) => samePath(e.path, w.worktreePath));
   }
 
   async deleteWorkspace(id: string, options: DeleteOptions = {}): Promise<DeleteResult> {
@@ -818,8 +826,7 @@ export class LifecycleService implements Disposable {
       const result: DeleteResult = { deleted: true };
       if (fs.existsSync(w.worktreePath)) {
         step = 'checking the worktree';
-        const listed = (await git.worktrees(w.repoRoot)).find((e) => samePath(e.path, w.worktreePath));
-        if (!listed) throw new UserError(`${w.worktreePath} is no longer a worktree of ${w.repoRoot}; it was left untouched.`);
+        if (!(await this.isOurWorktree(w))) throw new UserError(`${w.worktreePath} is no longer a worktree of ${w.repoRoot}; it was left untouched.`);
         const dirty = await git.dirtyFiles(w.worktreePath);
         if (dirty.length) {
           // D5: never destroy work silently, even if something wrote files after the preflight.
@@ -894,8 +901,8 @@ export class LifecycleService implements Disposable {
   /** R4: forgets a workspace whose worktree is gone (or cannot be finished): stops its sessions, deletes no file, keeps the branch. */
   async forgetWorkspace(id: string): Promise<void> {
     const w = this.requireWorkspace(id);
-    // A half-made or half-deleted workspace may be forgotten too: its folder may no longer be a worktree we can remove.
-    if (fs.existsSync(w.worktreePath) && w.status !== 'error' && w.status !== 'deletion_failed') {
+    // A half-made or half-deleted workspace may be forgotten too, and so may one whose folder is no longer its worktree.
+    if (fs.existsSync(w.worktreePath) && w.status !== 'error' && w.status !== 'deletion_failed' && (await this.isOurWorktree(w))) {
       throw new UserError(`The worktree of "${w.branch}" still exists at ${w.worktreePath}; delete the workspace instead.`);
     }
     await this.exclusive(`workspace:${id}`, async () => {

@@ -523,6 +523,21 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.ok(!tmuxSessions(core.socket).includes(other.baseSession.name));
     });
 
+    it('R4: a workspace whose folder is no longer its worktree can be forgotten; the folder is left alone', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      const w = await readyWorkspace(core, repo, 'feat/replaced');
+      // Someone removes the worktree and puts an unrelated folder in its place.
+      git(repo, 'worktree', 'remove', '--force', w.worktreePath);
+      fs.mkdirSync(w.worktreePath);
+      fs.writeFileSync(path.join(w.worktreePath, 'unrelated.txt'), 'not ours\n');
+      await rejects(core.lifecycle.deleteWorkspace(w.id), /no longer a worktree.*left untouched.*Forget Workspace/);
+      assert.equal(core.store.workspace(w.id)!.status, 'ready', 'a refused delete changes nothing');
+      await core.lifecycle.forgetWorkspace(w.id);
+      assert.equal(core.store.workspace(w.id), undefined);
+      assert.equal(fs.readFileSync(path.join(w.worktreePath, 'unrelated.txt'), 'utf8'), 'not ours\n');
+    });
+
     it('R5: reconciliation costs one tmux process and no git process, whatever the number of sessions', async () => {
       const core = await makeCore();
       const repo = makeRepo();

@@ -7,8 +7,8 @@
 // codeAutomationExit(code) when the tests end.
 //
 // Usage: node scripts/vscode-host/run-tests.mjs [options]
-//   --files <glob>      test files to load (repeatable; relative to the current
-//                       directory, may lie outside the project). Default:
+//   --files <glob>      test files to load (repeatable; relative to the directory
+//                       the command was typed in, may lie outside the project). Default:
 //                       out/test/vscode/**/*.test.js without out/test/vscode/screenshots/**
 //   --workspace <dir>   folder to open (default: a fresh one-commit git repo in the run dir)
 //   --timeout <sec>     give up after this long (default 300)
@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureHost, PrerequisitesMissing, projectRoot } from './ensure-host.mjs';
 import { CHROMIUM_ARGS, isolatedEnvironment, startCodeServer, workbenchUrl } from './code-server.mjs';
 import { freePort, killTmuxServersUnder, stopProcessTree } from '../lib/processes.mjs';
-import { resolveTestFiles, TESTS_ENTRY } from './test-files.mjs';
+import { resolveTestFiles, TESTS_ENTRY, userCwd } from './test-files.mjs';
 import { createTestWorkspace } from '../lib/git-repo.mjs';
 import { CHROMIUM_PATH } from '../lib/system-check.mjs';
 
@@ -57,9 +57,9 @@ function parseArgs(argv) {
       return v;
     };
     if (arg === '--files') options.files.push(value());
-    else if (arg === '--workspace') options.workspace = path.resolve(value());
+    else if (arg === '--workspace') options.workspace = path.resolve(userCwd(), value());
     else if (arg === '--timeout') options.timeoutSec = Number(value());
-    else if (arg === '--results') options.results = path.resolve(value());
+    else if (arg === '--results') options.results = path.resolve(userCwd(), value());
     else if (arg === '--keep') options.keep = true;
     else if (arg === '--verbose') options.verbose = true;
     else if (arg === '--help' || arg === '-h') options.help = true;

@@ -9,12 +9,15 @@ const DEFAULT_FILES = path.join(projectRoot, 'out', 'test', 'vscode', '**', '*.t
 // Screenshot scenarios only run under `npm run screenshots`.
 const DEFAULT_IGNORE = [path.join(projectRoot, 'out', 'test', 'vscode', 'screenshots', '**')];
 
+/** Where the user typed the command: under `npm run`, cwd is the project root and INIT_CWD is theirs. */
+export const userCwd = () => process.env.INIT_CWD || process.cwd();
+
 /**
  * Absolute paths of the test files: every match of `patterns` (relative to
  * `cwd`, may lie outside the project), or the default set when none is given.
  * Throws when a pattern matches nothing.
  */
-export function resolveTestFiles(patterns, cwd = process.cwd()) {
+export function resolveTestFiles(patterns, cwd = userCwd()) {
   const explicit = patterns.length > 0;
   const files = new Set();
   for (const pattern of explicit ? patterns : [DEFAULT_FILES]) {

@@ -282,7 +282,10 @@ async function main() {
     return 2;
   }
   if (options.help) {
-    console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'));
+    // The help is the comment block at the top of this file.
+    const lines = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
+    const header = lines.slice(0, lines.findIndex((l) => !l.startsWith('//')));
+    console.log(header.map((l) => l.slice(3)).join('\n'));
     return 0;
   }
 

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { killTmuxServersUnder, socketDir } from './lib/processes.mjs';
+import { killTmuxServersUnder, privateTempDirs } from './lib/processes.mjs';
 import { createTestWorkspace } from './lib/git-repo.mjs';
 import { resolveTestFiles, TESTS_ENTRY } from './vscode-host/test-files.mjs';
 
@@ -34,7 +34,7 @@ async function main() {
 
   fs.mkdirSync(path.join(root, '.test-runs'), { recursive: true });
   const runDir = fs.mkdtempSync(path.join(root, '.test-runs', 'electron-'));
-  const tmux = socketDir(path.join(runDir, 'tmux'), 'wts-electron-tmux-');
+  const scratch = privateTempDirs('wts-electron-');
   const resultsFile = path.join(runDir, 'results.json');
   let failed = true;
   let keep = true;
@@ -49,7 +49,8 @@ async function main() {
       extensionTestsEnv: {
         WTS_TEST_FILES: JSON.stringify(files),
         WTS_RESULTS_FILE: resultsFile,
-        TMUX_TMPDIR: tmux.dir,
+        TMPDIR: scratch.tmp,
+        TMUX_TMPDIR: scratch.tmux,
         TMUX: '',
       },
       launchArgs: [
@@ -77,10 +78,10 @@ async function main() {
       console.error(`\nthe tests failed or VS Code could not start: ${message}`);
     }
   } finally {
-    killTmuxServersUnder(tmux.dir);
+    killTmuxServersUnder(scratch.tmux);
     const results = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : undefined;
     if (results) console.log(`integration tests: ${results.passed} passed, ${results.failed} failed${results.skipped ? `, ${results.skipped} skipped` : ''}`);
-    if (tmux.outside) fs.rmSync(tmux.dir, { recursive: true, force: true });
+    fs.rmSync(scratch.root, { recursive: true, force: true });
     if (failed && keep) console.error(`logs and the test workspace are kept in ${runDir}`);
     else fs.rmSync(runDir, { recursive: true, force: true });
   }

@@ -98,7 +98,7 @@ async function main() {
 
   const folder = options.repo ?? demoRepository(createDemoRepo);
   if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new Error(`${folder} is not a folder`);
-  const { env, dirs, outsideDirs } = isolatedEnvironment(path.join(demoDir, 'host'));
+  const { env, dirs } = isolatedEnvironment(path.join(demoDir, 'host'), 'wts-demo-');
   const port = Number(process.env.PORT) || (await freePort());
   const logFile = path.join(demoDir, 'code-server.log');
 
@@ -111,7 +111,7 @@ async function main() {
     await stopProcessTree(server);
     const killed = killTmuxServersUnder(dirs.tmux);
     if (killed.length) console.log(`stopped ${killed.length} tmux server(s)`);
-    for (const dir of outsideDirs) fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dirs.scratch, { recursive: true, force: true });
     process.exit(code);
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stop(0));

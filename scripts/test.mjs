@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { killTmuxServersUnder, socketDir, stopProcessTree } from './lib/processes.mjs';
+import { killTmuxServersUnder, privateTempDirs, stopProcessTree } from './lib/processes.mjs';
 import { globFiles } from './lib/glob.mjs';
 import { missingPrerequisites, missingPrerequisitesMessage } from './lib/system-check.mjs';
 
@@ -133,10 +133,9 @@ async function unitTier(workDir) {
     }
     // Temporary folders and tmux sockets of the tests stay in a private place,
     // so a tmux server a test forgot is found and stopped afterwards.
-    const tmp = socketDir(path.join(workDir, 'tmp'), 'wts-unit-tmp-');
-    const tmux = socketDir(path.join(workDir, 'tmux'), 'wts-unit-tmux-');
+    const scratch = privateTempDirs('wts-unit-');
     const resultsFile = path.join(workDir, 'unit-results.json');
-    const env = { ...process.env, TMPDIR: tmp.dir, TMUX_TMPDIR: tmux.dir };
+    const env = { ...process.env, TMPDIR: scratch.tmp, TMUX_TMPDIR: scratch.tmux };
     delete env.TMUX;
     try {
       const [cmd, args] = node(
@@ -151,9 +150,9 @@ async function unitTier(workDir) {
       if (!result) return { ok: false, detail: `mocha exited with ${code} before reporting results` };
       return { ok: code === 0 && result.failed === 0, detail: describe(result) };
     } finally {
-      const killed = killTmuxServersUnder(tmux.dir);
+      const killed = killTmuxServersUnder(scratch.tmux);
       if (killed.length) console.log(`stopped ${killed.length} tmux server(s) the unit tests left running`);
-      for (const d of [tmp, tmux]) fs.rmSync(d.dir, { recursive: true, force: true });
+      fs.rmSync(scratch.root, { recursive: true, force: true });
     }
   });
 }

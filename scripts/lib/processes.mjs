@@ -134,16 +134,21 @@ export function killTmuxServersUnder(tmuxTmpDir) {
 const SOCKET_PATH_BUDGET = 107 - 54;
 
 /**
- * A directory for sockets: `preferred` when its paths stay short enough for
- * unix sockets, otherwise a fresh one under /tmp (the caller removes it).
- * @returns {{ dir: string, outside: boolean }}
+ * A fresh folder holding `tmp/` and `tmux/`, to become a run's TMPDIR and
+ * TMUX_TMPDIR. It lives in the system temp folder, never in the checkout: a
+ * temporary folder inside the project's git work tree would make every "not a
+ * git repository" case in the tests find this repository instead, and the
+ * checkout's path may be too long for unix sockets. The caller removes it.
+ * @returns {{ root: string, tmp: string, tmux: string }}
  */
-export function socketDir(preferred, prefix) {
-  if (Buffer.byteLength(preferred) <= SOCKET_PATH_BUDGET) {
-    fs.mkdirSync(preferred, { recursive: true });
-    return { dir: preferred, outside: false };
-  }
-  return { dir: fs.mkdtempSync(path.join('/tmp', prefix)), outside: true };
+export function privateTempDirs(prefix) {
+  const candidates = [os.tmpdir(), '/tmp'];
+  const base = candidates.find((dir) => Buffer.byteLength(path.join(dir, `${prefix}XXXXXX`, 'tmux')) <= SOCKET_PATH_BUDGET) ?? '/tmp';
+  const root = fs.mkdtempSync(path.join(base, prefix));
+  const dirs = { root, tmp: path.join(root, 'tmp'), tmux: path.join(root, 'tmux') };
+  fs.mkdirSync(dirs.tmp);
+  fs.mkdirSync(dirs.tmux);
+  return dirs;
 }
 
 /** Environment for a child npm: without what the calling `npm run` exported about this project. */

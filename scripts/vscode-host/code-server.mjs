@@ -4,14 +4,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { sleep, socketDir } from '../lib/processes.mjs';
+import { privateTempDirs, sleep } from '../lib/processes.mjs';
 
 /**
  * Creates the per-run folders and the environment that points every cache,
  * config and socket of code-server, the extension host, git and tmux into them.
- * @returns {{ env: Record<string,string>, dirs: Record<string,string>, outsideDirs: string[] }}
+ * TMPDIR and TMUX_TMPDIR go to a private folder outside the checkout
+ * (dirs.scratch), which the caller removes with the run.
+ * @returns {{ env: Record<string,string>, dirs: Record<string,string> }}
  */
-export function isolatedEnvironment(runDir) {
+export function isolatedEnvironment(runDir, prefix = 'wts-run-') {
   const dirs = {
     userData: path.join(runDir, 'user-data'),
     extensions: path.join(runDir, 'extensions'),
@@ -22,13 +24,10 @@ export function isolatedEnvironment(runDir) {
     xdgState: path.join(runDir, 'xdg', 'state'),
   };
   for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true });
-  const outsideDirs = [];
-  // Sockets need short paths; when the project lives deep, they move to /tmp.
-  const tmp = socketDir(path.join(runDir, 'tmp'), 'wts-tmp-');
-  const tmux = socketDir(path.join(runDir, 'tmux'), 'wts-tmux-');
-  for (const d of [tmp, tmux]) if (d.outside) outsideDirs.push(d.dir);
-  dirs.tmp = tmp.dir;
-  dirs.tmux = tmux.dir;
+  const scratch = privateTempDirs(prefix);
+  dirs.scratch = scratch.root;
+  dirs.tmp = scratch.tmp;
+  dirs.tmux = scratch.tmux;
   const env = {
     TMPDIR: dirs.tmp,
     TMUX_TMPDIR: dirs.tmux,
@@ -39,7 +38,7 @@ export function isolatedEnvironment(runDir) {
     // No extension gallery: the workbench makes no attempt to reach open-vsx.org.
     EXTENSIONS_GALLERY: '{}',
   };
-  return { env, dirs, outsideDirs };
+  return { env, dirs };
 }
 
 /** Variables of the caller that must not leak into the extension host. */

@@ -144,9 +144,8 @@ class DriverRun {
 
   async start() {
     const { codeServerEntry, testFiles: files } = this.options;
-    const { env: isolated, dirs, outsideDirs } = isolatedEnvironment(this.runDir);
+    const { env: isolated, dirs } = isolatedEnvironment(this.runDir);
     this.dirs = dirs;
-    this.outsideDirs = outsideDirs;
 
     const workspace = this.options.workspace ?? createTestWorkspace(path.join(this.runDir, 'workspace'));
     if (!fs.existsSync(workspace)) throw new Error(`workspace folder ${workspace} does not exist`);
@@ -255,12 +254,13 @@ class DriverRun {
       this.controlServer.closeAllConnections();
       await new Promise((resolve) => this.controlServer.close(resolve));
     }
-    for (const dir of this.outsideDirs ?? []) fs.rmSync(dir, { recursive: true, force: true });
     await new Promise((resolve) => this.driverLog.end(resolve));
     if (failed || this.options.keep) {
       console.log(`[driver] logs kept in ${this.logDir} (code-server.log, driver.log; extension host logs under ${path.join(this.runDir, 'user-data', 'logs')})`);
+      if (this.dirs) console.log(`[driver] the run's TMPDIR is kept in ${this.dirs.tmp}`);
     } else {
       fs.rmSync(this.runDir, { recursive: true, force: true });
+      if (this.dirs) fs.rmSync(this.dirs.scratch, { recursive: true, force: true });
     }
   }
 }

@@ -55,16 +55,12 @@ export function toApiSession(s: SessionView): ApiSession {
   return { name: s.name, target: s.target, label: s.label, createdAt: s.createdAt, state: s.state };
 }
 
-export function toApiWorkspace(w: WorkspaceView): ApiWorkspace {
+/** SPEC §6's shape exactly: what the tree needs besides (lost sessions, busy) stays inside. */
+export function toApiWorkspace({ id, repoRoot, worktreePath, branch, baseRef, status, error, baseSession, sessions }: WorkspaceView): ApiWorkspace {
   return {
-    id: w.id,
-    repoRoot: w.repoRoot,
-    worktreePath: w.worktreePath,
-    branch: w.branch,
-    baseRef: w.baseRef,
-    status: w.status,
-    ...(w.error !== undefined ? { error: w.error } : {}),
-    baseSession: { name: w.baseSession.name, running: w.baseSession.running },
-    sessions: w.sessions.map(toApiSession),
+    id, repoRoot, worktreePath, branch, baseRef, status,
+    ...(error !== undefined ? { error } : {}),
+    baseSession: { name: baseSession.name, running: baseSession.running },
+    sessions: sessions.map(toApiSession),
   };
 }

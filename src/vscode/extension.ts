@@ -59,6 +59,9 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       keys.fromWorkspaces(list);
       bar.render({ workspaces: list, windowWorkspace, tmux });
       treeView.message = tmux && !tmux.ok && list.length ? `${tmux.message} Terminals cannot open until it is installed.` : undefined;
+      // Agents waiting for input show on the activity bar, wherever the user is.
+      const waiting = list.reduce((n, w) => n + w.sessions.filter((x) => x.state === 'waiting').length, 0);
+      treeView.badge = waiting ? { value: waiting, tooltip: `${waiting} ${waiting === 1 ? 'session is' : 'sessions are'} waiting for input` } : undefined;
     };
     const recheckTmux = async () => {
       c.tmux.forgetProbe();

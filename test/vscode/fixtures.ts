@@ -84,6 +84,30 @@ export async function cleanUp(api: Api, repos: readonly string[], options: { kee
   if (!options.keepFolders) for (const repo of repos) fs.rmSync(path.dirname(repo), { recursive: true, force: true });
 }
 
+export interface WorkspaceFixture {
+  api: Api;
+  repo: string;
+  ws: ApiWorkspace;
+}
+
+/**
+ * Registers the suite's hooks: before, a fresh repository with one workspace;
+ * after, the given settings reset and every workspace of the repository deleted.
+ */
+export function withWorkspace(repoName: string, branch: string, settingsToReset: readonly string[] = []): WorkspaceFixture {
+  const fixture = {} as WorkspaceFixture;
+  before(async () => {
+    fixture.api = await readyApi();
+    fixture.repo = makeRepo(repoName);
+    fixture.ws = await create(fixture.repo, branch);
+  });
+  after(async () => {
+    for (const key of settingsToReset) await setSetting(key, undefined);
+    await cleanUp(fixture.api, [fixture.repo]);
+  });
+  return fixture;
+}
+
 /** Sets a setting for the user (machine-scoped ones cannot be set for a workspace); undefined resets it. */
 export async function setSetting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('worktreeSessions').update(key, value, vscode.ConfigurationTarget.Global);

@@ -4,10 +4,9 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { WorkspaceView } from '../../src/core';
 import { SessionStatusBar } from '../../src/vscode/statusBar';
-import type { ApiWorkspace } from '../../src/vscode/api';
 import type { PickRequest } from '../../src/vscode/prompts/prompter';
 import { waitFor } from './helpers';
-import { cleanUp, create, launchShell, makeRepo, readyApi, run, ScriptedPrompter, type Api } from './fixtures';
+import { launchShell, run, ScriptedPrompter, withWorkspace } from './fixtures';
 
 function view(overrides: Partial<WorkspaceView>): WorkspaceView {
   return {
@@ -18,48 +17,38 @@ function view(overrides: Partial<WorkspaceView>): WorkspaceView {
 
 describe('status bar', function () {
   this.timeout(60_000);
-  let api: Api;
-  let repo: string;
-  let ws: ApiWorkspace;
-
-  before(async () => {
-    api = await readyApi();
-    repo = makeRepo('status');
-    ws = await create(repo, 'feature/status');
-  });
-
-  after(() => cleanUp(api, [repo]));
+  const t = withWorkspace('status', 'feature/status');
 
   it('is hidden outside a worktree while no session runs', async () => {
-    const bar = await api._test.statusBar();
+    const bar = await t.api._test.statusBar();
     assert.strictEqual(bar.visible, false, bar.text);
   });
 
   it('counts the running sessions of all workspaces elsewhere', async () => {
-    const one = await launchShell(ws.id);
-    await waitFor(async () => (await api._test.statusBar()).text === '$(terminal-tmux) 1 running', 'one running session');
-    assert.strictEqual((await api._test.statusBar()).visible, true);
-    await launchShell(ws.id);
-    await waitFor(async () => (await api._test.statusBar()).text === '$(terminal-tmux) 2 running', 'two running sessions');
-    assert.match((await api._test.statusBar()).tooltip, /feature\/status · Shell — (running|idle)/);
-    await run('stopSession', { workspaceId: ws.id, sessionName: one.name });
-    await waitFor(async () => (await api._test.statusBar()).text === '$(terminal-tmux) 1 running', 'back to one');
+    const one = await launchShell(t.ws.id);
+    await waitFor(async () => (await t.api._test.statusBar()).text === '$(terminal-tmux) 1 running', 'one running session');
+    assert.strictEqual((await t.api._test.statusBar()).visible, true);
+    await launchShell(t.ws.id);
+    await waitFor(async () => (await t.api._test.statusBar()).text === '$(terminal-tmux) 2 running', 'two running sessions');
+    assert.match((await t.api._test.statusBar()).tooltip, /feature\/status · Shell — (running|idle)/);
+    await run('stopSession', { workspaceId: t.ws.id, sessionName: one.name });
+    await waitFor(async () => (await t.api._test.statusBar()).text === '$(terminal-tmux) 1 running', 'back to one');
   });
 
   it('clicking it offers the fitting actions; choosing a session opens its terminal', async () => {
-    const session = (await api.listWorkspaces()).find((w) => w.id === ws.id)!.sessions[0];
+    const session = (await t.api.listWorkspaces()).find((w) => w.id === t.ws.id)!.sessions[0];
     const prompter = new ScriptedPrompter().answerPick('action', 'Open feature/status · Shell');
-    api._test.setPrompter(prompter);
+    t.api._test.setPrompter(prompter);
     try {
       await run('showActions');
     } finally {
-      api._test.setPrompter(undefined);
+      t.api._test.setPrompter(undefined);
     }
     const request = prompter.calls[0].request as PickRequest<unknown>;
     assert.deepStrictEqual(request.items.map((i) => i.label), ['Open feature/status · Shell', 'Create Workspace…', 'Show Workspaces', 'Show Log']);
-    assert.ok(await api._test.terminalOf(session.name));
-    await run('stopSession', { workspaceId: ws.id, sessionName: session.name });
-    await waitFor(async () => !(await api._test.statusBar()).visible, 'the item to hide again');
+    assert.ok(await t.api._test.terminalOf(session.name));
+    await run('stopSession', { workspaceId: t.ws.id, sessionName: session.name });
+    await waitFor(async () => !(await t.api._test.statusBar()).visible, 'the item to hide again');
   });
 
   describe('rendering', () => {

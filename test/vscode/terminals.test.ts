@@ -1,9 +1,8 @@
 // VS Code terminals attached to the workspaces' tmux sessions (SPEC §5).
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { ApiWorkspace } from '../../src/vscode/api';
 import { waitFor } from './helpers';
-import { cleanUp, create, launchShell, makeRepo, readyApi, run, tmux, tmuxSessions, type Api } from './fixtures';
+import { launchShell, run, tmux, tmuxSessions, withWorkspace, type Api } from './fixtures';
 
 /** The sessions that have a tmux client attached. */
 function attachedSessions(api: Api): string[] {
@@ -16,59 +15,49 @@ function attachedSessions(api: Api): string[] {
 
 describe('terminals', function () {
   this.timeout(60_000);
-  let api: Api;
-  let repo: string;
-  let ws: ApiWorkspace;
-
-  before(async () => {
-    api = await readyApi();
-    repo = makeRepo('terminals');
-    ws = await create(repo, 'feature/term');
-  });
-
-  after(() => cleanUp(api, [repo]));
+  const t = withWorkspace('terminals', 'feature/term');
 
   it('opens a terminal named after the workspace, attached to its base tmux session', async () => {
-    await run('openTerminal', { workspaceId: ws.id });
-    const terminal = (await api._test.terminalOf(ws.baseSession.name))!;
+    await run('openTerminal', { workspaceId: t.ws.id });
+    const terminal = (await t.api._test.terminalOf(t.ws.baseSession.name))!;
     assert.ok(terminal, 'a terminal is tracked for the base session');
     assert.strictEqual(terminal.name, 'feature/term · Terminal');
     assert.ok(vscode.window.terminals.includes(terminal));
     const options = terminal.creationOptions as vscode.TerminalOptions;
-    assert.deepStrictEqual(options.shellArgs, ['-L', api.tmuxSocket, '-u', 'attach-session', '-t', `=${ws.baseSession.name}`]);
+    assert.deepStrictEqual(options.shellArgs, ['-L', t.api.tmuxSocket, '-u', 'attach-session', '-t', `=${t.ws.baseSession.name}`]);
     assert.strictEqual(options.env?.TMUX, null, 'TMUX is unset for the attach (SPEC §3)');
-    await waitFor(() => attachedSessions(api).includes(ws.baseSession.name), 'a tmux client on the base session');
+    await waitFor(() => attachedSessions(t.api).includes(t.ws.baseSession.name), 'a tmux client on the base session');
   });
 
   it('focuses the same terminal when opened again instead of attaching a second one', async () => {
     const before = vscode.window.terminals.length;
-    const first = await api._test.terminalOf(ws.baseSession.name);
-    await run('openTerminal', { workspaceId: ws.id });
-    assert.strictEqual(await api._test.terminalOf(ws.baseSession.name), first);
+    const first = await t.api._test.terminalOf(t.ws.baseSession.name);
+    await run('openTerminal', { workspaceId: t.ws.id });
+    assert.strictEqual(await t.api._test.terminalOf(t.ws.baseSession.name), first);
     assert.strictEqual(vscode.window.terminals.length, before);
-    assert.strictEqual(attachedSessions(api).filter((s) => s === ws.baseSession.name).length, 1);
+    assert.strictEqual(attachedSessions(t.api).filter((s) => s === t.ws.baseSession.name).length, 1);
   });
 
   it('closing the terminal detaches and never stops the session', async () => {
-    const terminal = (await api._test.terminalOf(ws.baseSession.name))!;
+    const terminal = (await t.api._test.terminalOf(t.ws.baseSession.name))!;
     terminal.dispose();
-    await waitFor(() => !attachedSessions(api).includes(ws.baseSession.name), 'the client to detach');
-    assert.ok(tmuxSessions(api).includes(ws.baseSession.name), 'the base session still runs');
-    assert.strictEqual(await api._test.terminalOf(ws.baseSession.name), undefined);
-    await run('openTerminal', { workspaceId: ws.id });
-    await waitFor(() => attachedSessions(api).includes(ws.baseSession.name), 'a new client after reopening');
+    await waitFor(() => !attachedSessions(t.api).includes(t.ws.baseSession.name), 'the client to detach');
+    assert.ok(tmuxSessions(t.api).includes(t.ws.baseSession.name), 'the base session still runs');
+    assert.strictEqual(await t.api._test.terminalOf(t.ws.baseSession.name), undefined);
+    await run('openTerminal', { workspaceId: t.ws.id });
+    await waitFor(() => attachedSessions(t.api).includes(t.ws.baseSession.name), 'a new client after reopening');
   });
 
   it('launching a session opens its terminal, attached to that session', async () => {
-    const session = await launchShell(ws.id);
-    const terminal = await waitFor(() => api._test.terminalOf(session.name), 'the session terminal');
+    const session = await launchShell(t.ws.id);
+    const terminal = await waitFor(() => t.api._test.terminalOf(session.name), 'the session terminal');
     assert.strictEqual(terminal.name, 'feature/term · Shell');
-    await waitFor(() => attachedSessions(api).includes(session.name), 'a tmux client on the session');
+    await waitFor(() => attachedSessions(t.api).includes(session.name), 'a tmux client on the session');
   });
 
   it('a session that ends closes its terminal', async () => {
-    const session = (await api.listWorkspaces()).find((w) => w.id === ws.id)!.sessions[0];
-    const terminal = (await api._test.terminalOf(session.name))!;
+    const session = (await t.api.listWorkspaces()).find((w) => w.id === t.ws.id)!.sessions[0];
+    const terminal = (await t.api._test.terminalOf(session.name))!;
     const closed = new Promise<void>((resolve) => {
       const sub = vscode.window.onDidCloseTerminal((t) => {
         if (t === terminal) {
@@ -77,16 +66,16 @@ describe('terminals', function () {
         }
       });
     });
-    tmux(api, 'kill-session', '-t', `=${session.name}`);
+    tmux(t.api, 'kill-session', '-t', `=${session.name}`);
     await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the terminal stayed open')), 5_000))]);
     assert.ok(!vscode.window.terminals.includes(terminal));
-    assert.strictEqual(await api._test.terminalOf(session.name), undefined);
+    assert.strictEqual(await t.api._test.terminalOf(session.name), undefined);
   });
 
   it('stopping a session from the extension closes its terminal first', async () => {
-    const session = await launchShell(ws.id);
-    const terminal = await waitFor(() => api._test.terminalOf(session.name), 'the session terminal');
-    await run('stopSession', { workspaceId: ws.id, sessionName: session.name });
+    const session = await launchShell(t.ws.id);
+    const terminal = await waitFor(() => t.api._test.terminalOf(session.name), 'the session terminal');
+    await run('stopSession', { workspaceId: t.ws.id, sessionName: session.name });
     await waitFor(() => !vscode.window.terminals.includes(terminal), 'the terminal to close');
   });
 });

@@ -57,7 +57,7 @@ describe('tree view', function () {
     const doc = await vscode.workspace.openTextDocument(path.join(w.worktreePath, 'README.md'));
     await doc.save();
     api._test.tree.statsMayHaveChanged();
-    await waitForRow(api, [name, 'feature/tree'], 'the changed lines', (r) => /\+2 −0/.test(r.description ?? ''));
+    await waitForRow(api, [name, 'feature/tree'], 'the changed lines', (r) => /^\+2( · |$)/.test(r.description ?? ''));
     fs.writeFileSync(path.join(w.worktreePath, 'README.md'), `# tree-repo\n`);
   });
 
@@ -91,6 +91,21 @@ describe('tree view', function () {
     assert.ok(tooltip.includes('**Marker** in feature/tree'), tooltip);
     assert.ok(tooltip.includes(`attach-session -t =${session.name}`), tooltip);
     await run('stopSession', { workspaceId: w.id, sessionName: session.name });
+    await setSetting('agents', undefined);
+  });
+
+  it('marks an agent that rings the bell as waiting for input, with a badge on the view', async () => {
+    const w = (await api.listWorkspaces()).find((x) => x.branch === 'feature/tree')!;
+    await setSetting('agents', [{ key: 'asker', label: 'Asker', command: ['sh', '-c', "sleep 1; printf 'Proceed? \\a'; exec sleep 600"] }]);
+    const session = await run<{ name: string }>('launch', { workspaceId: w.id, target: 'asker' });
+    // tmux only flags a bell that no attached client shows.
+    (await api._test.terminalOf(session.name))?.dispose();
+    const row = await waitForRow(api, [name, 'feature/tree', 'Asker'], 'the waiting session', (r) => r.description?.startsWith('waiting for input') ?? false);
+    assert.strictEqual(row.icon, 'bell-dot');
+    assert.match(findRow(await api._test.treeSnapshot(), name, 'feature/tree')!.description!, /1 session, 1 waiting/);
+    await waitFor(() => api._test.treeView.badge?.value === 1, 'the badge');
+    await run('stopSession', { workspaceId: w.id, sessionName: session.name });
+    await waitFor(() => api._test.treeView.badge === undefined, 'the badge to clear');
     await setSetting('agents', undefined);
   });
 

@@ -82,6 +82,15 @@ export function workspaceById(s: Services, id: string): WorkspaceView {
   return w;
 }
 
+/** How to ask for a workspace: the pick's title, which workspaces fit, and what to say when none does. */
+export interface WorkspaceQuestion {
+  title: string;
+  filter?: (w: WorkspaceView) => boolean;
+  none: string;
+}
+
+export const isReady = (w: WorkspaceView): boolean => w.status === 'ready';
+
 /**
  * The workspace a command acts on: the one named by the arguments, else (when
  * interactive) the only candidate or the user's pick, this window's first.
@@ -91,7 +100,7 @@ export async function chooseWorkspace(
   s: Services,
   deps: CommandDeps,
   id: CommandIdValue,
-  ask: { title: string; filter?: (w: WorkspaceView) => boolean; none: string },
+  ask: WorkspaceQuestion,
 ): Promise<WorkspaceView | undefined> {
   if (invocation.args.workspaceId !== undefined || !invocation.interactive) {
     return workspaceById(s, required(invocation, 'workspaceId', id));
@@ -114,6 +123,21 @@ export async function chooseWorkspace(
       value: w,
     })),
   });
+}
+
+/** A command that acts on one workspace, chosen as chooseWorkspace does; a dismissed pick does nothing. */
+export function workspaceCommand<A extends WorkspaceArgs, R>(
+  id: CommandIdValue,
+  ask: WorkspaceQuestion,
+  act: (workspace: WorkspaceView, invocation: Invocation<A>, s: Services, deps: CommandDeps) => Promise<R>,
+): Command<A, R | undefined> {
+  return {
+    id,
+    async run(invocation, s, deps) {
+      const workspace = await chooseWorkspace(invocation, s, deps, id, ask);
+      return workspace && act(workspace, invocation, s, deps);
+    },
+  };
 }
 
 /** Runs `work` under a progress notification; `signal` is aborted when the user cancels. */

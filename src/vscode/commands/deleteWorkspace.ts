@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { BranchChoice, DeleteResult, WorkspaceView } from '../../core';
 import { plural, tildify } from '../tree/format';
-import { chooseWorkspace, optional, withProgress, type Command, type CommandDeps, type Services, type WorkspaceArgs } from './command';
+import { optional, withProgress, workspaceCommand, type CommandDeps, type Services, type WorkspaceArgs } from './command';
 import { CommandId } from './ids';
 
 export interface DeleteArgs extends WorkspaceArgs {
@@ -18,31 +18,26 @@ export interface DeleteOutcome {
 
 const SHOWN_FILES = 12;
 
-export const deleteWorkspace: Command<DeleteArgs, DeleteOutcome | undefined> = {
-  id: CommandId.deleteWorkspace,
-  async run(invocation, s, deps) {
-    const workspace = await chooseWorkspace(invocation, s, deps, this.id, {
-      title: 'Delete Workspace',
-      filter: (w) => w.status !== 'creating' && w.status !== 'deleting',
-      none: 'There is no workspace to delete.',
-    });
-    if (!workspace) return undefined;
+export const deleteWorkspace = workspaceCommand<DeleteArgs, DeleteOutcome | undefined>(
+  CommandId.deleteWorkspace,
+  { title: 'Delete Workspace', filter: (w) => w.status !== 'creating' && w.status !== 'deleting', none: 'There is no workspace to delete.' },
+  async (workspace, invocation, s, deps) => {
     if (!invocation.interactive) {
       // D1: without force a dirty worktree is refused and its files listed; no modal for a caller.
-      const force = optional(invocation, 'force', this.id, 'boolean') ?? false;
+      const force = optional(invocation, 'force', CommandId.deleteWorkspace, 'boolean') ?? false;
       return outcome(await runDelete(workspace, s, { force }));
     }
-    const choice = await confirmDelete(workspace, s, deps);
-    if (!choice) return undefined;
-    const result = await runDelete(workspace, s, choice);
-    if (!result.deleted && result.dirtyFiles?.length) {
+    for (;;) {
+      const choice = await confirmDelete(workspace, s, deps);
+      if (!choice) return undefined;
+      const result = await runDelete(workspace, s, choice);
       // Something wrote to the worktree between the question and the delete: ask again.
-      return this.run(invocation, s, deps);
+      if (!result.deleted && result.dirtyFiles?.length) continue;
+      void announce(workspace, result);
+      return outcome(result);
     }
-    void announce(workspace, result);
-    return outcome(result);
   },
-};
+);
 
 function outcome(r: DeleteResult): DeleteOutcome {
   return {

@@ -1,17 +1,12 @@
 import { tildify } from '../tree/format';
-import { chooseWorkspace, type Command, type WorkspaceArgs } from './command';
+import { workspaceCommand, type WorkspaceArgs } from './command';
 import { CommandId } from './ids';
 
 /** R4: forgets a workspace whose worktree is gone (or whose setup failed); deletes no file. */
-export const forgetWorkspace: Command<WorkspaceArgs, void> = {
-  id: CommandId.forgetWorkspace,
-  async run(invocation, s, deps) {
-    const workspace = await chooseWorkspace(invocation, s, deps, this.id, {
-      title: 'Forget Workspace',
-      filter: (w) => w.status === 'missing' || w.status === 'error',
-      none: 'No workspace is missing its worktree or has a failed setup.',
-    });
-    if (!workspace) return;
+export const forgetWorkspace = workspaceCommand<WorkspaceArgs, void>(
+  CommandId.forgetWorkspace,
+  { title: 'Forget Workspace', filter: (w) => w.status === 'missing' || w.status === 'error', none: 'No workspace is missing its worktree or has a failed setup.' },
+  async (workspace, invocation, s, deps) => {
     if (invocation.interactive) {
       const forget = 'Forget Workspace';
       const answer = await deps.prompter().confirm({
@@ -23,4 +18,4 @@ export const forgetWorkspace: Command<WorkspaceArgs, void> = {
     }
     await s.lifecycle.forgetWorkspace(workspace.id);
   },
-};
+);

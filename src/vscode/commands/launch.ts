@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { UserError } from '../../core';
 import { toApiSession, type ApiSession } from '../api';
-import { chooseWorkspace, required, type Command, type WorkspaceArgs } from './command';
+import { isReady, required, workspaceCommand, type WorkspaceArgs } from './command';
 import { CommandId } from './ids';
 import { openWorkspaceTerminal } from './openTerminal';
 
@@ -10,18 +10,13 @@ export interface LaunchArgs extends WorkspaceArgs {
   target: string;
 }
 
-export const launch: Command<LaunchArgs, ApiSession | undefined> = {
-  id: CommandId.launch,
-  async run(invocation, s, deps) {
-    const workspace = await chooseWorkspace(invocation, s, deps, this.id, {
-      title: 'Launch Agent or Shell',
-      filter: (w) => w.status === 'ready',
-      none: 'There is no ready workspace to launch in. Create a workspace first.',
-    });
-    if (!workspace) return undefined;
+export const launch = workspaceCommand<LaunchArgs, ApiSession | undefined>(
+  CommandId.launch,
+  { title: 'Launch Agent or Shell', filter: isReady, none: 'There is no ready workspace to launch in. Create a workspace first.' },
+  async (workspace, invocation, s, deps) => {
     let targetKey: string | undefined;
     if (invocation.args.target !== undefined || !invocation.interactive) {
-      targetKey = required(invocation, 'target', this.id);
+      targetKey = required(invocation, 'target', CommandId.launch);
     } else {
       const { targets, problems } = s.lifecycle.targets();
       for (const p of problems) deps.log.warn(`worktreeSessions.agents: ${p.message}`);
@@ -38,7 +33,12 @@ export const launch: Command<LaunchArgs, ApiSession | undefined> = {
     // Launching opens the session's terminal; a programmatic caller keeps its focus.
     const fresh = s.lifecycle.workspace(workspace.id);
     if (!fresh) throw new UserError(`"${workspace.branch}" was deleted while ${session.label} started.`);
-    await openWorkspaceTerminal({ ...fresh, sessions: fresh.sessions.some((x) => x.name === session.name) ? fresh.sessions : [...fresh.sessions, session] }, session.name, s, { preserveFocus: !invocation.interactive });
+    await openWorkspaceTerminal(withSession(fresh, session), session.name, s, { preserveFocus: !invocation.interactive });
     return toApiSession(session);
   },
-};
+);
+
+/** The workspace as it is now, with `session` listed even if the view has not caught up with it yet. */
+export function withSession<W extends { sessions: S[] }, S extends { name: string }>(workspace: W, session: S): W {
+  return { ...workspace, sessions: [...workspace.sessions.filter((x) => x.name !== session.name), session] };
+}

@@ -1,20 +1,15 @@
 import { UserError, type WorkspaceView } from '../../core';
-import { chooseWorkspace, optional, type Command, type SessionArgs, type Services } from './command';
+import { isReady, optional, workspaceCommand, type SessionArgs, type Services } from './command';
 import { CommandId } from './ids';
 
-export const openTerminal: Command<SessionArgs, void> = {
-  id: CommandId.openTerminal,
-  async run(invocation, s, deps) {
-    const workspace = await chooseWorkspace(invocation, s, deps, this.id, {
-      title: 'Open Terminal',
-      filter: (w) => w.status === 'ready',
-      none: 'There is no ready workspace to open a terminal in. Create a workspace first.',
-    });
-    if (!workspace) return;
-    const sessionName = optional(invocation, 'sessionName', this.id, 'string');
+export const openTerminal = workspaceCommand<SessionArgs, void>(
+  CommandId.openTerminal,
+  { title: 'Open Terminal', filter: isReady, none: 'There is no ready workspace to open a terminal in. Create a workspace first.' },
+  async (workspace, invocation, s) => {
+    const sessionName = optional(invocation, 'sessionName', CommandId.openTerminal, 'string');
     await openWorkspaceTerminal(workspace, sessionName, s, { preserveFocus: !invocation.interactive });
   },
-};
+);
 
 /**
  * Focuses (or creates) the terminal of a session of `workspace`: its base

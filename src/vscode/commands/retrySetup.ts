@@ -1,21 +1,15 @@
 import * as vscode from 'vscode';
 import type { OperationOptions, WorkspaceView } from '../../core';
 import { toApiWorkspace, type ApiWorkspace } from '../api';
-import { chooseWorkspace, withProgress, type Command, type WorkspaceArgs } from './command';
+import { withProgress, workspaceCommand, type WorkspaceArgs } from './command';
 import { CommandId } from './ids';
 
-export const retrySetup: Command<WorkspaceArgs, ApiWorkspace | undefined> = {
-  id: CommandId.retrySetup,
-  async run(invocation, s, deps) {
-    const workspace = await chooseWorkspace(invocation, s, deps, this.id, {
-      title: 'Retry Setup',
-      filter: (w) => w.status === 'error',
-      none: 'No workspace has a failed setup.',
-    });
-    if (!workspace) return undefined;
-    return toApiWorkspace(await runSetup(`Setting up workspace "${workspace.branch}" again`, (options) => s.lifecycle.retrySetup(workspace.id, options)));
-  },
-};
+export const retrySetup = workspaceCommand<WorkspaceArgs, ApiWorkspace>(
+  CommandId.retrySetup,
+  { title: 'Retry Setup', filter: (w) => w.status === 'error', none: 'No workspace has a failed setup.' },
+  async (workspace, _invocation, s) =>
+    toApiWorkspace(await runSetup(`Setting up workspace "${workspace.branch}" again`, (options) => s.lifecycle.retrySetup(workspace.id, options))),
+);
 
 /** C3's retry and R4's recreate: a cancellable notification, and workspace trust for the setup command. */
 export function runSetup(title: string, work: (options: OperationOptions) => Promise<WorkspaceView>): Promise<WorkspaceView> {

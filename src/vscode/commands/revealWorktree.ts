@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { UserError } from '../../core';
 import { tildify } from '../tree/format';
-import { chooseWorkspace, type Command, type WorkspaceArgs } from './command';
+import { workspaceCommand, type WorkspaceArgs } from './command';
 import { CommandId } from './ids';
 
 /**
@@ -9,15 +9,10 @@ import { CommandId } from './ids';
  * in the OS file manager on a local desktop, else (remote, web) offers to
  * open it or copy its path, since the remote machine's files have no OS window here.
  */
-export const revealWorktree: Command<WorkspaceArgs, void> = {
-  id: CommandId.revealWorktree,
-  async run(invocation, s, deps) {
-    const workspace = await chooseWorkspace(invocation, s, deps, this.id, {
-      title: 'Reveal Worktree Folder',
-      filter: (w) => w.status !== 'missing',
-      none: 'There is no workspace with a worktree folder.',
-    });
-    if (!workspace) return;
+export const revealWorktree = workspaceCommand<WorkspaceArgs, void>(
+  CommandId.revealWorktree,
+  { title: 'Reveal Worktree Folder', filter: (w) => w.status !== 'missing', none: 'There is no workspace with a worktree folder.' },
+  async (workspace, invocation) => {
     if (workspace.status === 'missing') throw new UserError(`The worktree of "${workspace.branch}" is missing (${workspace.worktreePath}).`);
     const uri = vscode.Uri.file(workspace.worktreePath);
     if (vscode.workspace.getWorkspaceFolder(uri)) {
@@ -35,4 +30,4 @@ export const revealWorktree: Command<WorkspaceArgs, void> = {
     if (choice === open) await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
     if (choice === copy) await vscode.env.clipboard.writeText(workspace.worktreePath);
   },
-};
+);

@@ -56,7 +56,9 @@ export const showActions: Command<unknown, void> = {
   },
 };
 
+/** Live sessions, those waiting for input first: they are the ones that need the user. */
 function liveSessions(workspaces: readonly WorkspaceView[]) {
-  return workspaces.flatMap((w) => w.sessions.filter((x) => x.state !== 'exited').map((session) => ({ w, session })));
+  const live = workspaces.flatMap((w) => w.sessions.filter((x) => x.state !== 'exited').map((session) => ({ w, session })));
+  return [...live.filter((x) => x.session.state === 'waiting'), ...live.filter((x) => x.session.state !== 'waiting')];
 }
 

@@ -93,31 +93,43 @@ export class QuickInputPrompter implements Prompter {
   }
 }
 
-/** A quick pick that only closes on an item with a value; picking any other shows why in the title. */
-function choose<T>(items: Item<T>[], options: { title: string; placeholder: string; matchOnDescription?: boolean; active?: Item<T> }): Promise<Item<T> | undefined> {
+/**
+ * Shows a quick pick until `accept` returns an answer or the user dismisses it.
+ * `accept` returning undefined keeps it open (it may change the title to say why).
+ */
+function showPick<T, R>(
+  options: { title: string; placeholder: string; items: Item<T>[]; active?: Item<T>; matchOnDescription?: boolean },
+  accept: (qp: vscode.QuickPick<Item<T>>) => R | undefined,
+  setup?: (qp: vscode.QuickPick<Item<T>>) => void,
+): Promise<R | undefined> {
   return new Promise((resolve) => {
     const qp = vscode.window.createQuickPick<Item<T>>();
     qp.title = options.title;
     qp.placeholder = options.placeholder;
-    qp.matchOnDescription = options.matchOnDescription ?? false;
-    qp.items = items;
+    qp.matchOnDescription = options.matchOnDescription ?? true;
+    qp.items = options.items;
     if (options.active) qp.activeItems = [options.active];
-    let result: Item<T> | undefined;
+    let result: R | undefined;
     qp.onDidAccept(() => {
-      const item = qp.selectedItems[0];
-      if (!item) return;
-      if (item.value === undefined) {
-        qp.title = `${options.title}: ${item.label.replace(/^\$\([^)]+\)\s*/, '')} cannot be chosen${item.description ? ` (${item.description})` : ''}`;
-        return;
-      }
-      result = item;
-      qp.hide();
+      result = accept(qp);
+      if (result !== undefined) qp.hide();
     });
     qp.onDidHide(() => {
       qp.dispose();
       resolve(result);
     });
+    setup?.(qp);
     qp.show();
+  });
+}
+
+/** A quick pick that only closes on an item with a value; picking any other shows why in the title. */
+function choose<T>(items: Item<T>[], options: { title: string; placeholder: string; matchOnDescription?: boolean; active?: Item<T> }): Promise<Item<T> | undefined> {
+  return showPick<T, Item<T>>({ ...options, items }, (qp) => {
+    const item = qp.selectedItems[0];
+    if (!item || item.value !== undefined) return item;
+    qp.title = `${options.title}: ${item.label.replace(/^\$\([^)]+\)\s*/, '')} cannot be chosen${item.description ? ` (${item.description})` : ''}`;
+    return undefined;
   });
 }
 
@@ -135,44 +147,31 @@ interface LiveOptions<V, R> {
 
 /** A quick pick whose first item follows what is typed, validated as it is typed. */
 function live<V, R>(options: LiveOptions<V, R>): Promise<R | undefined> {
-  return new Promise((resolve) => {
-    const qp = vscode.window.createQuickPick<Item<V>>();
-    qp.title = options.title;
-    qp.placeholder = options.placeholder;
-    qp.matchOnDescription = true;
-    qp.items = options.fixed;
-    if (options.active !== undefined && options.fixed[options.active]) qp.activeItems = [options.fixed[options.active]];
-    let generation = 0;
-    let result: R | undefined;
-    const update = async (value: string) => {
-      const mine = ++generation;
-      qp.busy = true;
-      const first = await options.typed(value.trim()).catch((e: unknown): Item<V> => ({ label: `$(error) ${value}`, detail: String(e), alwaysShow: true }));
-      if (mine !== generation) return;
-      qp.busy = false;
-      const keepActive = qp.activeItems[0];
-      qp.items = first ? [first, ...options.fixed] : options.fixed;
-      // Keep the user's choice when the typed item changes under them, else select what was typed.
-      if (value.trim() && first) qp.activeItems = [first];
-      else if (keepActive && options.fixed.includes(keepActive)) qp.activeItems = [keepActive];
-    };
-    qp.onDidChangeValue((v) => void update(v));
-    qp.onDidAccept(() => {
+  let generation = 0;
+  const update = async (qp: vscode.QuickPick<Item<V>>, value: string) => {
+    const mine = ++generation;
+    qp.busy = true;
+    const first = await options.typed(value.trim()).catch((e: unknown): Item<V> => ({ label: `$(error) ${value}`, detail: String(e), alwaysShow: true }));
+    if (mine !== generation) return;
+    qp.busy = false;
+    const keepActive = qp.activeItems[0];
+    qp.items = first ? [first, ...options.fixed] : options.fixed;
+    // Select what was typed; with nothing typed, keep the user's choice.
+    if (value.trim() && first) qp.activeItems = [first];
+    else if (keepActive && options.fixed.includes(keepActive)) qp.activeItems = [keepActive];
+  };
+  return showPick<V, R>(
+    { title: options.title, placeholder: options.placeholder, items: options.fixed, active: options.active === undefined ? undefined : options.fixed[options.active] },
+    (qp) => {
       const item = qp.selectedItems[0] ?? qp.activeItems[0];
-      if (!item || item.value === undefined) return;
+      if (!item || item.value === undefined) return undefined;
       const answer = options.accept(item.value);
-      if (answer === undefined) {
-        qp.placeholder = 'Type the name first';
-        return;
-      }
-      result = answer;
-      qp.hide();
-    });
-    qp.onDidHide(() => {
-      qp.dispose();
-      resolve(result);
-    });
-    void update('');
-    qp.show();
-  });
+      if (answer === undefined) qp.placeholder = 'Type the name first';
+      return answer;
+    },
+    (qp) => {
+      qp.onDidChangeValue((v) => void update(qp, v));
+      void update(qp, '');
+    },
+  );
 }

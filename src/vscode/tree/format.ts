@@ -13,11 +13,11 @@ export function formatAge(then: number, now = Date.now()): string {
   return `${Math.floor(h / 24)}d`;
 }
 
-/** "+12 −3", "2 files changed" (binary only), or undefined for a clean worktree. */
+/** "+12 −3", "+5", "−2", "2 files changed" (binary only), or undefined for a clean worktree. */
 export function formatStats(stats: ShortStat | undefined): string | undefined {
   if (!stats || stats.files === 0) return undefined;
   if (!stats.insertions && !stats.deletions) return `${stats.files} ${plural(stats.files, 'file')} changed`;
-  return `+${stats.insertions} −${stats.deletions}`;
+  return [stats.insertions ? `+${stats.insertions}` : '', stats.deletions ? `−${stats.deletions}` : ''].filter(Boolean).join(' ');
 }
 
 export const STATE_LABEL: Record<SessionState, string> = {

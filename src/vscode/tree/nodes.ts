@@ -11,6 +11,8 @@ export interface NodeTarget {
   sessionName?: string;
 }
 
+type RowFields = Partial<Pick<vscode.TreeItem, 'description' | 'iconPath' | 'contextValue' | 'tooltip' | 'command'>>;
+
 export abstract class TreeNode {
   abstract readonly id: string;
   abstract readonly parent: TreeNode | undefined;
@@ -18,6 +20,11 @@ export abstract class TreeNode {
   abstract treeItem(): vscode.TreeItem;
   children(): TreeNode[] {
     return [];
+  }
+
+  /** This node's row: its id, and the given label and fields. */
+  protected row(label: string, fields: RowFields, collapsible = vscode.TreeItemCollapsibleState.None): vscode.TreeItem {
+    return Object.assign(new vscode.TreeItem(label, collapsible), { id: this.id }, fields);
   }
 }
 
@@ -39,14 +46,11 @@ export class RepositoryNode extends TreeNode {
   }
 
   treeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(path.basename(this.repoRoot), vscode.TreeItemCollapsibleState.Expanded);
-    item.id = this.id;
-    item.description = tildify(path.dirname(this.repoRoot));
-    item.iconPath = new vscode.ThemeIcon('repo');
-    item.contextValue = 'repository';
-    item.resourceUri = vscode.Uri.file(this.repoRoot);
-    item.tooltip = new vscode.MarkdownString(`**${escape(path.basename(this.repoRoot))}**\n\n${escape(this.repoRoot)}\n\n${this.workspaces.length} ${plural(this.workspaces.length, 'workspace')}`);
-    return item;
+    return this.row(path.basename(this.repoRoot), {
+      iconPath: new vscode.ThemeIcon('repo'),
+      contextValue: 'repository',
+      tooltip: new vscode.MarkdownString(`**${escape(path.basename(this.repoRoot))}**\n\n${escape(this.repoRoot)}\n\n${this.workspaces.length} ${plural(this.workspaces.length, 'workspace')}`),
+    }, vscode.TreeItemCollapsibleState.Expanded);
   }
 
   override children(): WorkspaceNode[] {
@@ -68,13 +72,13 @@ export class WorkspaceNode extends TreeNode {
 
   treeItem(): vscode.TreeItem {
     const w = this.workspace;
-    const item = new vscode.TreeItem(w.branch, w.status === 'creating' || w.status === 'deleting' ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Expanded);
-    item.id = this.id;
-    item.contextValue = `workspace.${w.status}`;
-    item.iconPath = workspaceIcon(w);
-    item.description = this.description();
-    item.tooltip = this.tooltip();
-    return item;
+    // Always expandable: a row first seen without children (while creating) would otherwise stay collapsed.
+    return this.row(w.branch, {
+      contextValue: `workspace.${w.status}`,
+      iconPath: workspaceIcon(w),
+      description: this.description(),
+      tooltip: this.tooltip(),
+    }, vscode.TreeItemCollapsibleState.Expanded);
   }
 
   private description(): string {
@@ -165,13 +169,12 @@ export class BaseTerminalNode extends TerminalNode {
 
   treeItem(): vscode.TreeItem {
     const running = this.parent.workspace.baseSession.running;
-    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
-    item.id = this.id;
-    item.description = running ? 'base terminal' : 'base terminal · not running, opens on click';
-    item.iconPath = new vscode.ThemeIcon('terminal', running ? undefined : new vscode.ThemeColor('disabledForeground'));
-    item.contextValue = 'session.base';
-    item.command = this.openCommand();
-    return item;
+    return this.row(this.label, {
+      description: running ? undefined : 'not running · starts when opened',
+      iconPath: new vscode.ThemeIcon('terminal', running ? undefined : new vscode.ThemeColor('disabledForeground')),
+      contextValue: 'session.base',
+      command: this.openCommand(),
+    });
   }
 
   tooltip(pane: string, attach: string): vscode.MarkdownString {
@@ -201,13 +204,12 @@ export class RuntimeSessionNode extends TerminalNode {
 
   treeItem(): vscode.TreeItem {
     const s = this.session;
-    const item = new vscode.TreeItem(s.label, vscode.TreeItemCollapsibleState.None);
-    item.id = this.id;
-    item.description = `${STATE_LABEL[s.state]} · ${formatAge(s.createdAt)}`;
-    item.iconPath = sessionIcon(s);
-    item.contextValue = 'session.runtime';
-    item.command = this.openCommand();
-    return item;
+    return this.row(s.label, {
+      description: `${STATE_LABEL[s.state]} · ${formatAge(s.createdAt)}`,
+      iconPath: sessionIcon(s),
+      contextValue: 'session.runtime',
+      command: this.openCommand(),
+    });
   }
 
   tooltip(pane: string, attach: string): vscode.MarkdownString {
@@ -249,16 +251,15 @@ export class LostSessionNode extends TreeNode {
 
   treeItem(): vscode.TreeItem {
     const s = this.session;
-    const item = new vscode.TreeItem(s.label, vscode.TreeItemCollapsibleState.None);
-    item.id = this.id;
-    item.description = `lost when tmux stopped · ${formatAge(s.createdAt)}`;
-    item.iconPath = new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.warningForeground'));
-    item.contextValue = 'session.lost';
-    const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`$(debug-disconnect) **${escape(s.label)}** was running when the tmux server stopped (a reboot or a crash).\n\n`);
-    md.appendMarkdown(`Relaunch runs:\n\n${codeBlock(s.relaunchCommand.join(' '), 'sh')}`);
-    item.tooltip = md;
-    return item;
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendMarkdown(`$(debug-disconnect) **${escape(s.label)}** was running when the tmux server stopped (a reboot or a crash).\n\n`);
+    tooltip.appendMarkdown(`Relaunch runs:\n\n${codeBlock(s.relaunchCommand.join(' '), 'sh')}`);
+    return this.row(s.label, {
+      description: `lost when tmux stopped · ${formatAge(s.createdAt)}`,
+      iconPath: new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.warningForeground')),
+      contextValue: 'session.lost',
+      tooltip,
+    });
   }
 }
 
@@ -274,16 +275,15 @@ export class DetailNode extends TreeNode {
   }
 
   treeItem(): vscode.TreeItem {
-    const firstLine = this.text.split('\n')[0];
-    const item = new vscode.TreeItem(firstLine, vscode.TreeItemCollapsibleState.None);
-    item.id = this.id;
-    item.iconPath = new vscode.ThemeIcon(this.kind === 'error' ? 'error' : 'warning', new vscode.ThemeColor(this.kind === 'error' ? 'list.errorForeground' : 'list.warningForeground'));
-    item.contextValue = `detail.${this.kind}`;
-    const md = new vscode.MarkdownString();
-    md.appendText(this.text);
-    md.appendMarkdown(`\n\n${escape(this.remedy)}`);
-    item.tooltip = md;
-    return item;
+    const tooltip = new vscode.MarkdownString();
+    tooltip.appendText(this.text);
+    tooltip.appendMarkdown(`\n\n${escape(this.remedy)}`);
+    const color = new vscode.ThemeColor(this.kind === 'error' ? 'list.errorForeground' : 'list.warningForeground');
+    return this.row(this.text.split('\n')[0], {
+      iconPath: new vscode.ThemeIcon(this.kind === 'error' ? 'error' : 'warning', color),
+      contextValue: `detail.${this.kind}`,
+      tooltip,
+    });
   }
 }
 

@@ -45,17 +45,25 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
   const treeView = vscode.window.createTreeView<TreeNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   context.subscriptions.push(tree, treeView);
 
+  let deactivated = false;
+  context.subscriptions.push({ dispose: () => (deactivated = true) });
+
   const services: Promise<Services> = core.then(async (c) => {
+    if (deactivated) {
+      // The window went away while the database was opening.
+      c.dispose();
+      throw new Error('the extension was deactivated while starting');
+    }
     context.subscriptions.push({ dispose: () => c.dispose() });
-    repositories = new OpenRepositories(c.git, logger);
+    const repos = (repositories = new OpenRepositories(c.git, logger));
     const terminals = new SessionTerminals(c, logger);
     const bar = (statusBar = new SessionStatusBar());
-    context.subscriptions.push(repositories, terminals, bar);
+    context.subscriptions.push(repos, terminals, bar);
 
     let tmux: TmuxProbe | undefined;
     const render = () => {
       const list = c.lifecycle.list();
-      const windowWorkspace = repositories!.windowWorkspace(list);
+      const windowWorkspace = repos.windowWorkspace(list);
       keys.fromWorkspaces(list);
       bar.render({ workspaces: list, windowWorkspace, tmux });
       treeView.message = tmux && !tmux.ok && list.length ? `${tmux.message} Terminals cannot open until it is installed.` : undefined;
@@ -74,7 +82,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
 
     context.subscriptions.push(
       c.lifecycle.onDidChange(render),
-      repositories.onDidChange((roots) => {
+      repos.onDidChange((roots) => {
         keys.set(ContextKey.hasRepository, roots.length > 0);
         render();
         tree.refresh();
@@ -93,7 +101,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
     if (c.recovered) {
       void vscode.window.showWarningMessage(`The Worktree Sessions database could not be read (${c.recovered.reason}). It was moved to ${c.recovered.movedTo} and a new one was started; workspaces that can be proven ours are being re-adopted.`);
     }
-    const [roots] = await Promise.all([repositories.scan(), recheckTmux()]);
+    const [roots] = await Promise.all([repos.scan(), recheckTmux()]);
     keys.set(ContextKey.hasRepository, roots.length > 0);
     const report = await c.lifecycle.start();
     if (c.recovered) {
@@ -104,7 +112,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
     render();
     keys.set(ContextKey.ready, true);
     logger.info('Worktree Sessions is ready.');
-    return { core: c, lifecycle: c.lifecycle, terminals, repositories, tree, treeView, recheckTmux };
+    return { core: c, lifecycle: c.lifecycle, terminals, repositories: repos, tree, treeView, recheckTmux };
   });
 
   const ready: Promise<void> = services.then(() => undefined);

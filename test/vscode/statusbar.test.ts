@@ -6,7 +6,7 @@ import type { WorkspaceView } from '../../src/core';
 import { SessionStatusBar } from '../../src/vscode/statusBar';
 import type { PickRequest } from '../../src/vscode/prompts/prompter';
 import { waitFor } from './helpers';
-import { launchShell, run, ScriptedPrompter, withWorkspace } from './fixtures';
+import { launchShell, run, ScriptedPrompter, setSetting, withWorkspace } from './fixtures';
 
 function view(overrides: Partial<WorkspaceView>): WorkspaceView {
   return {
@@ -49,6 +49,23 @@ describe('status bar', function () {
     assert.ok(await t.api._test.terminalOf(session.name));
     await run('stopSession', { workspaceId: t.ws.id, sessionName: session.name });
     await waitFor(async () => !(await t.api._test.statusBar()).visible, 'the item to hide again');
+  });
+
+  it('warns, and the view says why, when tmux cannot be found', async () => {
+    await setSetting('tmux.path', '/opt/no-tmux-here/tmux');
+    try {
+      await run('refresh');
+      const bar = await waitFor(async () => ((await t.api._test.statusBar()).warning ? t.api._test.statusBar() : undefined), 'the warning');
+      assert.strictEqual(bar.text, '$(warning) tmux unavailable');
+      assert.strictEqual(bar.visible, true);
+      assert.match(t.api._test.treeView.message ?? '', /tmux was not found/);
+      await assert.rejects(run('openTerminal', { workspaceId: t.ws.id }), /tmux was not found/);
+    } finally {
+      await setSetting('tmux.path', undefined);
+      await run('refresh');
+    }
+    assert.strictEqual((await t.api._test.statusBar()).warning, false);
+    assert.strictEqual(t.api._test.treeView.message, undefined);
   });
 
   describe('rendering', () => {

@@ -109,6 +109,17 @@ describe('tree view', function () {
     await setSetting('agents', undefined);
   });
 
+  it('spins while a workspace is being created', async () => {
+    await setSetting('setupCommand', ['sleep', '2']);
+    const creating = create(repo, 'feature/slow');
+    const row = await waitForRow(api, [name, 'feature/slow'], 'the row of the workspace being created');
+    assert.strictEqual(row.icon, 'loading~spin');
+    assert.match(row.description!, /creating…/);
+    await creating;
+    await setSetting('setupCommand', undefined);
+    await waitForRow(api, [name, 'feature/slow'], 'the ready row', (r) => r.icon === 'git-branch');
+  });
+
   it('offers retry and delete on a failed setup, with the error as a row', async () => {
     await setSetting('setupCommand', ['sh', '-c', 'echo no network >&2; exit 3']);
     await assert.rejects(create(repo, 'feature/broken'), /exited with code 3/);

@@ -1,7 +1,13 @@
 // The status bar item: totals elsewhere, the branch in a worktree window,
 // a warning when tmux is unavailable, and its quick pick of actions.
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
+import { Git } from '../../src/core';
+import { ProcessExec } from '../../src/core/exec';
+import { silentLogger } from '../../src/core/log';
+import { OpenRepositories } from '../../src/vscode/repositories';
 import type { WorkspaceView } from '../../src/core';
 import { SessionStatusBar } from '../../src/vscode/statusBar';
 import type { PickRequest } from '../../src/vscode/prompts/prompter';
@@ -91,6 +97,18 @@ describe('status bar', function () {
       bar.render({ workspaces: [here], windowWorkspace: here });
       assert.strictEqual(bar.item.text, '$(git-branch) feat · 0 running');
       assert.strictEqual(bar.visible, true);
+    });
+
+    it('knows the window is on a managed worktree when its folder is that worktree (or inside it)', () => {
+      const folder = fs.realpathSync(vscode.workspace.workspaceFolders![0].uri.fsPath);
+      const repositories = new OpenRepositories(new Git(new ProcessExec(silentLogger)), silentLogger);
+      try {
+        assert.strictEqual(repositories.windowWorkspace([view({ worktreePath: folder })])?.branch, 'feat');
+        assert.strictEqual(repositories.windowWorkspace([view({ worktreePath: path.dirname(folder) })])?.branch, 'feat');
+        assert.strictEqual(repositories.windowWorkspace([view({ worktreePath: `${folder}-other` })]), undefined);
+      } finally {
+        repositories.dispose();
+      }
     });
 
     it('warns when tmux is missing', () => {

@@ -61,6 +61,8 @@ describe('screenshots for the docs', function () {
       ['breadcrumbs', 'enabled', false],
       ['git', 'openRepositoryInParentFolders', 'never'],
       ['editor', 'minimap.enabled', false],
+      // Other processes on the machine would otherwise show up as forwarded ports.
+      ['remote', 'autoForwardPorts', false],
     ] as const) {
       await vscode.workspace.getConfiguration(section).update(key, value, vscode.ConfigurationTarget.Global);
     }
@@ -79,6 +81,11 @@ describe('screenshots for the docs', function () {
   });
 
   it('welcome.png: the view before any workspace exists', async () => {
+    // A panel across the whole width shortens the side bar to about what the welcome text needs.
+    await vscode.commands.executeCommand('workbench.action.alignPanelJustify');
+    await vscode.commands.executeCommand('workbench.action.togglePanel');
+    await vscode.commands.executeCommand('worktreeSessions.workspaces.focus');
+    await sleep(PAINT_MS);
     await askDriverForScreenshot(path.join(imagesDir, 'welcome.png'), WELCOME);
   });
 
@@ -89,9 +96,12 @@ describe('screenshots for the docs', function () {
     await askDriverForScreenshot(path.join(imagesDir, 'welcome-tmux.png'), WELCOME);
     await setSetting('tmux.path', undefined);
     await run('refresh');
+    await vscode.commands.executeCommand('workbench.action.alignPanelCenter');
   });
 
   it('tree.png: two workspaces, one with an agent and a shell, one with an agent waiting for input', async () => {
+    // Opening the panel for the welcome pictures started a plain shell; only the workspaces' terminals belong here.
+    for (const terminal of vscode.window.terminals) terminal.dispose();
     const farewell = await run<ApiWorkspace>('createWorkspace', { repoRoot: repo, branch: 'feature/farewell', existingBranch: true });
     fs.writeFileSync(path.join(farewell.worktreePath, 'README.md'), '# Demo project\n\nA small repository to try Worktree Sessions on.\n\n    npm start -- Ada\n\n## Saying goodbye\n\n`farewell(name)` returns "Goodbye, name!"; `shout(name)` says it louder.\n');
     // What the agent "did": the changed lines show on the workspace's row.

@@ -271,8 +271,16 @@ export class OwnershipStore implements WorkspaceStore {
     const stmt = db.prepare(sql);
     try {
       stmt.bind(params);
+      // get() with the column names read once: getAsObject() asks sql.js for them on every row,
+      // which made rebuilding the snapshot after each write the bulk of a write's cost.
+      const names = stmt.getColumnNames();
       const out: Row[] = [];
-      while (stmt.step()) out.push(stmt.getAsObject());
+      while (stmt.step()) {
+        const values = stmt.get();
+        const row: Row = {};
+        for (let i = 0; i < names.length; i++) row[names[i]] = values[i];
+        out.push(row);
+      }
       return out;
     } finally {
       stmt.free();

@@ -34,7 +34,10 @@ export interface LifecycleDeps {
   /** Where D5 writes patch files of saved changes. */
   savedChangesDir: string;
   env?: NodeJS.ProcessEnv;
-  /** How often tmux is listed to notice exits (S2); default 1 s. */
+  /**
+   * How often tmux is listed: activity states, and the fallback for S2 (the
+   * server's session-closed hook wakes the service at once). Default 2 s.
+   */
   pollIntervalMs?: number;
   /** How old an unrecorded marked session must be before it counts as an orphan (R3). */
   orphanGraceMs?: number;
@@ -95,6 +98,12 @@ interface OwnershipMarker {
 
 const MARKER_FILE = 'worktree-sessions.json';
 const ACTIVE_WINDOW_MS = 10_000;
+/**
+ * Each listing forks a process from the extension host; once a second cost
+ * about 1 % of a core with 100 sessions (`npm run bench`), so the poll only
+ * keeps activity states fresh and exits arrive through the tmux hook.
+ */
+const DEFAULT_POLL_MS = 2_000;
 
 function processAlive(pid: number): boolean {
   try {
@@ -121,6 +130,7 @@ export class LifecycleService implements Disposable {
   private tmuxError?: string;
   private fingerprint = '';
   private timer?: NodeJS.Timeout;
+  private exitWatch?: { socket: string; abort: AbortController };
   private reconciling: Promise<unknown> = Promise.resolve();
   private targetsCache?: { key: string; at: number; value: { targets: LaunchTarget[]; problems: TargetProblem[] } };
   private disposed = false;
@@ -159,6 +169,8 @@ export class LifecycleService implements Disposable {
   async start(): Promise<ReconcileReport> {
     const report = await this.reconcile();
     this.schedule();
+    // After the caller has its report: forking the watcher need not delay activation.
+    setImmediate(() => this.watchExits());
     return report;
   }
 
@@ -171,9 +183,32 @@ export class LifecycleService implements Disposable {
       } catch (e) {
         this.deps.logger.warn(`Reconciliation failed: ${message(e)}`);
       }
+      // A watch that failed (no server yet, tmux restarted, socket changed) is retried once per tick.
+      this.watchExits();
       this.schedule();
-    }, this.deps.pollIntervalMs ?? 1000);
+    }, this.deps.pollIntervalMs ?? DEFAULT_POLL_MS);
     this.timer.unref?.();
+  }
+
+  /**
+   * S2 within milliseconds: the tmux server wakes a waiting tmux process when
+   * a session closes, and a reconciliation follows at once. The poll above
+   * remains the fallback (and keeps activity states fresh).
+   */
+  private watchExits(): void {
+    const { tmux } = this.deps;
+    if (this.exitWatch && this.exitWatch.socket !== tmux.socket) this.exitWatch.abort.abort();
+    if (this.disposed || this.exitWatch || !this.listing?.serverRunning) return;
+    const watch = { socket: tmux.socket, abort: new AbortController() };
+    this.exitWatch = watch;
+    void tmux.waitForExit(watch.abort.signal).then((woken) => {
+      if (this.exitWatch === watch) this.exitWatch = undefined;
+      if (this.disposed || watch.abort.signal.aborted) return;
+      // Waiting again before listing: an exit while the listing runs is not missed.
+      // A failed wait (the server went away) is retried by the next tick, not here.
+      if (woken) this.watchExits();
+      this.reconcile().catch((e) => this.deps.logger.warn(`Reconciliation failed: ${message(e)}`));
+    });
   }
 
   async tmuxStatus(): Promise<TmuxProbe> {
@@ -968,6 +1003,7 @@ export class LifecycleService implements Disposable {
   dispose(): void {
     this.disposed = true;
     clearTimeout(this.timer);
+    this.exitWatch?.abort.abort();
     for (const s of this.subscriptions) s.dispose();
     this.changed.dispose();
   }

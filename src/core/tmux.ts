@@ -29,6 +29,15 @@ export function serverEnvironment(source: NodeJS.ProcessEnv): Record<string, str
   return env;
 }
 
+/**
+ * Every installation on a socket shares the channel and the hook slot: the
+ * hooks are the same command, and a wake-up another installation did not need
+ * costs it one listing.
+ */
+export const EXIT_CHANNEL = 'wts-session-exited';
+/** A fixed slot of the hook arrays, clear of index 0 where a user's tmux.conf puts its own. */
+const HOOK_INDEX = 47;
+
 export type TmuxProbe =
   | { ok: true; version: TmuxVersion }
   | { ok: false; problem: 'missing' | 'too-old' | 'unrecognised'; message: string };
@@ -166,6 +175,25 @@ export class Tmux {
       if (s.exitCode !== 0) return { exitedImmediately: true };
     }
     return { exitedImmediately: false };
+  }
+
+  /**
+   * S2 without polling: installs (idempotently) server hooks that signal
+   * EXIT_CHANNEL whenever a session closes or a pane dies, then blocks until
+   * that happens, all in one tmux process that uses no CPU while it waits.
+   * Resolves true when woken, false when tmux failed (no server, aborted).
+   * The server latches a signal nobody waited for, so an exit between two
+   * waits wakes the next one at once.
+   */
+  async waitForExit(signal: AbortSignal): Promise<boolean> {
+    const hook = `wait-for -S ${EXIT_CHANNEL}`;
+    const r = await this.exec.run(this.config.path(), [
+      '-u', '-L', this.config.socket(),
+      'set-hook', '-g', `session-closed[${HOOK_INDEX}]`, hook, ';',
+      'set-hook', '-g', `pane-died[${HOOK_INDEX}]`, hook, ';',
+      'wait-for', EXIT_CHANNEL,
+    ], { env: serverEnvironment(this.environment), signal });
+    return r.exitCode === 0 && !signal.aborted;
   }
 
   /**

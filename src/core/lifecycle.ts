@@ -736,11 +736,25 @@ export class LifecycleService implements Disposable {
 
   private async launchNow(w: WorkspaceRecord, target: LaunchTarget, command = target.command, name?: string): Promise<SessionView> {
     const { tmux, store } = this.deps;
-    const listing = await tmux.list();
-    name ??= this.freeSessionName(w, target.key, listing);
-    const stamp = this.nextStamp();
-    // L2: start, mark (in the same tmux call), then record.
-    const started = await tmux.newSession({ name, cwd: w.worktreePath, command, env: target.env, stamp });
+    // The last listing (one poll old at most) and the rows tell which names are taken;
+    // a name taken since makes tmux refuse it, and a fresh listing picks another.
+    let listing = this.listing;
+    if (!listing?.serverRunning) listing = await this.listNow();
+    const requested = name;
+    let stamp: number;
+    let started: { exitedImmediately: boolean; panePid?: number };
+    for (let attempt = 0; ; attempt++) {
+      name = requested ?? this.freeSessionName(w, target.key, listing);
+      stamp = this.nextStamp();
+      try {
+        // L2: start, mark (in the same tmux call), then record.
+        started = await tmux.newSession({ name, cwd: w.worktreePath, command, env: target.env, stamp });
+        break;
+      } catch (e) {
+        if (requested !== undefined || attempt > 0 || !/duplicate session/i.test(message(e))) throw e;
+        listing = await this.listNow();
+      }
+    }
     const record: SessionRecord = { name, workspaceId: w.id, targetKey: target.key, label: target.label, command, createdAt: stamp, lost: false };
     try {
       await store.write((tx) => {
@@ -754,11 +768,19 @@ export class LifecycleService implements Disposable {
       this.deps.logger.error(`Recording ${name} failed: ${message(e)}`);
       throw new UserError(`Launching ${target.label} failed: could not record the session in the database (${message(e)}). The tmux session was stopped.`);
     }
-    // L3: it may already have exited; remove only the row just written.
-    const afterSeq = ++this.listingSeq;
-    const after = await tmux.list();
-    const alive = after.sessions.find((s) => s.name === name && s.createdStamp === stamp && !s.paneDead);
-    this.useListing(after, afterSeq);
+    // L3: it may already have exited; remove only the row just written. Its pane's
+    // process answers that without another tmux call; a listing when its pid is unknown.
+    let alive: LiveSession | undefined;
+    if (started.panePid !== undefined) {
+      if (!started.exitedImmediately && processAlive(started.panePid)) {
+        alive = { name, owner: tmux.ownerId, createdStamp: stamp, createdAt: this.now, activityAt: this.now, panePid: started.panePid, paneDead: false, bell: false };
+        const seq = ++this.listingSeq;
+        const base = this.listing ?? listing;
+        this.useListing({ ...base, sessions: [...base.sessions.filter((s) => s.name !== name), alive] }, seq);
+      }
+    } else {
+      alive = (await this.listNow()).sessions.find((s) => s.name === name && s.createdStamp === stamp && !s.paneDead);
+    }
     if (!alive || started.exitedImmediately) {
       await store.write((tx) => tx.deleteSession(name!, stamp));
       if (alive) await tmux.killOwned(name);
@@ -768,6 +790,14 @@ export class LifecycleService implements Disposable {
     this.deps.logger.info(`Launched ${target.label} as ${name} in ${w.branch}.`);
     this.emitIfChanged(true);
     return { name, target: target.key, label: target.label, createdAt: stamp, state: this.stateOf(alive) };
+  }
+
+  /** A fresh listing, which becomes the live view. */
+  private async listNow(): Promise<SessionListing> {
+    const seq = ++this.listingSeq;
+    const listing = await this.deps.tmux.list();
+    this.useListing(listing, seq);
+    return listing;
   }
 
   private freeSessionName(w: WorkspaceRecord, key: string, listing: SessionListing): string {
@@ -806,7 +836,12 @@ export class LifecycleService implements Disposable {
     }
     await this.deps.store.write((tx) => tx.deleteSession(sessionName));
     this.deps.logger.info(`Stopped ${sessionName} in ${w.branch}.`);
-    await this.reconcile();
+    // The live view drops it now; listing tmux again would only confirm what the kill did.
+    if (this.listing) {
+      const seq = ++this.listingSeq;
+      this.useListing({ ...this.listing, sessions: this.listing.sessions.filter((s) => s.name !== sessionName) }, seq);
+    }
+    this.emitIfChanged(true);
   }
 
   // ── delete (D1–D6) ───────────────────────────────────────────────────────

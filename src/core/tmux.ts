@@ -144,11 +144,12 @@ export class Tmux {
    * so no listing can see it unmarked. Returns false when the program exited
    * before the marker could be set.
    */
-  async newSession(req: NewSessionRequest): Promise<{ exitedImmediately: boolean }> {
+  async newSession(req: NewSessionRequest): Promise<{ exitedImmediately: boolean; panePid?: number }> {
     if (!isOwnSessionName(req.name)) throw new Error(`refusing to create a tmux session with a foreign name: ${req.name}`);
     // set-option takes a pane target: "=name:" is exactly that session's current pane.
     const target = `=${req.name}:`;
-    const create = ['new-session', '-d', '-s', req.name, '-c', req.cwd, '-x', '200', '-y', '50'];
+    // -P -F: the pane's process id, so the caller can check the session is alive (L3) without listing them all.
+    const create = ['new-session', '-d', '-P', '-F', '#{pane_pid}', '-s', req.name, '-c', req.cwd, '-x', '200', '-y', '50'];
     for (const [k, v] of Object.entries(req.env ?? {})) create.push('-e', `${k}=${v}`);
     if (req.command?.length) create.push('--', ...req.command);
     const mark = [
@@ -161,7 +162,7 @@ export class Tmux {
     if (chainable(create)) {
       const r = await this.run([...create, ...mark.flatMap((m) => [';', ...m])]);
       if (r.spawnError) throw this.unavailable(r);
-      if (r.exitCode === 0) return { exitedImmediately: false };
+      if (r.exitCode === 0) return { exitedImmediately: false, panePid: panePidOf(r.stdout) };
       if (/can't find session|no such session|session not found/i.test(r.stderr) && !/duplicate session/i.test(r.stderr)) {
         return { exitedImmediately: true };
       }
@@ -174,7 +175,7 @@ export class Tmux {
       const s = await this.run(m);
       if (s.exitCode !== 0) return { exitedImmediately: true };
     }
-    return { exitedImmediately: false };
+    return { exitedImmediately: false, panePid: panePidOf(r.stdout) };
   }
 
   /**
@@ -234,3 +235,7 @@ export class Tmux {
   }
 }
 
+function panePidOf(stdout: string): number | undefined {
+  const pid = Number(stdout.trim().split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}

@@ -44,4 +44,13 @@ describe('exit watch (S2 through tmux hooks)', () => {
     await waitFor(() => core.logger.lines.some((l) => /wait-for wts-session-exited → cancelled/.test(l)), 'the waiting tmux process to be stopped');
   });
 
+  it('launch checks the new session through its pane process and shows it at once (L3), one tmux call in all', async () => {
+    const core = await makeCore();
+    const w = await core.lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/l3' });
+    const before = core.exec.calls('tmux');
+    const s = await core.lifecycle.launch(w.id, 'shell');
+    assert.equal(core.exec.calls('tmux') - before, 1);
+    assert.deepEqual(core.lifecycle.workspace(w.id)!.sessions.map((x) => x.name), [s.name]);
+    assert.equal(s.state, 'running');
+  });
 });

@@ -57,9 +57,8 @@ export class Git {
     const r = await this.git(folder, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
     if (r.exitCode !== 0) throw new UserError(`${folder} is not inside a git repository.`);
     const commonDir = r.stdout.trim();
-    const list = await this.worktrees(folder);
-    const main = list.find((w) => !w.bare);
-    if (main && path.resolve(commonDir) === path.join(main.path, '.git')) return main.path;
+    // The main worktree is the folder holding the common ".git" (a listing of the
+    // worktrees, one more git process, always gave the same answer).
     if (path.basename(commonDir) === '.git') return path.dirname(commonDir);
     throw new UserError(`${folder} belongs to a bare repository; Worktree Sessions needs a repository with a working tree.`);
   }

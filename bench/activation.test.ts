@@ -28,7 +28,7 @@ interface State {
   seeded: boolean;
   /** First start, empty database. */
   emptyMs?: number;
-  samples: { readyMs: number; workspaces: number; running: number }[];
+  samples: { readyMs: number; workspaces: number; running: number; meanwhile?: Meanwhile }[];
   /** The same steps again once the host is idle, each timed on its own (last pass). */
   breakdown?: Record<string, number>;
   error?: string;
@@ -64,13 +64,19 @@ function filesNamed(dir: string, test: (name: string) => boolean): string[] {
     .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
 }
 
+/** What else the host did while the extension activated: other activations, the git extension's commands. */
+interface Meanwhile {
+  otherActivations: string[];
+  gitExtensionCommands: number;
+}
+
 /**
  * This host's activation of the extension, from its own logs: the extension
  * host's "ExtensionService#_doActivateExtension <id>" line (just before it
  * loads the module and calls activate()) to the extension's "is ready" line
  * (just before `ready` resolves).
  */
-async function activationFromLogs(storageDir: string): Promise<number> {
+async function activationFromLogs(storageDir: string): Promise<{ ms: number; meanwhile: Meanwhile }> {
   // <user-data>/User/globalStorage/<id> → <user-data>/logs/<session>/exthostN/
   const logs = path.join(storageDir, '..', '..', '..', 'logs');
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -88,7 +94,20 @@ async function activationFromLogs(storageDir: string): Promise<number> {
         .filter((l) => l.includes('Worktree Sessions is ready.'))
         .map(stampOf)
         .filter((t): t is number => t !== undefined && t >= best!.started);
-      if (ready.length) return Math.min(...ready) - best.started;
+      if (ready.length) {
+        const end = Math.min(...ready);
+        const within = (l: string) => {
+          const t = stampOf(l);
+          return t !== undefined && t >= best!.started && t <= end;
+        };
+        const lines = (f: string) => fs.readFileSync(f, 'utf8').split('\n').filter(within);
+        const hostLog = filesNamed(best.dir, (n) => n === 'remoteexthost.log' || n === 'exthost.log');
+        const otherActivations = hostLog.flatMap(lines)
+          .map((l) => /_doActivateExtension ([^,]+),/.exec(l)?.[1])
+          .filter((id): id is string => id !== undefined && id !== EXTENSION_ID);
+        const gitExtensionCommands = filesNamed(best.dir, (n) => n === 'Git.log').flatMap(lines).filter((l) => /\] > git /.test(l)).length;
+        return { ms: end - best.started, meanwhile: { otherActivations, gitExtensionCommands } };
+      }
     }
     await sleep(100); // log lines reach the files a little after they are written
   }
@@ -192,14 +211,14 @@ describe('bench: activation', () => {
       if (!ext) throw new Error(`${EXTENSION_ID} is not loaded`);
       const api = ext.isActive ? ext.exports : await ext.activate();
       await api.ready;
-      const ms = await activationFromLogs(api._test.storageDir);
+      const { ms, meanwhile } = await activationFromLogs(api._test.storageDir);
       if (!state.seeded) {
         state.emptyMs = ms;
         await seed(api);
         state.seeded = true;
       } else {
         const listed = await api.listWorkspaces();
-        state.samples.push({ readyMs: ms, workspaces: listed.length, running: listed.filter((w) => w.baseSession.running).length });
+        state.samples.push({ readyMs: ms, workspaces: listed.length, running: listed.filter((w) => w.baseSession.running).length, meanwhile });
         if (state.samples.length >= runs) {
           await sleep(2000);
           state.breakdown = await breakdown(api);

@@ -192,8 +192,9 @@ export class LifecycleService implements Disposable {
 
   /**
    * S2 within milliseconds: the tmux server wakes a waiting tmux process when
-   * a session closes, and a reconciliation follows at once. The poll above
-   * remains the fallback (and keeps activity states fresh).
+   * a session closes (or a bell rings: "waiting for input"), and a
+   * reconciliation follows at once. The poll above remains the fallback (and
+   * keeps activity states fresh).
    */
   private watchExits(): void {
     const { tmux } = this.deps;
@@ -201,7 +202,7 @@ export class LifecycleService implements Disposable {
     if (this.disposed || this.exitWatch || !this.listing?.serverRunning) return;
     const watch = { socket: tmux.socket, abort: new AbortController() };
     this.exitWatch = watch;
-    void tmux.waitForExit(watch.abort.signal).then((woken) => {
+    void tmux.waitForChange(watch.abort.signal).then((woken) => {
       if (this.exitWatch === watch) this.exitWatch = undefined;
       if (this.disposed || watch.abort.signal.aborted) return;
       // Waiting again before listing: an exit while the listing runs is not missed.

@@ -34,7 +34,7 @@ export function serverEnvironment(source: NodeJS.ProcessEnv): Record<string, str
  * hooks are the same command, and a wake-up another installation did not need
  * costs it one listing.
  */
-export const EXIT_CHANNEL = 'wts-session-exited';
+export const CHANGE_CHANNEL = 'wts-sessions-changed';
 /** A fixed slot of the hook arrays, clear of index 0 where a user's tmux.conf puts its own. */
 const HOOK_INDEX = 47;
 
@@ -180,19 +180,20 @@ export class Tmux {
 
   /**
    * S2 without polling: installs (idempotently) server hooks that signal
-   * EXIT_CHANNEL whenever a session closes or a pane dies, then blocks until
-   * that happens, all in one tmux process that uses no CPU while it waits.
-   * Resolves true when woken, false when tmux failed (no server, aborted).
-   * The server latches a signal nobody waited for, so an exit between two
-   * waits wakes the next one at once.
+   * CHANGE_CHANNEL whenever a session closes, a pane dies or a bell rings (an
+   * agent waiting for input), then blocks until that happens, all in one tmux
+   * process that uses no CPU while it waits. Resolves true when woken, false
+   * when tmux failed (no server, aborted). The server latches a signal nobody
+   * waited for, so a change between two waits wakes the next one at once.
    */
-  async waitForExit(signal: AbortSignal): Promise<boolean> {
-    const hook = `wait-for -S ${EXIT_CHANNEL}`;
+  async waitForChange(signal: AbortSignal): Promise<boolean> {
+    const hook = `wait-for -S ${CHANGE_CHANNEL}`;
     const r = await this.exec.run(this.config.path(), [
       '-u', '-L', this.config.socket(),
       'set-hook', '-g', `session-closed[${HOOK_INDEX}]`, hook, ';',
       'set-hook', '-g', `pane-died[${HOOK_INDEX}]`, hook, ';',
-      'wait-for', EXIT_CHANNEL,
+      'set-hook', '-g', `alert-bell[${HOOK_INDEX}]`, hook, ';',
+      'wait-for', CHANGE_CHANNEL,
     ], { env: serverEnvironment(this.environment), signal });
     return r.exitCode === 0 && !signal.aborted;
   }

@@ -34,6 +34,17 @@ describe('exit watch (S2 through tmux hooks)', () => {
     }
   });
 
+  it('shows a bell (an agent waiting for input) at once, with a one-minute poll', async () => {
+    const core = await makeCore();
+    const lifecycle = withoutPolling(core);
+    const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/bell' });
+    await lifecycle.start();
+    const s = await lifecycle.launch(w.id, 'shell');
+    await waitFor(() => tmux(core.socket, 'show-hooks', '-g').includes('alert-bell'), 'the alert-bell hook');
+    tmux(core.socket, 'send-keys', '-t', `=${s.name}:`, "printf '\\a'", 'Enter');
+    await waitFor(() => lifecycle.workspace(w.id)!.sessions[0]?.state === 'waiting', 'the session to show as waiting', 1500);
+  });
+
   it('stops waiting when disposed', async () => {
     const core = await makeCore();
     const lifecycle = withoutPolling(core);
@@ -41,7 +52,7 @@ describe('exit watch (S2 through tmux hooks)', () => {
     await lifecycle.start();
     await waitFor(() => tmux(core.socket, 'show-hooks', '-g').includes('wait-for -S'), 'the watch to start');
     lifecycle.dispose();
-    await waitFor(() => core.logger.lines.some((l) => /wait-for wts-session-exited → cancelled/.test(l)), 'the waiting tmux process to be stopped');
+    await waitFor(() => core.logger.lines.some((l) => /wait-for wts-sessions-changed → cancelled/.test(l)), 'the waiting tmux process to be stopped');
   });
 
   it('launch checks the new session through its pane process and shows it at once (L3), one tmux call in all', async () => {

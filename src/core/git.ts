@@ -137,15 +137,40 @@ export class Git {
     return parseShortStat(await this.ok(worktree, ['diff', '--shortstat', 'HEAD']));
   }
 
-  /** D6: true when every commit of `branch` is reachable from `base`. */
-  async isMerged(repo: string, branch: string, base: string): Promise<boolean> {
-    if (!(await this.refExists(repo, base))) return false;
+  /** D6 in one process where possible: whether `branch` is merged into `base`, not merged, or gone. */
+  async mergeState(repo: string, branch: string, base: string): Promise<'merged' | 'unmerged' | 'missing'> {
     const r = await this.git(repo, ['merge-base', '--is-ancestor', `refs/heads/${branch}`, base]);
-    return r.exitCode === 0;
+    if (r.exitCode === 0) return 'merged';
+    if (r.exitCode === 1) return 'unmerged';
+    // A missing branch or a missing base: only the branch's existence decides what to report.
+    return (await this.localBranchExists(repo, branch)) ? 'unmerged' : 'missing';
   }
 
   async deleteBranch(repo: string, branch: string): Promise<void> {
     await this.ok(repo, ['branch', '-D', '--', branch]);
+  }
+
+  /**
+   * Whether `worktree` is a linked worktree of `repo`, read from the files git
+   * itself uses (`<worktree>/.git` → its git dir → `commondir`), without a
+   * process; falls back to `git worktree list` for layouts it does not know.
+   */
+  async isWorktreeOf(repo: string, worktree: string): Promise<boolean> {
+    try {
+      const dotGit = fs.readFileSync(path.join(worktree, '.git'), 'utf8');
+      const m = /^gitdir:\s*(.+)$/m.exec(dotGit);
+      const commonOfRepo = path.join(repo, '.git');
+      if (m && fs.statSync(commonOfRepo).isDirectory()) {
+        const gitDir = path.resolve(worktree, m[1].trim());
+        const common = path.resolve(gitDir, fs.readFileSync(path.join(gitDir, 'commondir'), 'utf8').trim());
+        const back = path.dirname(path.resolve(gitDir, fs.readFileSync(path.join(gitDir, 'gitdir'), 'utf8').trim()));
+        return fs.realpathSync(common) === fs.realpathSync(commonOfRepo) && fs.realpathSync(back) === fs.realpathSync(worktree);
+      }
+    } catch {
+      // Not a linked worktree in the usual layout (or not one at all): let git answer.
+    }
+    const resolved = fs.existsSync(worktree) ? fs.realpathSync(worktree) : path.resolve(worktree);
+    return (await this.worktrees(repo)).some((e) => e.path === worktree || e.path === resolved);
   }
 
   /** The private git folder of a linked worktree (`.git/worktrees/<name>`). */

@@ -858,8 +858,8 @@ export class LifecycleService implements Disposable {
     return { dirtyFiles: await this.deps.git.dirtyFiles(w.worktreePath) };
   }
 
-  private async isOurWorktree(w: WorkspaceRecord): Promise<boolean> {
-    return (await this.deps.git.worktrees(w.repoRoot)).some((e) => samePath(e.path, w.worktreePath));
+  private isOurWorktree(w: WorkspaceRecord): Promise<boolean> {
+    return this.deps.git.isWorktreeOf(w.repoRoot, w.worktreePath);
   }
 
   async deleteWorkspace(id: string, options: DeleteOptions = {}): Promise<DeleteResult> {
@@ -872,14 +872,14 @@ export class LifecycleService implements Disposable {
       if (dirtyFiles.length && !options.force) return { deleted: false, dirtyFiles };
       this.stopping.add(id);
       try {
-        return await this.withBusy(id, 'deleting', () => this.deleteNow(w, options));
+        return await this.withBusy(id, 'deleting', () => this.deleteNow(w, options, dirtyFiles.length > 0));
       } finally {
         this.stopping.delete(id);
       }
     });
   }
 
-  private async deleteNow(w: WorkspaceRecord, options: DeleteOptions): Promise<DeleteResult> {
+  private async deleteNow(w: WorkspaceRecord, options: DeleteOptions, dirtyAtPreflight: boolean): Promise<DeleteResult> {
     const { git, store } = this.deps;
     const progress = options.onProgress ?? (() => undefined);
     let step = 'recording the deletion';
@@ -892,24 +892,31 @@ export class LifecycleService implements Disposable {
 
       step = 'stopping its sessions';
       progress('Stopping sessions…');
-      await this.stopAllSessions(w);
+      await this.stopAllSessions(w, { forgetRows: true });
 
       const result: DeleteResult = { deleted: true };
       if (fs.existsSync(w.worktreePath)) {
-        step = 'checking the worktree';
-        if (!(await this.isOurWorktree(w))) throw new UserError(`${w.worktreePath} is no longer a worktree of ${w.repoRoot}; it was left untouched.`);
-        const dirty = await git.dirtyFiles(w.worktreePath);
-        if (dirty.length) {
-          // D5: never destroy work silently, even if something wrote files after the preflight.
+        // The preflight proved the folder is this repository's worktree (D1).
+        const save = async () => {
+          // D5: never destroy work silently.
           step = 'saving uncommitted changes';
           progress('Saving uncommitted changes…');
           const name = `${worktreeFolderName(w.branch)}-${new Date(this.now).toISOString().replace(/[:.]/g, '-')}`;
           result.savedChanges = await git.saveChanges(w.worktreePath, name, this.deps.savedChangesDir);
-          this.deps.logger.info(`Saved ${dirty.length} changed file(s) of ${w.branch} to ${result.savedChanges.ref} and ${result.savedChanges.patchFile}.`);
-        }
+          this.deps.logger.info(`Saved ${result.savedChanges.files.length} changed file(s) of ${w.branch} to ${result.savedChanges.ref} and ${result.savedChanges.patchFile}.`);
+        };
+        if (dirtyAtPreflight) await save();
         step = 'removing the worktree';
         progress('Removing the worktree…');
-        await git.removeWorktree(w.repoRoot, w.worktreePath, dirty.length > 0);
+        try {
+          await git.removeWorktree(w.repoRoot, w.worktreePath, dirtyAtPreflight);
+        } catch (e) {
+          // git refuses to remove a worktree that changed since the preflight: save those changes too, then remove.
+          if (dirtyAtPreflight || !/modified or untracked files|contains modified/i.test(message(e))) throw e;
+          await save();
+          step = 'removing the worktree';
+          await git.removeWorktree(w.repoRoot, w.worktreePath, true);
+        }
       } else {
         step = 'pruning the missing worktree';
         await git.pruneWorktrees(w.repoRoot);
@@ -917,24 +924,25 @@ export class LifecycleService implements Disposable {
 
       step = 'applying the branch policy';
       const choice = options.branch ?? (this.deps.settings().deleteBranch === 'never' ? 'never' : 'merged');
-      if (w.createdBranch && choice !== 'never' && (await git.localBranchExists(w.repoRoot, w.branch))) {
-        // D6: only a branch we made, and only when merged unless the user said otherwise.
-        const merged = choice === 'delete' || (await git.isMerged(w.repoRoot, w.branch, w.baseRef));
-        const inUse = (await git.worktrees(w.repoRoot)).some((e) => e.branch === w.branch);
-        if (merged && !inUse) {
-          await git.deleteBranch(w.repoRoot, w.branch);
-          result.deletedBranch = w.branch;
-        }
+      // D6: only a branch we made, and only when merged unless the user said otherwise.
+      const state = w.createdBranch && choice !== 'never'
+        ? await git.mergeState(w.repoRoot, w.branch, w.baseRef)
+        : (await git.localBranchExists(w.repoRoot, w.branch)) ? 'unmerged' : 'missing';
+      if (state !== 'missing') {
+        const remove = w.createdBranch && (choice === 'delete' || (choice === 'merged' && state === 'merged'));
+        // git refuses to delete a branch checked out in another worktree; it is then kept, and named.
+        if (remove && (await git.deleteBranch(w.repoRoot, w.branch).then(() => true, () => false))) result.deletedBranch = w.branch;
+        else result.keptBranch = w.branch;
       }
-      if (!result.deletedBranch && (await git.localBranchExists(w.repoRoot, w.branch))) result.keptBranch = w.branch;
 
       step = 'forgetting the workspace';
-      // D3: a launch from another window may have slipped in after the first sweep.
-      await this.stopAllSessions(w);
+      // D3: a launch from another window may have slipped in after the first sweep;
+      // its row goes with the workspace's.
+      await this.stopAllSessions(w, { forgetRows: false });
       await store.write((tx) => tx.deleteWorkspace(w.id));
       this.statsCache.delete(w.id);
       this.deps.logger.info(`Deleted workspace ${w.branch} (${w.id}).`);
-      await this.reconcile();
+      this.emitIfChanged(true);
       return result;
     } catch (e) {
       // D4: the row says what failed; a retry resumes.
@@ -948,7 +956,7 @@ export class LifecycleService implements Disposable {
   }
 
   /** Kills every session of the workspace that carries our marker: recorded, base, and any launched meanwhile. */
-  private async stopAllSessions(w: WorkspaceRecord): Promise<void> {
+  private async stopAllSessions(w: WorkspaceRecord, options: { forgetRows: boolean }): Promise<void> {
     const { tmux, store } = this.deps;
     let listing: SessionListing | undefined;
     try {
@@ -960,11 +968,15 @@ export class LifecycleService implements Disposable {
     if (listing) {
       const names = new Set([w.baseSession, ...store.sessions(w.id).map((s) => s.name)]);
       for (const l of listing.sessions) if (l.name.startsWith(`${w.baseSession}-`) && l.owner === tmux.ownerId) names.add(l.name);
-      for (const name of names) if (listing.sessions.some((l) => l.name === name)) await tmux.killOwned(name);
+      const live = new Set(listing.sessions.map((l) => l.name));
+      await tmux.killAllOwned([...names].filter((n) => live.has(n)));
+      this.useListing({ ...listing, sessions: listing.sessions.filter((l) => !names.has(l.name)) }, ++this.listingSeq);
     }
-    await store.write((tx) => {
-      for (const s of tx.sessions(w.id)) tx.deleteSession(s.name);
-    });
+    if (options.forgetRows && store.sessions(w.id).length) {
+      await store.write((tx) => {
+        for (const s of tx.sessions(w.id)) tx.deleteSession(s.name);
+      });
+    }
   }
 
   // ── missing worktrees (R4) ───────────────────────────────────────────────
@@ -977,7 +989,7 @@ export class LifecycleService implements Disposable {
       throw new UserError(`The worktree of "${w.branch}" still exists at ${w.worktreePath}; delete the workspace instead.`);
     }
     await this.exclusive(`workspace:${id}`, async () => {
-      await this.stopAllSessions(w);
+      await this.stopAllSessions(w, { forgetRows: false });
       await this.deps.store.write((tx) => tx.deleteWorkspace(id));
       if (!fs.existsSync(w.worktreePath)) await this.deps.git.pruneWorktrees(w.repoRoot).catch(() => undefined);
     });

@@ -205,14 +205,34 @@ export class Tmux {
    */
   async killOwned(name: string): Promise<void> {
     if (!isOwnSessionName(name)) throw new Error(`refusing to kill a tmux session with a foreign name: ${name}`);
-    const r = await this.run([
-      'if-shell', '-F', '-t', `=${name}:`, `#{==:#{@wts_owner},${this.ownerId}}`, `kill-session -t '=${name}'`,
-    ]);
+    const r = await this.run(this.killIfOwned(name));
     if (r.spawnError) throw this.unavailable(r);
     if (r.exitCode !== 0 && !isNoServerError(r.stderr) && !/can't find|no such session|not found/i.test(r.stderr)) {
       throw new Error(`tmux kill-session ${name} failed: ${r.stderr.trim()}`);
     }
   }
+
+  /**
+   * killOwned for several sessions in one tmux process. tmux stops a chain at
+   * the first failing command (a session that ended meanwhile), so a failed
+   * chain is finished one session at a time.
+   */
+  async killAllOwned(names: readonly string[]): Promise<void> {
+    if (names.length <= 1) {
+      for (const n of names) await this.killOwned(n);
+      return;
+    }
+    for (const n of names) if (!isOwnSessionName(n)) throw new Error(`refusing to kill a tmux session with a foreign name: ${n}`);
+    const r = await this.run(names.flatMap((n, i) => [...(i ? [';'] : []), ...this.killIfOwned(n)]));
+    if (r.spawnError) throw this.unavailable(r);
+    if (r.exitCode !== 0) for (const n of names) await this.killOwned(n);
+  }
+
+  private killIfOwned(name: string): string[] {
+    // The name is checked against OWN_SESSION_NAME before it reaches this tmux command string.
+    return ['if-shell', '-F', '-t', `=${name}:`, `#{==:#{@wts_owner},${this.ownerId}}`, `kill-session -t '=${name}'`];
+  }
+
 
   /** The last lines of the session's active pane, for tooltips. */
   async capturePane(name: string, lines: number): Promise<string> {

@@ -389,6 +389,23 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual([...fs.readFileSync(path.join(restoreB, 'image.bin'))], [0, 1, 2, 255, 254]);
     });
 
+    it('D5: changes written after the preflight are saved too before the worktree goes', async () => {
+      const core = await makeCore();
+      const hooked = new HookedGit(core.exec);
+      const lifecycle = rebuildLifecycle(core, { git: hooked });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/late' });
+      // An agent writes a file between the clean preflight and the removal.
+      hooked.beforeRemove = async () => {
+        hooked.beforeRemove = undefined;
+        fs.writeFileSync(path.join(w.worktreePath, 'late.txt'), 'written late\n');
+      };
+      const result = await lifecycle.deleteWorkspace(w.id);
+      assert.equal(result.deleted, true);
+      assert.deepEqual(result.savedChanges?.files, ['late.txt']);
+      assert.match(fs.readFileSync(result.savedChanges!.patchFile, 'utf8'), /\+written late/);
+      assert.equal(fs.existsSync(w.worktreePath), false);
+    });
+
     it('D6: the branch is deleted only if we created it and it is merged, unless the user chose otherwise', async () => {
       const core = await makeCore();
       const repo = makeRepo();

@@ -175,6 +175,16 @@ export class Git {
 
   /** The private git folder of a linked worktree (`.git/worktrees/<name>`). */
   async gitDir(worktree: string): Promise<string> {
+    // A linked worktree names its git folder in its `.git` file: no process needed.
+    try {
+      const m = /^gitdir:\s*(.+)$/m.exec(fs.readFileSync(path.join(worktree, '.git'), 'utf8'));
+      if (m) {
+        const dir = path.resolve(worktree, m[1].trim());
+        if (fs.statSync(dir).isDirectory()) return dir;
+      }
+    } catch {
+      // A main worktree (`.git` is a folder) or an unusual layout: ask git.
+    }
     return (await this.ok(worktree, ['rev-parse', '--path-format=absolute', '--git-dir'])).trim();
   }
 

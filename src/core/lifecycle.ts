@@ -14,11 +14,12 @@ import {
   type SessionRecord,
   type SessionState,
   type SessionView,
+  type SetupEvent,
   type SetupStep,
   type WorkspaceRecord,
   type WorkspaceView,
 } from './model';
-import type { WorkspaceStore } from './store';
+import type { StoreTx, WorkspaceStore } from './store';
 import { resolveLaunchTargets, SHELL_TARGET_KEY, type TargetProblem } from './targets';
 import { isOwnSessionName, TmuxUnavailableError, type Tmux, type TmuxProbe } from './tmux';
 import type { LiveSession, SessionListing } from './tmuxParse';
@@ -144,6 +145,7 @@ export class LifecycleService implements Disposable {
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly statsCache = new Map<string, { at: number; value: Promise<ShortStat | undefined> }>();
   private readonly subscriptions: Disposable[] = [];
+  private readonly pendingEvents = new Map<string, SetupEvent[]>();
   private readonly pid = process.pid;
 
   constructor(private readonly deps: LifecycleDeps) {
@@ -479,9 +481,21 @@ export class LifecycleService implements Disposable {
     return path.join(path.dirname(repoRoot), `${path.basename(repoRoot)}.worktrees`);
   }
 
-  private async event(id: string, step: SetupStep, outcome: 'started' | 'ok' | 'failed' | 'skipped', msg?: string): Promise<void> {
+  /** C3: a setup event, kept until the next write of the workspace (each write costs an fsync). */
+  private note(id: string, step: SetupStep, outcome: 'started' | 'ok' | 'failed' | 'skipped', msg?: string): void {
+    const list = this.pendingEvents.get(id) ?? [];
+    list.push({ workspaceId: id, at: this.now, step, outcome, message: msg });
+    this.pendingEvents.set(id, list);
+  }
+
+  /** Writes the noted events, with `also` in the same transaction. */
+  private async writeSetup(id: string, also: (tx: StoreTx) => void = () => undefined): Promise<void> {
+    const events = this.pendingEvents.get(id) ?? [];
+    this.pendingEvents.delete(id);
     await this.deps.store.write((tx) => {
-      if (tx.workspace(id)) tx.addEvent({ workspaceId: id, at: this.now, step, outcome, message: msg });
+      if (!tx.workspace(id)) return;
+      for (const e of events) tx.addEvent(e);
+      also(tx);
     });
   }
 
@@ -497,11 +511,14 @@ export class LifecycleService implements Disposable {
     let createdBranch: boolean;
     let track = false;
 
-    // C1: git's own rules decide what a branch name may be.
-    const problem = await git.branchNameProblem(repoRoot, branch);
+    // C1: git's own rules decide what a branch name may be. The questions are independent: ask them at once.
+    const [problem, local, current] = await Promise.all([
+      git.branchNameProblem(repoRoot, branch),
+      git.localBranchExists(repoRoot, branch).catch(() => false),
+      req.baseRef?.trim() ? Promise.resolve(undefined) : git.currentBranch(repoRoot),
+    ]);
     if (problem) throw new UserError(problem);
 
-    const local = await git.localBranchExists(repoRoot, branch);
     if (req.existingBranch === true || (req.existingBranch === undefined && local)) {
       if (local) {
         createdBranch = false;
@@ -521,12 +538,12 @@ export class LifecycleService implements Disposable {
       }
     } else {
       if (local) throw new UserError(`A branch "${branch}" already exists in ${repoRoot}; choose it as an existing branch or pick another name.`);
-      const base = req.baseRef?.trim() || (await git.currentBranch(repoRoot)) || 'HEAD';
+      const base = req.baseRef?.trim() || current || 'HEAD';
       if (!(await git.refExists(repoRoot, base))) throw new UserError(`The base "${base}" is not a branch, tag or commit of ${repoRoot}.`);
       startPoint = base;
       createdBranch = true;
     }
-    const baseRef = startPoint ?? req.baseRef?.trim() ?? (await git.currentBranch(repoRoot)) ?? 'HEAD';
+    const baseRef = startPoint ?? (req.baseRef?.trim() || current || 'HEAD');
 
     return this.exclusive(`create:${repoRoot}\0${branch}`, async () => {
       // C2: one workspace per branch; asking again reopens it.
@@ -563,7 +580,7 @@ export class LifecycleService implements Disposable {
         return undefined;
       });
       if (raced) return this.reopen(raced, options);
-      return this.runSetup(id, { ...options, newBranch: !here && createdBranch ? { startPoint: startPoint!, track } : undefined });
+      return this.runSetup(id, { ...options, newBranch: !here && createdBranch ? { startPoint: startPoint!, track } : undefined, fresh: !here });
     });
   }
 
@@ -589,7 +606,7 @@ export class LifecycleService implements Disposable {
     });
   }
 
-  private async runSetup(id: string, options: OperationOptions & { newBranch?: { startPoint: string; track: boolean } }): Promise<WorkspaceView> {
+  private async runSetup(id: string, options: OperationOptions & { newBranch?: { startPoint: string; track: boolean }; fresh?: boolean }): Promise<WorkspaceView> {
     const { git, store, tmux } = this.deps;
     const w = store.workspace(id)!;
     const progress = options.onProgress ?? (() => undefined);
@@ -598,10 +615,10 @@ export class LifecycleService implements Disposable {
       try {
         // Step 1: the worktree (adopted when it is already there, C4).
         progress(`Creating the worktree for ${w.branch}…`);
-        await this.event(id, step, 'started');
-        const listed = (await git.worktrees(w.repoRoot)).find((e) => samePath(e.path, w.worktreePath));
+        // A fresh create already listed the worktrees: nothing is at the path.
+        const listed = options.fresh ? undefined : (await git.worktrees(w.repoRoot)).find((e) => samePath(e.path, w.worktreePath));
         if (listed && listed.branch === w.branch && fs.existsSync(w.worktreePath)) {
-          await this.event(id, step, 'ok', 'adopted the existing worktree');
+          this.note(id, step, 'ok', 'adopted the existing worktree');
         } else {
           if (listed) await git.pruneWorktrees(w.repoRoot);
           if (fs.existsSync(w.worktreePath)) throw new UserError(`${w.worktreePath} exists and is not a worktree of ${w.repoRoot} on "${w.branch}".`);
@@ -609,9 +626,11 @@ export class LifecycleService implements Disposable {
           await git.addWorktree(w.repoRoot, w.worktreePath,
             options.newBranch ? { newBranch: w.branch, startPoint: options.newBranch.startPoint, track: options.newBranch.track } : { existingBranch: w.branch },
             options.signal);
-          await this.event(id, step, 'ok');
+          this.note(id, step, 'ok');
         }
         await this.writeMarker(w);
+        // The worktree is on disk now: record that before anything else can fail.
+        await this.writeSetup(id);
         this.throwIfCancelled(options.signal);
 
         step = 'copy-files';
@@ -627,22 +646,24 @@ export class LifecycleService implements Disposable {
             fs.copyFileSync(path.join(w.repoRoot, f), to, fs.constants.COPYFILE_EXCL);
             copied++;
           }
-          await this.event(id, step, 'ok', `${copied} file(s) copied`);
+          this.note(id, step, 'ok', `${copied} file(s) copied`);
         } else {
-          await this.event(id, step, 'skipped', 'no copyFiles patterns');
+          this.note(id, step, 'skipped', 'no copyFiles patterns');
         }
         this.throwIfCancelled(options.signal);
 
         step = 'setup-command';
         const setup = this.deps.settings().setupCommand;
         if (!setup.length) {
-          await this.event(id, step, 'skipped', 'no setup command');
+          this.note(id, step, 'skipped', 'no setup command');
         } else if (options.trusted === false) {
-          await this.event(id, step, 'skipped', 'the workspace is not trusted, so the setup command was not run');
+          this.note(id, step, 'skipped', 'the workspace is not trusted, so the setup command was not run');
           this.deps.logger.warn(`Setup command not run for ${w.branch}: the workspace is not trusted.`);
         } else {
           progress(`Running ${setup.join(' ')}…`);
-          await this.event(id, step, 'started', setup.join(' '));
+          // A setup command can run for minutes: its start is recorded at once.
+          this.note(id, step, 'started', setup.join(' '));
+          await this.writeSetup(id);
           const r = await this.deps.exec.run(setup[0], setup.slice(1), { cwd: w.worktreePath, signal: options.signal });
           this.throwIfCancelled(options.signal);
           if (r.spawnError) throw new UserError(`The setup command "${setup[0]}" could not be started (${r.spawnError}).`);
@@ -650,27 +671,27 @@ export class LifecycleService implements Disposable {
             const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-5).join('\n');
             throw new UserError(`The setup command exited with code ${r.exitCode}${tail ? `: ${tail}` : ''}`);
           }
-          await this.event(id, step, 'ok');
+          this.note(id, step, 'ok');
         }
 
         step = 'base-terminal';
         const probe = await tmux.probe();
         if (probe.ok) {
           progress('Starting the base terminal…');
-          await this.startBaseSession(w);
-          await this.event(id, step, 'ok');
+          await this.startBaseSession(w, options.fresh === true);
+          this.note(id, step, 'ok');
         } else {
-          await this.event(id, step, 'skipped', probe.message);
+          this.note(id, step, 'skipped', probe.message);
         }
-        await store.write((tx) => tx.updateWorkspace(id, { status: 'ready', error: undefined, opPid: undefined }));
+        await this.writeSetup(id, (tx) => tx.updateWorkspace(id, { status: 'ready', error: undefined, opPid: undefined }));
         this.deps.logger.info(`Workspace ${w.branch} (${id}) is ready at ${w.worktreePath}.`);
-        await this.reconcile();
+        this.emitIfChanged(true);
         return this.workspace(id)!;
       } catch (e) {
         const cancelled = options.signal?.aborted;
         const msg = cancelled ? 'Setup was cancelled.' : message(e);
-        await this.event(id, step, 'failed', msg).catch(() => undefined);
-        await store.write((tx) => tx.updateWorkspace(id, { status: 'error', error: `${step}: ${msg}`, opPid: undefined })).catch(() => undefined);
+        this.note(id, step, 'failed', msg);
+        await this.writeSetup(id, (tx) => tx.updateWorkspace(id, { status: 'error', error: `${step}: ${msg}`, opPid: undefined })).catch(() => undefined);
         this.deps.logger.error(`Setting up ${w.branch} failed at ${step}: ${msg}`);
         throw new UserError(`Setting up "${w.branch}" failed at the ${step} step: ${msg} Retry setup or delete the workspace.`, e instanceof Error ? e.stack : undefined);
       }
@@ -690,10 +711,22 @@ export class LifecycleService implements Disposable {
     fs.writeFileSync(path.join(gitDir, MARKER_FILE), JSON.stringify(marker, null, 2));
   }
 
-  private async startBaseSession(w: WorkspaceRecord): Promise<void> {
-    const listing = await this.deps.tmux.list();
-    if (listing.sessions.some((s) => s.name === w.baseSession)) return;
-    await this.deps.tmux.newSession({ name: w.baseSession, cwd: w.worktreePath, stamp: this.nextStamp(), worktree: w.worktreePath });
+  /** Starts the base terminal unless it runs; `fresh` (a new workspace id) means it cannot be running yet. */
+  private async startBaseSession(w: WorkspaceRecord, fresh = false): Promise<void> {
+    if (!fresh && (await this.listNow()).sessions.some((s) => s.name === w.baseSession)) return;
+    const stamp = this.nextStamp();
+    const started = await this.deps.tmux.newSession({ name: w.baseSession, cwd: w.worktreePath, stamp, worktree: w.worktreePath });
+    if (started.panePid !== undefined && !started.exitedImmediately) {
+      this.noteLive({ name: w.baseSession, owner: this.deps.tmux.ownerId, createdStamp: stamp, createdAt: this.now, activityAt: this.now, panePid: started.panePid, paneDead: false, bell: false, worktree: w.worktreePath });
+    } else {
+      await this.listNow();
+    }
+  }
+
+  /** Adds a session this window just started to the live view, without listing tmux again. */
+  private noteLive(session: LiveSession): void {
+    const base = this.listing ?? { serverRunning: true, sessions: [] };
+    this.useListing({ ...base, serverRunning: true, sessions: [...base.sessions.filter((s) => s.name !== session.name), session] }, ++this.listingSeq);
   }
 
   /** The base terminal, recreated when its session is gone (after a reboot, or killed). */
@@ -775,9 +808,7 @@ export class LifecycleService implements Disposable {
     if (started.panePid !== undefined) {
       if (!started.exitedImmediately && processAlive(started.panePid)) {
         alive = { name, owner: tmux.ownerId, createdStamp: stamp, createdAt: this.now, activityAt: this.now, panePid: started.panePid, paneDead: false, bell: false };
-        const seq = ++this.listingSeq;
-        const base = this.listing ?? listing;
-        this.useListing({ ...base, sessions: [...base.sessions.filter((s) => s.name !== name), alive] }, seq);
+        this.noteLive(alive);
       }
     } else {
       alive = (await this.listNow()).sessions.find((s) => s.name === name && s.createdStamp === stamp && !s.paneDead);

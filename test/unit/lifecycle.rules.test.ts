@@ -57,6 +57,7 @@ describe('lifecycle rules (SPEC §2)', function () {
       const fresh = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/new', baseRef: 'main' });
       assert.equal(fresh.status, 'ready');
       assert.equal(fresh.createdBranch, true);
+      assert.equal(fresh.baseSession.running, true, 'the base terminal shows as running at once');
       assert.equal(git(fresh.worktreePath, 'rev-parse', '--abbrev-ref', 'HEAD').trim(), 'feat/new');
       assert.equal(fresh.worktreePath, path.join(`${repo}.worktrees`, 'feat-new'));
 
@@ -104,7 +105,7 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.equal(row.status, 'error');
       assert.match(row.error!, /exited with code 3/);
       const steps = core.store.events(row.id).map((e) => `${e.step}:${e.outcome}`);
-      assert.deepEqual(steps, ['worktree:started', 'worktree:ok', 'copy-files:skipped', 'setup-command:started', 'setup-command:failed']);
+      assert.deepEqual(steps, ['worktree:ok', 'copy-files:skipped', 'setup-command:started', 'setup-command:failed']);
       assert.ok(fs.existsSync(row.worktreePath), 'the worktree stays for the retry');
 
       core.settings.setupCommand = ['sh', '-c', 'echo ok > setup-ran.txt'];

@@ -64,7 +64,7 @@ export class ProcessExec implements Exec, ExecCounter {
   }
 }
 
-/** Children still running, stopped when the host exits (as execa's `cleanup` did). */
+/** Children still running, stopped when the host exits, so none outlives the window. */
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 

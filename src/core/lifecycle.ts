@@ -6,6 +6,7 @@ import type { Exec } from './exec';
 import { type Git, type SavedChanges } from './git';
 import { worktreeFolderName, type ShortStat } from './gitParse';
 import type { Logger } from './log';
+import { processAlive } from './processAlive';
 import {
   UserError,
   type CoreSettings,
@@ -105,15 +106,6 @@ const ACTIVE_WINDOW_MS = 10_000;
  * keeps activity states fresh and exits arrive through the tmux hook.
  */
 const DEFAULT_POLL_MS = 2_000;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
 import type { Logger } from './log';
+import { processAlive } from './processAlive';
 import type { SessionRecord, SetupEvent, StoredWorkspaceStatus, WorkspaceRecord } from './model';
 import { Emitter, type Event } from './event';
 
@@ -139,15 +140,6 @@ function fileSignature(file: string): string | undefined {
     return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
   } catch {
     return undefined;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

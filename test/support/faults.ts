@@ -2,9 +2,9 @@
 import { Git } from '../../src/core/git';
 import type { StoreTx, WorkspaceStore } from '../../src/core/store';
 
-/** A store whose writes that record a runtime session fail, as a full disk would. */
-export class SessionWriteFailingStore implements WorkspaceStore {
-  constructor(private readonly inner: WorkspaceStore) {}
+/** A real store behind a wrapper, for the fakes below to change one thing each. */
+class DelegatingStore implements WorkspaceStore {
+  constructor(protected readonly inner: WorkspaceStore) {}
   get file() { return this.inner.file; }
   get onDidChangeExternally() { return this.inner.onDidChangeExternally; }
   workspaces() { return this.inner.workspaces(); }
@@ -14,6 +14,13 @@ export class SessionWriteFailingStore implements WorkspaceStore {
   refresh() { return this.inner.refresh(); }
   dispose() { this.inner.dispose(); }
   write<T>(fn: (tx: StoreTx) => T): Promise<T> {
+    return this.inner.write(fn);
+  }
+}
+
+/** A store whose writes that record a runtime session fail, as a full disk would. */
+export class SessionWriteFailingStore extends DelegatingStore {
+  override write<T>(fn: (tx: StoreTx) => T): Promise<T> {
     return this.inner.write((tx) => fn({
       ...tx,
       upsertSession: () => {
@@ -24,18 +31,9 @@ export class SessionWriteFailingStore implements WorkspaceStore {
 }
 
 /** A store that lets a test act just before each write (another window writing first). */
-export class InterceptingStore implements WorkspaceStore {
+export class InterceptingStore extends DelegatingStore {
   beforeWrite?: () => Promise<void>;
-  constructor(private readonly inner: WorkspaceStore) {}
-  get file() { return this.inner.file; }
-  get onDidChangeExternally() { return this.inner.onDidChangeExternally; }
-  workspaces() { return this.inner.workspaces(); }
-  workspace(id: string) { return this.inner.workspace(id); }
-  sessions(workspaceId?: string) { return this.inner.sessions(workspaceId); }
-  events(workspaceId: string) { return this.inner.events(workspaceId); }
-  refresh() { return this.inner.refresh(); }
-  dispose() { this.inner.dispose(); }
-  async write<T>(fn: (tx: StoreTx) => T): Promise<T> {
+  override async write<T>(fn: (tx: StoreTx) => T): Promise<T> {
     const hook = this.beforeWrite;
     this.beforeWrite = undefined;
     if (hook) await hook();

@@ -101,9 +101,9 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
     if (c.recovered) {
       void vscode.window.showWarningMessage(`The Worktree Sessions database could not be read (${c.recovered.reason}). It was moved to ${c.recovered.movedTo} and a new one was started; workspaces that can be proven ours are being re-adopted.`);
     }
-    const [roots] = await Promise.all([repos.scan(), recheckTmux()]);
+    // The first reconciliation needs neither the repository scan nor the tmux probe: all three run at once.
+    const [roots, , report] = await Promise.all([repos.scan(), recheckTmux(), c.lifecycle.start()]);
     keys.set(ContextKey.hasRepository, roots.length > 0);
-    const report = await c.lifecycle.start();
     if (c.recovered) {
       const adopted = await c.lifecycle.readopt([...new Set([...roots, ...c.lifecycle.list().map((w) => w.repoRoot)])]);
       logger.info(`Re-adopted ${adopted.length} workspace(s) after the database was moved aside.`);

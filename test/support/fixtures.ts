@@ -83,6 +83,9 @@ export function killTmuxServer(socket: string): void {
   } catch {
     // No server running.
   }
+  // A killed server can leave its socket file behind; it is this test's, so it goes too.
+  const uid = process.getuid?.() ?? 0;
+  fs.rmSync(path.join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${uid}`, socket), { force: true });
 }
 
 export function tmux(socket: string, ...args: string[]): string {

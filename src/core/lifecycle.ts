@@ -385,7 +385,8 @@ export class LifecycleService implements Disposable {
 
   private stateOf(l: LiveSession): SessionState {
     if (l.paneDead) return 'exited';
-    if (l.bell) return 'waiting';
+    // Waiting for input: the bell rang and nothing was written since (tmux times are in seconds).
+    if (l.bell || (l.bellAt !== undefined && l.activityAt <= l.bellAt)) return 'waiting';
     return this.now - l.activityAt < ACTIVE_WINDOW_MS ? 'running' : 'idle';
   }
 

@@ -37,6 +37,8 @@ export function serverEnvironment(source: NodeJS.ProcessEnv): Record<string, str
 export const CHANGE_CHANNEL = 'wts-sessions-changed';
 /** A fixed slot of the hook arrays, clear of index 0 where a user's tmux.conf puts its own. */
 const HOOK_INDEX = 47;
+/** Set by the bell hook to the session's activity time when an agent rings the bell (waiting for input). */
+const BELL_OPTION = '@wts_bell';
 
 export type TmuxProbe =
   | { ok: true; version: TmuxVersion }
@@ -192,7 +194,8 @@ export class Tmux {
       '-u', '-L', this.config.socket(),
       'set-hook', '-g', `session-closed[${HOOK_INDEX}]`, hook, ';',
       'set-hook', '-g', `pane-died[${HOOK_INDEX}]`, hook, ';',
-      'set-hook', '-g', `alert-bell[${HOOK_INDEX}]`, hook, ';',
+      // The bell also leaves its time on the session: an attached terminal clears tmux's own bell flag at once.
+      'set-hook', '-g', `alert-bell[${HOOK_INDEX}]`, `set-option -F ${BELL_OPTION} "#{session_activity}" ; ${hook}`, ';',
       'wait-for', CHANGE_CHANNEL,
     ], { env: serverEnvironment(this.environment), signal });
     return r.exitCode === 0 && !signal.aborted;

@@ -11,6 +11,7 @@ export const LIST_FIELDS = [
   'pane_dead',
   'start_time',
   'window_bell_flag',
+  '@wts_bell',
   '@wts_worktree',
 ] as const;
 
@@ -28,6 +29,8 @@ export interface LiveSession {
   panePid: number;
   paneDead: boolean;
   bell: boolean;
+  /** When the session last rang the bell (@wts_bell, ms since epoch): it waits for input until new output follows. */
+  bellAt?: number;
   /** @wts_worktree on base sessions: lets a lost database be rebuilt. */
   worktree?: string;
 }
@@ -52,7 +55,7 @@ export function parseSessionListing(stdout: string): SessionListing {
     const parts = line.split('\t');
     if (parts.length < LIST_FIELDS.length) continue;
     // A worktree path may itself hold a tab; everything past the fixed fields belongs to it.
-    const [name, owner, stamp, created, activity, pid, dead, start, bell] = parts;
+    const [name, owner, stamp, created, activity, pid, dead, start, bell, bellAt] = parts;
     const worktree = parts.slice(LIST_FIELDS.length - 1).join('\t');
     const startSec = intOrUndefined(start);
     if (startSec !== undefined) serverStartedAt = startSec * 1000;
@@ -65,6 +68,7 @@ export function parseSessionListing(stdout: string): SessionListing {
       panePid: intOrUndefined(pid) ?? 0,
       paneDead: dead === '1',
       bell: bell === '1',
+      bellAt: intOrUndefined(bellAt) === undefined ? undefined : intOrUndefined(bellAt)! * 1000,
       worktree: worktree || undefined,
     });
   }

@@ -260,6 +260,18 @@ describe('lifecycle rules (SPEC §2)', function () {
     });
   });
 
+  describe('session states', () => {
+    it('an agent that rings the bell shows as waiting for input, and the bell time stays on the session for attached terminals', async () => {
+      const core = await makeCore({ settings: { agents: [{ key: 'asker', label: 'Asker', command: ['sh', '-c', 'sleep 0.5; printf "your turn? \\a"; exec sleep 60'] }] } });
+      await core.lifecycle.start();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'asker');
+      await waitFor(() => core.lifecycle.workspace(w.id)!.sessions.find((x) => x.name === s.name)?.state === 'waiting', 'the waiting state', 5000);
+      // tmux clears its own bell flag once a client shows the window; the hook's timestamp does not go away.
+      assert.match(tmux(core.socket, 'show-options', '-v', '-t', `=${s.name}:`, '@wts_bell').trim(), /^\d+$/);
+    });
+  });
+
   describe('delete', () => {
     it('D1: a dirty worktree is refused, listing the files, and nothing is stopped', async () => {
       const core = await makeCore();

@@ -4,8 +4,8 @@ import { chainable, isNoServerError, isSupportedTmux, LIST_FORMAT, parseSessionL
 describe('tmux output parsers', () => {
   it('parses a list-sessions -F listing, with and without the owner marker', () => {
     const out = [
-      'wts-0123456789abcdef\tabc\t1700000000123\t1700000000\t1700000050\t4242\t0\t1699999000\t0\t/work/repo.worktrees/feat-x',
-      'personal\t\t\t1700000001\t1700000002\t4343\t1\t1699999000\t1\t',
+      'wts-0123456789abcdef\tabc\t1700000000123\t1700000000\t1700000050\t4242\t0\t1699999000\t0\t\t/work/repo.worktrees/feat-x',
+      'personal\t\t\t1700000001\t1700000002\t4343\t1\t1699999000\t1\t1700000002\t',
       '',
     ].join('\n');
     const l = parseSessionListing(out);
@@ -13,23 +13,24 @@ describe('tmux output parsers', () => {
     assert.equal(l.serverStartedAt, 1699999000_000);
     assert.deepEqual(l.sessions[0], {
       name: 'wts-0123456789abcdef', owner: 'abc', createdStamp: 1700000000123, createdAt: 1700000000_000,
-      activityAt: 1700000050_000, panePid: 4242, paneDead: false, bell: false, worktree: '/work/repo.worktrees/feat-x',
+      activityAt: 1700000050_000, panePid: 4242, paneDead: false, bell: false, bellAt: undefined, worktree: '/work/repo.worktrees/feat-x',
     });
     assert.equal(l.sessions[1].owner, '');
     assert.equal(l.sessions[1].createdStamp, undefined);
     assert.equal(l.sessions[1].paneDead, true);
     assert.equal(l.sessions[1].bell, true);
+    assert.equal(l.sessions[1].bellAt, 1700000002_000);
     assert.equal(l.sessions[1].worktree, undefined);
   });
 
   it('keeps a tab inside the worktree path and skips short lines', () => {
-    const l = parseSessionListing('a\to\t1\t2\t3\t4\t0\t5\t0\t/p/with\ttab\nbroken line\n');
+    const l = parseSessionListing('a\to\t1\t2\t3\t4\t0\t5\t0\t\t/p/with\ttab\nbroken line\n');
     assert.equal(l.sessions.length, 1);
     assert.equal(l.sessions[0].worktree, '/p/with\ttab');
   });
 
   it('asks tmux for every field in one format string', () => {
-    assert.equal(LIST_FORMAT.split('\t').length, 10);
+    assert.equal(LIST_FORMAT.split('\t').length, 11);
     assert.match(LIST_FORMAT, /#\{@wts_owner\}/);
   });
 

@@ -45,6 +45,10 @@ export interface TestHooks {
   statusBar(): Promise<{ text: string; visible: boolean; tooltip: string; warning: boolean }>;
   /** The VS Code terminal attached to a tmux session, if any. */
   terminalOf(sessionName: string): Promise<vscode.Terminal | undefined>;
+  /** Closes every session terminal as a window reload would, then reattaches them as activation does; returns how many. */
+  reloadTerminals(): Promise<number>;
+  /** The sessions whose terminals this window will reattach after a reload. */
+  rememberedTerminals(): Promise<string[]>;
   /** The extension's global storage folder, where the shared database lives. */
   readonly storageDir: string;
   /** Runs a reconciliation now instead of waiting for the next tick. */

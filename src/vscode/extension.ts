@@ -56,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
     }
     context.subscriptions.push({ dispose: () => c.dispose() });
     const repos = (repositories = new OpenRepositories(c.git, logger));
-    const terminals = new SessionTerminals(c, logger);
+    const terminals = new SessionTerminals(c, logger, context.workspaceState);
     const bar = (statusBar = new SessionStatusBar());
     context.subscriptions.push(repos, terminals, bar);
 
@@ -112,6 +112,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
     render();
     keys.set(ContextKey.ready, true);
     logger.info('Worktree Sessions is ready.');
+    terminals.restore();
     return { core: c, lifecycle: c.lifecycle, terminals, repositories: repos, tree, treeView, recheckTmux };
   });
 
@@ -153,6 +154,12 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       },
       storageDir: context.globalStorageUri.fsPath,
       terminalOf: async (name) => (await services).terminals.terminalOf(name),
+      reloadTerminals: async () => {
+        const { terminals } = await services;
+        terminals.detachAllForReload();
+        return terminals.restore();
+      },
+      rememberedTerminals: async () => (await services).terminals.rememberedSessions(),
       reconcile: async () => {
         await (await services).lifecycle.reconcile();
       },

@@ -11,27 +11,85 @@ export interface TerminalTarget {
   isAgent: boolean;
 }
 
+/** The terminal target for a session of `workspace` (its base terminal included), if it is running. */
+export function terminalTarget(workspace: WorkspaceView, sessionName: string): TerminalTarget | undefined {
+  if (sessionName === workspace.baseSession.name) return { workspace, sessionName, label: 'Terminal', isAgent: false };
+  const session = workspace.sessions.find((x) => x.name === sessionName);
+  return session && { workspace, sessionName, label: session.label, isAgent: session.target !== 'shell' };
+}
+
+/** Which sessions had a terminal in this window, so a reload can reattach them. */
+const OPEN_TERMINALS_KEY = 'worktreeSessions.openTerminals';
+
 /**
  * The VS Code terminals attached to tmux sessions, one per session. Closing
  * one only detaches its tmux client; a session that ends closes its terminal.
+ * Terminals open when the window closes are reattached when it comes back.
  */
 export class SessionTerminals implements vscode.Disposable {
   private readonly bySession = new Map<string, vscode.Terminal>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** Terminals going away with the window, not because the user closed them. */
+  private readonly detaching = new Set<vscode.Terminal>();
   private checking = false;
   private checkAgain = false;
 
-  constructor(private readonly core: Core, private readonly logger: Logger) {
+  constructor(private readonly core: Core, private readonly logger: Logger, private readonly memory: vscode.Memento) {
     this.subscriptions.push(
       vscode.window.onDidCloseTerminal((t) => {
-        for (const [name, terminal] of this.bySession) if (terminal === t) this.bySession.delete(name);
+        for (const [name, terminal] of this.bySession) {
+          if (terminal !== t) continue;
+          this.bySession.delete(name);
+          // A window that shuts down closes its terminals too: those are reattached next time.
+          if (!this.detaching.has(t) && t.exitStatus?.reason !== vscode.TerminalExitReason.Shutdown) this.remember(name, false);
+        }
+        this.detaching.delete(t);
       }),
       core.lifecycle.onDidChange(() => void this.closeEnded()),
     );
   }
 
+  private remembered(): string[] {
+    return this.memory.get<string[]>(OPEN_TERMINALS_KEY, []);
+  }
+
+  private remember(name: string, open: boolean): void {
+    const names = this.remembered().filter((n) => n !== name);
+    void this.memory.update(OPEN_TERMINALS_KEY, open ? [...names, name] : names);
+  }
+
+  /** Reattaches the terminals that were open when this window last closed, without taking focus. */
+  restore(): number {
+    const workspaces = this.core.lifecycle.list();
+    let restored = 0;
+    for (const name of this.remembered()) {
+      const target = workspaces.map((w) => terminalTarget(w, name)).find((t) => t !== undefined);
+      if (!target || (name === target.workspace.baseSession.name && !target.workspace.baseSession.running)) {
+        this.remember(name, false);
+        continue;
+      }
+      this.open(target, { reveal: false });
+      restored++;
+    }
+    if (restored) this.logger.info(`Reattached ${restored} terminal(s) that were open when the window closed.`);
+    return restored;
+  }
+
+  /** What a window reload does to the terminals: they go, their sessions stay, and they are remembered. */
+  detachAllForReload(): void {
+    for (const terminal of this.bySession.values()) {
+      this.detaching.add(terminal);
+      terminal.dispose();
+    }
+    this.bySession.clear();
+  }
+
+  rememberedSessions(): string[] {
+    return this.remembered();
+  }
+
   /** Focuses the session's terminal, creating it (attached with `tmux attach`) when there is none. */
-  open(target: TerminalTarget, options: { preserveFocus?: boolean } = {}): vscode.Terminal {
+  open(target: TerminalTarget, options: { preserveFocus?: boolean; reveal?: boolean } = {}): vscode.Terminal {
     const existing = this.bySession.get(target.sessionName);
     if (existing && existing.exitStatus === undefined) {
       existing.show(options.preserveFocus);
@@ -46,12 +104,13 @@ export class SessionTerminals implements vscode.Disposable {
       // SPEC §3: attach with TMUX unset, so it works from inside another tmux.
       env: { TMUX: null, TMUX_PANE: null },
       iconPath: new vscode.ThemeIcon(target.isAgent ? 'hubot' : 'terminal-tmux'),
-      // tmux keeps the session; a reload reattaches from the tree instead of restoring a dead client.
+      // tmux keeps the session; after a reload restore() attaches a fresh client instead of VS Code reviving a dead one.
       isTransient: true,
     });
     this.bySession.set(target.sessionName, terminal);
+    this.remember(target.sessionName, true);
     this.logger.info(`Attached a terminal to ${target.sessionName} (${target.workspace.branch} · ${target.label}).`);
-    terminal.show(options.preserveFocus);
+    if (options.reveal !== false) terminal.show(options.preserveFocus);
     return terminal;
   }
 
@@ -60,6 +119,7 @@ export class SessionTerminals implements vscode.Disposable {
     for (const name of sessionNames) {
       const terminal = this.bySession.get(name);
       this.bySession.delete(name);
+      this.remember(name, false);
       terminal?.dispose();
     }
   }
@@ -94,6 +154,7 @@ export class SessionTerminals implements vscode.Disposable {
         if (session && !session.paneDead) continue;
         const terminal = this.bySession.get(name);
         this.bySession.delete(name);
+        this.remember(name, false);
         terminal?.dispose();
         this.logger.info(`Closed the terminal of ${name}: the session ended.`);
       }

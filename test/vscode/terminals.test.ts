@@ -72,6 +72,27 @@ describe('terminals', function () {
     assert.strictEqual(await t.api._test.terminalOf(session.name), undefined);
   });
 
+  it('terminals open when the window closes are reattached when it comes back; closed ones are not', async () => {
+    const kept = await launchShell(t.ws.id);
+    const closedByUser = await launchShell(t.ws.id);
+    await waitFor(() => t.api._test.terminalOf(closedByUser.name), 'the second session terminal');
+    (await t.api._test.terminalOf(closedByUser.name))!.dispose();
+    await waitFor(async () => !(await t.api._test.rememberedTerminals()).includes(closedByUser.name), 'a closed terminal to be forgotten');
+    const remembered = await t.api._test.rememberedTerminals();
+    assert.ok(remembered.includes(kept.name), `remembered: ${remembered.join(', ')}`);
+    const before = (await t.api._test.terminalOf(kept.name))!;
+
+    const restored = await t.api._test.reloadTerminals();
+    assert.ok(restored >= 1);
+    const after = await waitFor(() => t.api._test.terminalOf(kept.name), 'the reattached terminal');
+    assert.notStrictEqual(after, before, 'a new terminal, attached afresh');
+    await waitFor(() => !vscode.window.terminals.includes(before), 'the old terminal to go');
+    assert.strictEqual(after.name, 'feature/term · Shell');
+    await waitFor(() => attachedSessions(t.api).includes(kept.name), 'a tmux client on the kept session');
+    assert.strictEqual(await t.api._test.terminalOf(closedByUser.name), undefined, 'the one the user closed stays closed');
+    assert.ok(tmuxSessions(t.api).includes(closedByUser.name), 'its session still runs');
+  });
+
   it('stopping a session from the extension closes its terminal first', async () => {
     const session = await launchShell(t.ws.id);
     const terminal = await waitFor(() => t.api._test.terminalOf(session.name), 'the session terminal');

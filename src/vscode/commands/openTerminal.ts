@@ -1,6 +1,7 @@
 import { UserError, type WorkspaceView } from '../../core';
 import { isReady, optional, workspaceCommand, type SessionArgs, type Services } from './command';
 import { CommandId } from './ids';
+import { terminalTarget } from '../terminals';
 
 export const openTerminal = workspaceCommand<SessionArgs, void>(
   CommandId.openTerminal,
@@ -27,12 +28,12 @@ export async function openWorkspaceTerminal(
     s.terminals.open({ workspace, sessionName: name, label: 'Terminal', isAgent: false }, options);
     return;
   }
-  const session = workspace.sessions.find((x) => x.name === sessionName);
-  if (!session) {
+  const target = terminalTarget(workspace, sessionName);
+  if (!target) {
     const lost = workspace.lostSessions.some((x) => x.name === sessionName);
     throw new UserError(lost
       ? `The session ${sessionName} of "${workspace.branch}" was lost when tmux stopped; relaunch it first.`
       : `"${workspace.branch}" has no running session ${sessionName}. It may have exited.`);
   }
-  s.terminals.open({ workspace, sessionName, label: session.label, isAgent: session.target !== 'shell' }, options);
+  s.terminals.open(target, options);
 }

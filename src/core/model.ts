@@ -63,15 +63,9 @@ export interface LostSessionView {
   relaunchCommand: string[];
 }
 
-export interface WorkspaceView {
-  id: string;
-  repoRoot: string;
-  worktreePath: string;
-  branch: string;
-  baseRef: string;
-  createdBranch: boolean;
+/** A workspace as the tree and the API show it: its record joined with the live tmux view. */
+export interface WorkspaceView extends Pick<WorkspaceRecord, 'id' | 'repoRoot' | 'worktreePath' | 'branch' | 'baseRef' | 'createdBranch' | 'error'> {
   status: WorkspaceStatus;
-  error?: string;
   baseSession: { name: string; running: boolean };
   sessions: SessionView[];
   lostSessions: LostSessionView[];

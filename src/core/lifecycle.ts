@@ -21,7 +21,7 @@ import {
   type WorkspaceView,
 } from './model';
 import type { StoreTx, WorkspaceStore } from './store';
-import { resolveLaunchTargets, SHELL_TARGET_KEY, type TargetProblem } from './targets';
+import { resolveLaunchTargets, type TargetProblem } from './targets';
 import { isOwnSessionName, TmuxUnavailableError, type Tmux, type TmuxProbe } from './tmux';
 import type { LiveSession, SessionListing } from './tmuxParse';
 
@@ -83,7 +83,6 @@ export interface ReconcileReport {
   pruned: string[];
   lost: string[];
   orphansKilled: string[];
-  adopted: string[];
   tmuxError?: string;
 }
 
@@ -222,7 +221,7 @@ export class LifecycleService implements Disposable {
   }
 
   private async reconcileNow(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { interrupted: [], pruned: [], lost: [], orphansKilled: [], adopted: [] };
+    const report: ReconcileReport = { interrupted: [], pruned: [], lost: [], orphansKilled: [] };
     const { store } = this.deps;
     store.refresh();
     // S2: a listing can only judge rows recorded before it began; a launch that
@@ -1104,4 +1103,3 @@ function samePath(a: string, b: string): boolean {
   return path.resolve(a) === path.resolve(b) || norm(a) === norm(b);
 }
 
-export { SHELL_TARGET_KEY };

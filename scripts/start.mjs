@@ -50,19 +50,8 @@ function demoRepository(createDemoRepo) {
 
 /** Opens the workbench headless and checks the activity bar shows the view container. */
 async function checkInBrowser(url, dirs, env) {
-  const { chromium } = await import('playwright-core');
-  const { CHROMIUM_PATH } = await import('./lib/system-check.mjs');
-  const { CHROMIUM_ARGS } = await import('./vscode-host/code-server.mjs');
-  const context = await chromium.launchPersistentContext(dirs.browserProfile, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    env: { ...process.env, ...env },
-    args: CHROMIUM_ARGS,
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-  });
+  const { launchBrowser } = await import('./vscode-host/code-server.mjs');
+  const context = await launchBrowser(dirs.browserProfile, env);
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(url);

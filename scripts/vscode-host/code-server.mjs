@@ -115,8 +115,29 @@ export function workbenchUrl({ baseUrl, authority, folder, extensionDevelopmentP
   return `${baseUrl}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
+/**
+ * Debian's chromium, headless, with its own profile folder and the run's
+ * isolated environment (chromium writes crash and dconf state under the XDG
+ * folders even with its own profile). Playwright's signal handlers are off:
+ * they would exit the process before code-server and tmux are stopped.
+ */
+export async function launchBrowser(profileDir, isolatedEnv) {
+  const { chromium } = await import('playwright-core');
+  const { CHROMIUM_PATH } = await import('../lib/system-check.mjs');
+  return chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    env: { ...process.env, ...isolatedEnv },
+    args: CHROMIUM_ARGS,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
+}
+
 /** Browser flags for Debian's chromium on a machine without network or GPU. */
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',

@@ -25,11 +25,10 @@ import path from 'node:path';
 import util from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { ensureHost, PrerequisitesMissing, projectRoot } from './ensure-host.mjs';
-import { CHROMIUM_ARGS, isolatedEnvironment, startCodeServer, workbenchUrl } from './code-server.mjs';
+import { isolatedEnvironment, launchBrowser, startCodeServer, workbenchUrl } from './code-server.mjs';
 import { freePort, killTmuxServersUnder, stopProcessTree } from '../lib/processes.mjs';
 import { resolveTestFiles, TESTS_ENTRY, userCwd } from './test-files.mjs';
 import { createTestWorkspace } from '../lib/git-repo.mjs';
-import { CHROMIUM_PATH } from '../lib/system-check.mjs';
 
 
 // The workbench forwards its own log lines through codeAutomationLog too, mixed
@@ -181,19 +180,7 @@ class DriverRun {
 
   async openWorkbench({ baseUrl, authority }, workspace, isolated) {
     if (this.outcome) return;
-    const { chromium } = await import('playwright-core');
-    this.browserContext = await chromium.launchPersistentContext(this.dirs.browserProfile, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      // chromium writes crash and dconf state under the XDG dirs even with its own profile.
-      env: { ...process.env, ...isolated },
-      args: CHROMIUM_ARGS,
-      // Playwright's own handlers would exit the process before code-server and tmux are stopped.
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
-    });
+    this.browserContext = await launchBrowser(this.dirs.browserProfile, isolated);
     await this.browserContext.exposeFunction('codeAutomationLog', (type, args) => {
       const text = util.format(...(Array.isArray(args) ? args : [args]));
       this.driverLog.write(`[workbench ${type}] ${text}\n`);

@@ -7,6 +7,12 @@ export const VIEW_ID = 'worktreeSessions.workspaces';
 const PANE_LINES = 12;
 /** A little longer than core keeps a change count. */
 const STATS_CACHE_MS = 5_500;
+/**
+ * How often a repaint may recount every workspace's changes. The tree repaints
+ * whenever a session's state changes (every tick while agents work), and a
+ * count is a git process per workspace; saves in the editor recount at once.
+ */
+const STATS_FULL_REFRESH_MS = 30_000;
 
 /**
  * Maps the lifecycle's workspaces to tree rows: repositories → workspaces →
@@ -20,6 +26,8 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   private readonly subscriptions: vscode.Disposable[] = [];
   private lifecycle?: LifecycleService;
   private statsRefresh?: NodeJS.Timeout;
+  private statsRefreshAll = false;
+  private lastFullStats = 0;
   private readonly decorations: WorkspaceDecorations;
 
   constructor(
@@ -51,7 +59,7 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   statsMayHaveChanged(): void {
     clearTimeout(this.statsRefresh);
     this.statsRefresh = undefined;
-    this.scheduleStatsRefresh(STATS_CACHE_MS);
+    this.scheduleStatsRefresh(STATS_CACHE_MS, true);
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -68,7 +76,8 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     }
     const list = lifecycle.list();
     this.windowWorkspaceId = this.windowWorkspace(list)?.id;
-    this.scheduleStatsRefresh(50);
+    // New rows get their count at once; the others only every so often.
+    this.scheduleStatsRefresh(50, Date.now() - this.lastFullStats > STATS_FULL_REFRESH_MS);
     const byRepo = new Map<string, WorkspaceView[]>();
     for (const w of list) byRepo.set(w.repoRoot, [...(byRepo.get(w.repoRoot) ?? []), w]);
     return [...byRepo.entries()]
@@ -104,20 +113,25 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
    * Changed-line counts are computed only for rows being shown, in the
    * background; a change repaints the tree once (core caches them briefly).
    */
-  private scheduleStatsRefresh(delayMs: number): void {
+  private scheduleStatsRefresh(delayMs: number, all: boolean): void {
+    this.statsRefreshAll ||= all;
     if (this.statsRefresh) return;
     this.statsRefresh = setTimeout(async () => {
       this.statsRefresh = undefined;
+      const refreshAll = this.statsRefreshAll;
+      this.statsRefreshAll = false;
       const lifecycle = this.lifecycle;
       if (!lifecycle) return;
       const ready = lifecycle.list().filter((w) => w.status === 'ready');
       for (const id of [...this.stats.keys()]) if (!ready.some((w) => w.id === id)) this.stats.delete(id);
+      if (refreshAll) this.lastFullStats = Date.now();
+      const due = refreshAll ? ready : ready.filter((w) => !this.stats.has(w.id));
       let changed = false;
-      await Promise.all(ready.map(async (w) => {
+      await Promise.all(due.map(async (w) => {
         const next = await lifecycle.changeStats(w.id);
-        if (JSON.stringify(next) === JSON.stringify(this.stats.get(w.id))) return;
+        const same = this.stats.has(w.id) && JSON.stringify(next) === JSON.stringify(this.stats.get(w.id));
         this.stats.set(w.id, next);
-        changed = true;
+        if (!same) changed = true;
       }));
       if (changed) this.refresh();
     }, delayMs);

@@ -157,11 +157,9 @@ export class Git {
    */
   async isWorktreeOf(repo: string, worktree: string): Promise<boolean> {
     try {
-      const dotGit = fs.readFileSync(path.join(worktree, '.git'), 'utf8');
-      const m = /^gitdir:\s*(.+)$/m.exec(dotGit);
+      const gitDir = linkedGitDir(worktree);
       const commonOfRepo = path.join(repo, '.git');
-      if (m && fs.statSync(commonOfRepo).isDirectory()) {
-        const gitDir = path.resolve(worktree, m[1].trim());
+      if (gitDir && fs.statSync(commonOfRepo).isDirectory()) {
         const common = path.resolve(gitDir, fs.readFileSync(path.join(gitDir, 'commondir'), 'utf8').trim());
         const back = path.dirname(path.resolve(gitDir, fs.readFileSync(path.join(gitDir, 'gitdir'), 'utf8').trim()));
         return fs.realpathSync(common) === fs.realpathSync(commonOfRepo) && fs.realpathSync(back) === fs.realpathSync(worktree);
@@ -176,16 +174,8 @@ export class Git {
   /** The private git folder of a linked worktree (`.git/worktrees/<name>`). */
   async gitDir(worktree: string): Promise<string> {
     // A linked worktree names its git folder in its `.git` file: no process needed.
-    try {
-      const m = /^gitdir:\s*(.+)$/m.exec(fs.readFileSync(path.join(worktree, '.git'), 'utf8'));
-      if (m) {
-        const dir = path.resolve(worktree, m[1].trim());
-        if (fs.statSync(dir).isDirectory()) return dir;
-      }
-    } catch {
-      // A main worktree (`.git` is a folder) or an unusual layout: ask git.
-    }
-    return (await this.ok(worktree, ['rev-parse', '--path-format=absolute', '--git-dir'])).trim();
+    // A main worktree (`.git` is a folder) or an unusual layout: ask git.
+    return linkedGitDir(worktree) ?? (await this.ok(worktree, ['rev-parse', '--path-format=absolute', '--git-dir'])).trim();
   }
 
   /**
@@ -230,5 +220,21 @@ export class Git {
     const specs = patterns.map((p) => `:(glob)${p}`);
     const out = await this.ok(repo, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--', ...specs]);
     return out.split('\0').filter(Boolean);
+  }
+}
+
+/**
+ * The private git folder a linked worktree names in its `.git` file, when that
+ * folder exists; undefined for a main worktree, a broken link or no worktree.
+ * The one reader of that file.
+ */
+export function linkedGitDir(worktree: string): string | undefined {
+  try {
+    const m = /^gitdir:\s*(.+)$/m.exec(fs.readFileSync(path.join(worktree, '.git'), 'utf8'));
+    if (!m) return undefined;
+    const dir = path.resolve(worktree, m[1].trim());
+    return fs.statSync(dir).isDirectory() ? dir : undefined;
+  } catch {
+    return undefined;
   }
 }

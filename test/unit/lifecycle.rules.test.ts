@@ -543,7 +543,7 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.equal(git(repo, 'branch', '--list', '--format=%(refname:short)', 'feat/r4').trim(), 'feat/r4');
       await rejects(core.lifecycle.launch(w.id, 'shell'), /missing/);
 
-      const recreated = await core.lifecycle.recreateWorkspace(w.id);
+      const recreated = await core.lifecycle.retrySetup(w.id);
       assert.equal(recreated.status, 'ready');
       assert.ok(fs.existsSync(path.join(w.worktreePath, 'README.md')));
 

@@ -8,5 +8,5 @@ export const recreateWorkspace = workspaceCommand<WorkspaceArgs, ApiWorkspace>(
   CommandId.recreateWorkspace,
   { title: 'Recreate Worktree', filter: (w) => w.status === 'missing', none: 'No workspace is missing its worktree.' },
   async (workspace, _invocation, s) =>
-    toApiWorkspace(await runSetup(`Recreating the worktree of "${workspace.branch}"`, (options) => s.lifecycle.recreateWorkspace(workspace.id, options))),
+    toApiWorkspace(await runSetup(`Recreating the worktree of "${workspace.branch}"`, (options) => s.lifecycle.retrySetup(workspace.id, options))),
 );

@@ -1,0 +1,104 @@
+import type { Exec } from '../exec';
+import type { Git } from '../git';
+import type { Logger } from '../log';
+import { UserError, type CoreSettings, type LaunchTarget, type WorkspaceRecord } from '../model';
+import type { WorkspaceStore } from '../store';
+import { resolveLaunchTargets, type TargetProblem } from '../targets';
+import type { Tmux } from '../tmux';
+import { WorkspaceGuards } from './guards';
+import { LiveView } from './liveView';
+import type { ReconcileReport } from './types';
+
+export interface LifecycleDeps {
+  store: WorkspaceStore;
+  tmux: Tmux;
+  git: Git;
+  /** Runs the setup command; the same adapter git and tmux use. */
+  exec: Exec;
+  settings: () => CoreSettings;
+  logger: Logger;
+  /** Where D5 writes patch files of saved changes. */
+  savedChangesDir: string;
+  env?: NodeJS.ProcessEnv;
+  /**
+   * How often tmux is listed: activity states, and the fallback for S2 (the
+   * server's session-closed hook wakes the service at once). Default 2 s.
+   */
+  pollIntervalMs?: number;
+  /** How old an unrecorded marked session must be before it counts as an orphan (R3). */
+  orphanGraceMs?: number;
+  clock?: () => number;
+  /**
+   * Test seams for races that cannot be timed from outside: each runs at its
+   * point of an operation and may hold it there.
+   */
+  seams?: LifecycleSeams;
+}
+
+export interface LifecycleSeams {
+  /** L2/D3: a launch's tmux session exists and is marked, its row is not written yet. */
+  launchStarted?: (sessionName: string) => Promise<void> | void;
+}
+
+export interface LaunchTargets {
+  targets: LaunchTarget[];
+  problems: TargetProblem[];
+}
+
+/**
+ * What every lifecycle operation shares: the dependencies, the window's live
+ * view of tmux, its guards, and the clock. One per LifecycleService.
+ */
+export class LifecycleContext {
+  readonly guards: WorkspaceGuards;
+  readonly live: LiveView;
+  readonly pid = process.pid;
+  /** Session names that launches of this window chose and tmux may not list yet. */
+  readonly namesBeingStarted = new Set<string>();
+  /** Set by the facade: every operation that must end in a fresh view reconciles through it. */
+  reconcile: () => Promise<ReconcileReport> = () => Promise.reject(new Error('not started'));
+  private lastStamp = 0;
+  private targetsCache?: { key: string; at: number; value: LaunchTargets };
+
+  constructor(readonly deps: LifecycleDeps) {
+    this.guards = new WorkspaceGuards(this.pid, () => this.live.emitIfChanged(true));
+    this.live = new LiveView(this);
+  }
+
+  get now(): number {
+    return (this.deps.clock ?? Date.now)();
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return this.deps.env ?? process.env;
+  }
+
+  /** A generation stamp: strictly increasing in this window, so two launches never share one (L3, S2). */
+  nextStamp(): number {
+    this.lastStamp = Math.max(this.now, this.lastStamp + 1);
+    return this.lastStamp;
+  }
+
+  requireWorkspace(id: string): WorkspaceRecord {
+    this.deps.store.refresh();
+    const w = this.deps.store.workspace(id);
+    if (!w) throw new UserError(`No workspace with id ${id}. It may have been deleted in another window; refresh the view.`);
+    return w;
+  }
+
+  async requireTmux(): Promise<void> {
+    const probe = await this.deps.tmux.probe();
+    if (!probe.ok) throw new UserError(probe.message);
+  }
+
+  /** The launch targets on offer; PATH is searched again when settings or PATH change, or after ten seconds. */
+  targets(): LaunchTargets {
+    const settings = this.deps.settings();
+    const key = JSON.stringify([settings.agents, settings.disabledAgents, this.env.PATH, this.env.SHELL]);
+    const cached = this.targetsCache;
+    if (cached && cached.key === key && this.now - cached.at < 10_000) return cached.value;
+    const value = resolveLaunchTargets(settings, this.env);
+    this.targetsCache = { key, at: this.now, value };
+    return value;
+  }
+}

@@ -1,0 +1,271 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { worktreeFolderName } from '../gitParse';
+import { UserError, type SetupStep, type WorkspaceRecord, type WorkspaceView } from '../model';
+import type { LifecycleContext } from './context';
+import { writeMarker } from './marker';
+import { samePath } from './paths';
+import { SetupJournal } from './setupJournal';
+import { errorMessage, type CreateRequest, type OperationOptions } from './types';
+
+interface SetupOptions extends OperationOptions {
+  /** Set when the branch does not exist yet: where it starts. */
+  newBranch?: { startPoint: string; track: boolean };
+  /** A new workspace id: nothing of it can exist yet (no worktree listing, no tmux listing needed). */
+  fresh?: boolean;
+}
+
+/** Where a branch's worktree goes: the setting, else `<repo parent>/<repo name>.worktrees`. */
+export function worktreeRoot(ctx: LifecycleContext, repoRoot: string): string {
+  const configured = ctx.deps.settings().worktreeRoot.trim();
+  if (configured) {
+    const expanded = configured.replace(/^~(?=$|\/)/, ctx.env.HOME ?? '~');
+    return path.isAbsolute(expanded) ? expanded : path.resolve(repoRoot, expanded);
+  }
+  return path.join(path.dirname(repoRoot), `${path.basename(repoRoot)}.worktrees`);
+}
+
+/** C1–C4: a workspace for a new or existing branch, or the one that already exists (C2). */
+export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest, options: OperationOptions = {}): Promise<WorkspaceView> {
+  const { git, store } = ctx.deps;
+  if (typeof req?.repoRoot !== 'string' || !req.repoRoot) throw new UserError('Choose a repository: repoRoot is missing.');
+  if (typeof req.branch !== 'string') throw new UserError('Choose a branch: branch is missing.');
+  const repoRoot = await git.repositoryRoot(req.repoRoot);
+  let branch = req.branch;
+  let startPoint: string | undefined;
+  let createdBranch: boolean;
+  let track = false;
+
+  // C1: git's own rules decide what a branch name may be. The questions are independent: ask them at once.
+  const [problem, local, current] = await Promise.all([
+    git.branchNameProblem(repoRoot, branch),
+    git.localBranchExists(repoRoot, branch).catch(() => false),
+    req.baseRef?.trim() ? Promise.resolve(undefined) : git.currentBranch(repoRoot),
+  ]);
+  if (problem) throw new UserError(problem);
+
+  if (req.existingBranch === true || (req.existingBranch === undefined && local)) {
+    if (local) {
+      createdBranch = false;
+    } else {
+      const remotes = await git.remoteBranches(repoRoot);
+      const remote = remotes.find((r) => r === branch) ?? remotes.find((r) => r.split('/').slice(1).join('/') === branch);
+      if (!remote) throw new UserError(`There is no local or remote branch "${branch}" in ${repoRoot}.`);
+      // A remote branch gets a local branch of the same name that tracks it.
+      branch = remote.split('/').slice(1).join('/');
+      if (await git.localBranchExists(repoRoot, branch)) {
+        createdBranch = false;
+      } else {
+        startPoint = remote;
+        track = true;
+        createdBranch = true;
+      }
+    }
+  } else {
+    if (local) throw new UserError(`A branch "${branch}" already exists in ${repoRoot}; choose it as an existing branch or pick another name.`);
+    const base = req.baseRef?.trim() || current || 'HEAD';
+    if (!(await git.refExists(repoRoot, base))) throw new UserError(`The base "${base}" is not a branch, tag or commit of ${repoRoot}.`);
+    startPoint = base;
+    createdBranch = true;
+  }
+  const baseRef = startPoint ?? (req.baseRef?.trim() || current || 'HEAD');
+
+  return ctx.guards.inTurn(`create:${repoRoot}\0${branch}`, async () => {
+    // C2: one workspace per branch; asking again reopens it.
+    store.refresh();
+    const existing = store.workspaces().find((w) => w.repoRoot === repoRoot && w.branch === branch);
+    if (existing) return reopen(ctx, existing, options);
+
+    const worktreePath = path.join(worktreeRoot(ctx, repoRoot), worktreeFolderName(branch));
+    const worktrees = await git.worktrees(repoRoot);
+    const here = worktrees.find((w) => samePath(w.path, worktreePath));
+    // C1: a branch checked out in another worktree cannot get a second one.
+    const elsewhere = worktrees.find((w) => w.branch === branch && !samePath(w.path, worktreePath));
+    if (elsewhere) throw new UserError(`The branch "${branch}" is already checked out in ${elsewhere.path}. Switch that worktree to another branch first, or open it directly.`);
+    // C4: an existing folder is adopted only when git lists it as this repository's worktree on this branch.
+    if (fs.existsSync(worktreePath) && !(here && here.branch === branch)) {
+      throw new UserError(`${worktreePath} already exists and is not a worktree of ${repoRoot} on "${branch}". Move it away or set worktreeSessions.worktreeRoot; nothing was changed.`);
+    }
+    const id = randomBytes(8).toString('hex');
+    const now = ctx.now;
+    const record: WorkspaceRecord = {
+      id, repoRoot, worktreePath, branch, baseRef,
+      createdBranch: here ? false : createdBranch,
+      baseSession: `wts-${id}`,
+      status: 'creating',
+      opPid: ctx.pid,
+      createdAt: now,
+      updatedAt: now,
+    };
+    // C3: the row exists before any git or tmux work.
+    const raced = await store.write((tx) => {
+      const other = tx.workspaceByBranch(repoRoot, branch);
+      if (other) return other;
+      tx.insertWorkspace(record);
+      return undefined;
+    });
+    if (raced) return reopen(ctx, raced, options);
+    return runSetup(ctx, id, { ...options, newBranch: !here && createdBranch ? { startPoint: startPoint!, track } : undefined, fresh: !here });
+  });
+}
+
+/** C2: the workspace that already exists, finished or repaired where needed. */
+async function reopen(ctx: LifecycleContext, w: WorkspaceRecord, options: OperationOptions): Promise<WorkspaceView> {
+  if (w.status === 'creating') throw new UserError(`The workspace for "${w.branch}" is being created in another window.`);
+  if (w.status === 'deleting' || w.status === 'deletion_failed') {
+    throw new UserError(`The workspace for "${w.branch}" is being deleted${w.status === 'deletion_failed' ? ' (the last attempt failed)' : ''}; finish the delete first.`);
+  }
+  if (w.status === 'error' || !fs.existsSync(w.worktreePath)) return retrySetup(ctx, w.id, options);
+  if ((await ctx.deps.tmux.probe()).ok) await ensureBaseSession(ctx, w.id);
+  return ctx.live.workspace(w.id)!;
+}
+
+/** C3: a failed or interrupted setup resumes; every step reuses what is already there. */
+export async function retrySetup(ctx: LifecycleContext, id: string, options: OperationOptions = {}): Promise<WorkspaceView> {
+  const w = ctx.requireWorkspace(id);
+  if (w.status === 'deleting' || w.status === 'deletion_failed') throw new UserError(`"${w.branch}" is being deleted; retry the delete instead.`);
+  if (w.status === 'creating' && ctx.guards.operationAlive(w)) throw new UserError(`"${w.branch}" is still being set up.`);
+  return ctx.guards.inTurn(`create:${w.repoRoot}\0${w.branch}`, async () => {
+    await ctx.deps.store.write((tx) => tx.updateWorkspace(id, { status: 'creating', error: undefined, opPid: ctx.pid }));
+    const branchExists = await ctx.deps.git.localBranchExists(w.repoRoot, w.branch);
+    return runSetup(ctx, id, { ...options, newBranch: branchExists ? undefined : { startPoint: w.baseRef, track: false } });
+  });
+}
+
+/** C3: the setup steps in order, each recorded; any failure leaves the row `error` with the step named. */
+async function runSetup(ctx: LifecycleContext, id: string, options: SetupOptions): Promise<WorkspaceView> {
+  const w = ctx.deps.store.workspace(id)!;
+  const journal = new SetupJournal(ctx, id);
+  const progress = options.onProgress ?? (() => undefined);
+  let step: SetupStep = 'worktree';
+  return ctx.guards.whileBusy(id, 'creating', async () => {
+    try {
+      progress(`Creating the worktree for ${w.branch}…`);
+      await prepareWorktree(ctx, w, journal, options);
+      throwIfCancelled(options.signal);
+
+      step = 'copy-files';
+      await copyIgnoredFiles(ctx, w, journal, progress);
+      throwIfCancelled(options.signal);
+
+      step = 'setup-command';
+      await runSetupCommand(ctx, w, journal, options);
+
+      step = 'base-terminal';
+      const probe = await ctx.deps.tmux.probe();
+      if (probe.ok) {
+        progress('Starting the base terminal…');
+        await startBaseSession(ctx, w, options.fresh === true);
+        journal.record(step, 'ok');
+      } else {
+        journal.record(step, 'skipped', probe.message);
+      }
+      await journal.flush((tx) => tx.updateWorkspace(id, { status: 'ready', error: undefined, opPid: undefined }));
+      ctx.deps.logger.info(`Workspace ${w.branch} (${id}) is ready at ${w.worktreePath}.`);
+      ctx.live.emitIfChanged(true);
+      return ctx.live.workspace(id)!;
+    } catch (e) {
+      const msg = options.signal?.aborted ? 'Setup was cancelled.' : errorMessage(e);
+      journal.record(step, 'failed', msg);
+      await journal.flush((tx) => tx.updateWorkspace(id, { status: 'error', error: `${step}: ${msg}`, opPid: undefined })).catch(() => undefined);
+      ctx.deps.logger.error(`Setting up ${w.branch} failed at ${step}: ${msg}`);
+      throw new UserError(`Setting up "${w.branch}" failed at the ${step} step: ${msg} Retry setup or delete the workspace.`, e instanceof Error ? e.stack : undefined);
+    }
+  });
+}
+
+/** Step 1: the worktree, adopted when it is already there (C4), and our marker in its git folder. */
+async function prepareWorktree(ctx: LifecycleContext, w: WorkspaceRecord, journal: SetupJournal, options: SetupOptions): Promise<void> {
+  const { git, tmux } = ctx.deps;
+  // A fresh create already listed the worktrees: nothing is at the path.
+  const listed = options.fresh ? undefined : (await git.worktrees(w.repoRoot)).find((e) => samePath(e.path, w.worktreePath));
+  if (listed && listed.branch === w.branch && fs.existsSync(w.worktreePath)) {
+    journal.record('worktree', 'ok', 'adopted the existing worktree');
+  } else {
+    if (listed) await git.pruneWorktrees(w.repoRoot);
+    if (fs.existsSync(w.worktreePath)) throw new UserError(`${w.worktreePath} exists and is not a worktree of ${w.repoRoot} on "${w.branch}".`);
+    fs.mkdirSync(path.dirname(w.worktreePath), { recursive: true });
+    await git.addWorktree(w.repoRoot, w.worktreePath,
+      options.newBranch ? { newBranch: w.branch, startPoint: options.newBranch.startPoint, track: options.newBranch.track } : { existingBranch: w.branch },
+      options.signal);
+    journal.record('worktree', 'ok');
+  }
+  writeMarker(await git.gitDir(w.worktreePath), tmux.ownerId, w);
+  // The worktree is on disk now: record that before anything else can fail.
+  await journal.flush();
+}
+
+/** Step 2: git-ignored files matching the copyFiles patterns, from the main worktree. */
+async function copyIgnoredFiles(ctx: LifecycleContext, w: WorkspaceRecord, journal: SetupJournal, progress: (m: string) => void): Promise<void> {
+  const patterns = ctx.deps.settings().copyFiles;
+  if (!patterns.length) {
+    journal.record('copy-files', 'skipped', 'no copyFiles patterns');
+    return;
+  }
+  progress('Copying files…');
+  const files = await ctx.deps.git.ignoredFilesMatching(w.repoRoot, patterns);
+  let copied = 0;
+  for (const f of files) {
+    const to = path.join(w.worktreePath, f);
+    if (fs.existsSync(to)) continue;
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.copyFileSync(path.join(w.repoRoot, f), to, fs.constants.COPYFILE_EXCL);
+    copied++;
+  }
+  journal.record('copy-files', 'ok', `${copied} file(s) copied`);
+}
+
+/** Step 3: the user's setup command, in trusted workspaces only (SPEC §5). */
+async function runSetupCommand(ctx: LifecycleContext, w: WorkspaceRecord, journal: SetupJournal, options: SetupOptions): Promise<void> {
+  const setup = ctx.deps.settings().setupCommand;
+  if (!setup.length) {
+    journal.record('setup-command', 'skipped', 'no setup command');
+    return;
+  }
+  if (options.trusted === false) {
+    journal.record('setup-command', 'skipped', 'the workspace is not trusted, so the setup command was not run');
+    ctx.deps.logger.warn(`Setup command not run for ${w.branch}: the workspace is not trusted.`);
+    return;
+  }
+  options.onProgress?.(`Running ${setup.join(' ')}…`);
+  // A setup command can run for minutes: its start is recorded at once.
+  journal.record('setup-command', 'started', setup.join(' '));
+  await journal.flush();
+  const r = await ctx.deps.exec.run(setup[0], setup.slice(1), { cwd: w.worktreePath, signal: options.signal });
+  throwIfCancelled(options.signal);
+  if (r.spawnError) throw new UserError(`The setup command "${setup[0]}" could not be started (${r.spawnError}).`);
+  if (r.exitCode !== 0) {
+    const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-5).join('\n');
+    throw new UserError(`The setup command exited with code ${r.exitCode}${tail ? `: ${tail}` : ''}`);
+  }
+  journal.record('setup-command', 'ok');
+}
+
+function throwIfCancelled(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new UserError('Setup was cancelled.');
+}
+
+/** Starts the base terminal unless it runs; `fresh` (a new workspace id) means it cannot be running yet. */
+async function startBaseSession(ctx: LifecycleContext, w: WorkspaceRecord, fresh = false): Promise<void> {
+  const { tmux } = ctx.deps;
+  if (!fresh && (await ctx.live.listNow()).sessions.some((s) => s.name === w.baseSession)) return;
+  const stamp = ctx.nextStamp();
+  const started = await tmux.newSession({ name: w.baseSession, cwd: w.worktreePath, stamp, worktree: w.worktreePath });
+  if (started.panePid !== undefined && !started.exitedImmediately) {
+    ctx.live.addStarted({ name: w.baseSession, owner: tmux.ownerId, createdStamp: stamp, createdAt: ctx.now, activityAt: ctx.now, panePid: started.panePid, paneDead: false, bell: false, worktree: w.worktreePath });
+  } else {
+    await ctx.live.listNow();
+  }
+}
+
+/** The base terminal, recreated when its session is gone (after a reboot, or killed). */
+export async function ensureBaseSession(ctx: LifecycleContext, id: string): Promise<string> {
+  const w = ctx.requireWorkspace(id);
+  if (w.status !== 'ready' && w.status !== 'error') throw new UserError(`"${w.branch}" is ${w.status}; its terminal cannot be opened now.`);
+  if (!fs.existsSync(w.worktreePath)) throw new UserError(`The worktree ${w.worktreePath} is missing. Recreate it or forget the workspace.`);
+  await ctx.requireTmux();
+  await startBaseSession(ctx, w);
+  await ctx.reconcile();
+  return w.baseSession;
+}

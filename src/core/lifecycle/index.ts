@@ -1,0 +1,4 @@
+export { LifecycleService } from './lifecycleService';
+export type { LifecycleDeps, LifecycleSeams } from './context';
+export { branchFate } from './delete';
+export type { BranchChoice, CreateRequest, DeleteOptions, DeleteResult, OperationOptions, ReconcileReport } from './types';

@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import { UserError, type LaunchTarget, type SessionRecord, type SessionView, type WorkspaceRecord } from '../model';
+import { processAlive } from '../processAlive';
+import type { LiveSession, SessionListing } from '../tmuxParse';
+import type { LifecycleContext } from './context';
+import { errorMessage } from './types';
+
+/** How often a launch picks another name when tmux says the one it chose was taken meanwhile. */
+const NAME_ATTEMPTS = 8;
+
+/** L1–L3: starts a launch target in a ready workspace and records that the session is ours. */
+export async function launch(ctx: LifecycleContext, id: string, targetKey: string): Promise<SessionView> {
+  const w = ctx.requireWorkspace(id);
+  // L1 / D3: nothing starts in a workspace that is not ready or is being stopped.
+  if (ctx.guards.isStopping(id) || w.status === 'deleting') throw new UserError(`"${w.branch}" is being deleted; nothing can be launched in it.`);
+  if (w.status !== 'ready') throw new UserError(`"${w.branch}" is ${w.status === 'deletion_failed' ? 'half deleted' : w.status}; launch needs a ready workspace.`);
+  if (!fs.existsSync(w.worktreePath)) throw new UserError(`The worktree ${w.worktreePath} is missing; recreate it first.`);
+  const { targets } = ctx.targets();
+  const target = targets.find((t) => t.key === targetKey);
+  if (!target) throw new UserError(`Unknown launch target "${targetKey}". Available: ${targets.filter((t) => t.available).map((t) => t.key).join(', ')}.`);
+  if (!target.available) throw new UserError(`${target.label} cannot be launched: ${target.reason}.`);
+
+  // D3: from here on the launch is in flight; a delete that starts now waits for it, then stops it.
+  return ctx.guards.trackLaunch(id, (async () => {
+    await ctx.requireTmux();
+    return startSession(ctx, w, target);
+  })());
+}
+
+/** R2: relaunch a session lost with the tmux server, with the agent's resume command where there is one. */
+export async function relaunchLost(ctx: LifecycleContext, id: string, sessionName: string): Promise<SessionView> {
+  const w = ctx.requireWorkspace(id);
+  const row = ctx.deps.store.sessions(id).find((s) => s.name === sessionName && s.lost);
+  if (!row) throw new UserError(`There is no lost session ${sessionName} in "${w.branch}".`);
+  const target = ctx.targets().targets.find((t) => t.key === row.targetKey)
+    ?? { key: row.targetKey, label: row.label, command: row.command, source: 'configured' as const, available: true };
+  if (w.status !== 'ready' || ctx.guards.isStopping(id)) throw new UserError(`"${w.branch}" is ${w.status}; launch needs a ready workspace.`);
+  await ctx.requireTmux();
+  await ctx.deps.store.write((tx) => tx.deleteSession(row.name, row.createdAt));
+  return ctx.guards.trackLaunch(id, startSession(ctx, w, target, target.resumeCommand ?? target.command, row.name));
+}
+
+async function startSession(ctx: LifecycleContext, w: WorkspaceRecord, target: LaunchTarget, command = target.command, requested?: string): Promise<SessionView> {
+  const { tmux, store, logger } = ctx.deps;
+  const reserved = ctx.namesBeingStarted;
+  // The last listing (one poll old at most), the rows and the names other launches
+  // of this window are choosing tell which names are taken; a name taken since
+  // (by another window) makes tmux refuse it, and a fresh listing picks another.
+  let listing = ctx.live.current;
+  if (!listing?.serverRunning) listing = await ctx.live.listNow();
+  let name = '';
+  let stamp = 0;
+  let started: { exitedImmediately: boolean; panePid?: number } | undefined;
+  for (let attempt = 1; !started; attempt++) {
+    name = requested ?? freeSessionName(ctx, w, target.key, listing, reserved);
+    reserved.add(name);
+    stamp = ctx.nextStamp();
+    try {
+      // L2: start, mark (in the same tmux call), then record.
+      started = await tmux.newSession({ name, cwd: w.worktreePath, command, env: target.env, stamp });
+    } catch (e) {
+      reserved.delete(name);
+      if (requested !== undefined || attempt >= NAME_ATTEMPTS || !/duplicate session/i.test(errorMessage(e))) throw e;
+      listing = await ctx.live.listNow();
+    }
+  }
+  try {
+    await ctx.deps.seams?.launchStarted?.(name);
+    await record(ctx, w, target, { name, workspaceId: w.id, targetKey: target.key, label: target.label, command, createdAt: stamp, lost: false });
+  } finally {
+    reserved.delete(name);
+  }
+  // L3: it may already have exited; remove only the row just written. Its pane's
+  // process answers that without another tmux call; a listing when its pid is unknown.
+  let alive: LiveSession | undefined;
+  if (started.panePid !== undefined) {
+    if (!started.exitedImmediately && processAlive(started.panePid)) {
+      alive = { name, owner: tmux.ownerId, createdStamp: stamp, createdAt: ctx.now, activityAt: ctx.now, panePid: started.panePid, paneDead: false, bell: false };
+      ctx.live.addStarted(alive);
+    }
+  } else {
+    alive = (await ctx.live.listNow()).sessions.find((s) => s.name === name && s.createdStamp === stamp && !s.paneDead);
+  }
+  if (!alive || started.exitedImmediately) {
+    await store.write((tx) => tx.deleteSession(name, stamp));
+    if (alive) await tmux.killOwned(name);
+    ctx.live.emitIfChanged(true);
+    throw new UserError(`${target.label} exited right after it started (${command.join(' ')}). Open a shell session in the workspace and run it there to see why.`);
+  }
+  logger.info(`Launched ${target.label} as ${name} in ${w.branch}.`);
+  ctx.live.emitIfChanged(true);
+  return { name, target: target.key, label: target.label, createdAt: stamp, state: ctx.live.stateOf(alive) };
+}
+
+/** L2: the ownership row; if it cannot be written, the session just started is killed. */
+async function record(ctx: LifecycleContext, w: WorkspaceRecord, target: LaunchTarget, row: SessionRecord): Promise<void> {
+  const { tmux, store, logger } = ctx.deps;
+  try {
+    await store.write((tx) => {
+      const current = tx.workspace(w.id);
+      // A launch in flight when a delete began is recorded and stopped by that delete (D3); any other state refuses it.
+      if (!current || (current.status !== 'ready' && current.status !== 'deleting')) throw new Error(`the workspace is ${current ? current.status : 'gone'}`);
+      tx.upsertSession(row);
+    });
+  } catch (e) {
+    await tmux.killOwned(row.name).catch((k) => logger.error(`Could not stop ${row.name} after a failed record: ${errorMessage(k)}`));
+    logger.error(`Recording ${row.name} failed: ${errorMessage(e)}`);
+    throw new UserError(`Launching ${target.label} failed: could not record the session in the database (${errorMessage(e)}). The tmux session was stopped.`);
+  }
+}
+
+function freeSessionName(ctx: LifecycleContext, w: WorkspaceRecord, key: string, listing: SessionListing, reserved: ReadonlySet<string>): string {
+  const taken = new Set([...listing.sessions.map((s) => s.name), ...ctx.deps.store.sessions().map((s) => s.name), ...reserved]);
+  const base = `${w.baseSession}-${key}`;
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
+}

@@ -1,0 +1,137 @@
+import type { Disposable } from '../event';
+import type { ShortStat } from '../gitParse';
+import type { LaunchTarget, SessionView, SetupEvent, WorkspaceView } from '../model';
+import type { TargetProblem } from '../targets';
+import type { TmuxProbe } from '../tmux';
+import { LifecycleContext, type LifecycleDeps } from './context';
+import { createWorkspace, ensureBaseSession, retrySetup } from './create';
+import { deletePreflight, deleteWorkspace, forgetWorkspace } from './delete';
+import { ExitWatcher } from './exitWatcher';
+import { launch, relaunchLost } from './launch';
+import { readopt } from './readopt';
+import { Reconciler } from './reconcile';
+import { stopSession } from './stop';
+import type { CreateRequest, DeleteOptions, DeleteResult, OperationOptions, ReconcileReport } from './types';
+
+/**
+ * The one place that orders process (tmux), worktree (git) and persistence
+ * (store) work, as a thin facade: each operation lives in a module of its
+ * own (create, launch, stop, delete, reconcile, readopt), and they share one
+ * LifecycleContext — the live view, the per-workspace guards, the clock.
+ */
+export class LifecycleService implements Disposable {
+  private readonly ctx: LifecycleContext;
+  private readonly reconciler: Reconciler;
+  private readonly exitWatcher: ExitWatcher;
+  private readonly subscriptions: Disposable[] = [];
+  readonly onDidChange;
+
+  constructor(deps: LifecycleDeps) {
+    const ctx = (this.ctx = new LifecycleContext(deps));
+    this.reconciler = new Reconciler(ctx);
+    this.exitWatcher = new ExitWatcher(ctx);
+    ctx.reconcile = async () => {
+      const report = await this.reconciler.reconcile();
+      // A server that appeared since (the first session of a new server) gets its exit hook at once.
+      this.exitWatcher.ensureWatching();
+      return report;
+    };
+    this.onDidChange = ctx.live.onDidChange;
+    this.subscriptions.push(deps.store.onDidChangeExternally(() => ctx.live.emitIfChanged(true)));
+  }
+
+  /** First reconciliation (R1–R4), then watching for exits (S2). */
+  async start(): Promise<ReconcileReport> {
+    const report = await this.reconciler.reconcile();
+    this.exitWatcher.start();
+    return report;
+  }
+
+  reconcile(): Promise<ReconcileReport> {
+    return this.ctx.reconcile();
+  }
+
+  tmuxStatus(): Promise<TmuxProbe> {
+    return this.ctx.deps.tmux.probe();
+  }
+
+  // Views.
+  list(): WorkspaceView[] {
+    return this.ctx.live.list();
+  }
+
+  workspace(id: string): WorkspaceView | undefined {
+    return this.ctx.live.workspace(id);
+  }
+
+  targets(): { targets: LaunchTarget[]; problems: TargetProblem[] } {
+    return this.ctx.targets();
+  }
+
+  changeStats(id: string): Promise<ShortStat | undefined> {
+    return this.ctx.live.changeStats(id);
+  }
+
+  events(id: string): SetupEvent[] {
+    return this.ctx.deps.store.events(id);
+  }
+
+  capturePane(sessionName: string, lines = 12): Promise<string> {
+    return this.ctx.deps.tmux.capturePane(sessionName, lines);
+  }
+
+  attachArgv(sessionName: string): { file: string; args: string[] } {
+    return this.ctx.deps.tmux.attachArgv(sessionName);
+  }
+
+  attachCommandLine(sessionName: string): string {
+    return this.ctx.deps.tmux.attachCommandLine(sessionName);
+  }
+
+  // Operations.
+  createWorkspace(req: CreateRequest, options?: OperationOptions): Promise<WorkspaceView> {
+    return createWorkspace(this.ctx, req, options);
+  }
+
+  retrySetup(id: string, options?: OperationOptions): Promise<WorkspaceView> {
+    return retrySetup(this.ctx, id, options);
+  }
+
+  ensureBaseSession(id: string): Promise<string> {
+    return ensureBaseSession(this.ctx, id);
+  }
+
+  launch(id: string, targetKey: string): Promise<SessionView> {
+    return launch(this.ctx, id, targetKey);
+  }
+
+  relaunchLost(id: string, sessionName: string): Promise<SessionView> {
+    return relaunchLost(this.ctx, id, sessionName);
+  }
+
+  stopSession(id: string, sessionName: string): Promise<void> {
+    return stopSession(this.ctx, id, sessionName);
+  }
+
+  deletePreflight(id: string): Promise<{ dirtyFiles: string[] }> {
+    return deletePreflight(this.ctx, id);
+  }
+
+  deleteWorkspace(id: string, options?: DeleteOptions): Promise<DeleteResult> {
+    return deleteWorkspace(this.ctx, id, options);
+  }
+
+  forgetWorkspace(id: string): Promise<void> {
+    return forgetWorkspace(this.ctx, id);
+  }
+
+  readopt(candidateRepos: readonly string[]): Promise<string[]> {
+    return readopt(this.ctx, candidateRepos);
+  }
+
+  dispose(): void {
+    this.exitWatcher.dispose();
+    for (const s of this.subscriptions) s.dispose();
+    this.ctx.live.dispose();
+  }
+}

@@ -1,0 +1,148 @@
+import fs from 'node:fs';
+import { Emitter } from '../event';
+import type { ShortStat } from '../gitParse';
+import type { LaunchTarget, LostSessionView, SessionRecord, SessionState, SessionView, WorkspaceRecord, WorkspaceView } from '../model';
+import type { LiveSession, SessionListing } from '../tmuxParse';
+import type { LifecycleContext } from './context';
+
+/** Output in the last ten seconds reads as "running", none as "idle". */
+const ACTIVE_WINDOW_MS = 10_000;
+
+/**
+ * The window's view of tmux (the newest listing, plus what this window
+ * started or stopped since) joined with the store's rows into the workspaces
+ * the tree and the API show. Fires a change when that view changes.
+ */
+export class LiveView {
+  private readonly changed = new Emitter<void>();
+  readonly onDidChange = this.changed.event;
+  private listing?: SessionListing;
+  /** Order in which listings began, so a slow, older one never replaces a newer one. */
+  private listingsBegun = 0;
+  private listingShown = 0;
+  private fingerprint = '';
+  private readonly statsCache = new Map<string, { at: number; value: Promise<ShortStat | undefined> }>();
+  /** Why the last listing failed, while it fails. */
+  tmuxError?: string;
+
+  constructor(private readonly ctx: LifecycleContext) {}
+
+  get current(): SessionListing | undefined {
+    return this.listing;
+  }
+
+  /** Call before asking tmux for a listing; pass the number to `show` with the answer. */
+  beginListing(): number {
+    return ++this.listingsBegun;
+  }
+
+  /** Shows the listing unless a newer one (begun later) is already shown. */
+  show(listing: SessionListing | undefined, begun: number): void {
+    if (begun < this.listingShown) return;
+    this.listingShown = begun;
+    this.listing = listing;
+  }
+
+  /** A fresh listing, which becomes the live view. */
+  async listNow(): Promise<SessionListing> {
+    const begun = this.beginListing();
+    const listing = await this.ctx.deps.tmux.list();
+    this.show(listing, begun);
+    return listing;
+  }
+
+  /** Adds a session this window just started, without listing tmux again. */
+  addStarted(session: LiveSession): void {
+    const base = this.listing ?? { serverRunning: true, sessions: [] };
+    this.show({ ...base, serverRunning: true, sessions: [...base.sessions.filter((s) => s.name !== session.name), session] }, this.beginListing());
+  }
+
+  /** Drops sessions this window just stopped; listing tmux again would only confirm what the kill did. */
+  removeStopped(names: ReadonlySet<string>, listing = this.listing): void {
+    if (!listing) return;
+    this.show({ ...listing, sessions: listing.sessions.filter((s) => !names.has(s.name)) }, this.beginListing());
+  }
+
+  emitIfChanged(force: boolean): void {
+    const fp = JSON.stringify(this.list());
+    if (force || fp !== this.fingerprint) {
+      this.fingerprint = fp;
+      this.changed.fire();
+    }
+  }
+
+  /** The current workspaces, as the tree and the API show them. */
+  list(): WorkspaceView[] {
+    const { store } = this.ctx.deps;
+    const live = new Map((this.listing?.sessions ?? []).map((s) => [s.name, s]));
+    const targets = new Map(this.ctx.targets().targets.map((t) => [t.key, t]));
+    const byWorkspace = new Map<string, SessionRecord[]>();
+    for (const s of store.sessions()) {
+      const list = byWorkspace.get(s.workspaceId);
+      if (list) list.push(s);
+      else byWorkspace.set(s.workspaceId, [s]);
+    }
+    return store.workspaces().map((w) => this.view(w, byWorkspace.get(w.id) ?? [], live, targets));
+  }
+
+  workspace(id: string): WorkspaceView | undefined {
+    return this.list().find((w) => w.id === id);
+  }
+
+  private view(w: WorkspaceRecord, rows: SessionRecord[], live: Map<string, LiveSession>, targets: Map<string, LaunchTarget>): WorkspaceView {
+    const sessions: SessionView[] = [];
+    const lostSessions: LostSessionView[] = [];
+    for (const s of rows) {
+      if (s.lost) {
+        const t = targets.get(s.targetKey);
+        lostSessions.push({ name: s.name, target: s.targetKey, label: s.label, createdAt: s.createdAt, relaunchCommand: t?.resumeCommand ?? t?.command ?? s.command });
+        continue;
+      }
+      const l = live.get(s.name);
+      // R2: the tree shows only live sessions.
+      if (!l) continue;
+      sessions.push({ name: s.name, target: s.targetKey, label: s.label, createdAt: s.createdAt, state: this.stateOf(l), activityAt: l.activityAt || undefined });
+    }
+    const missing = (w.status === 'ready' || w.status === 'error') && !fs.existsSync(w.worktreePath);
+    return {
+      id: w.id,
+      repoRoot: w.repoRoot,
+      worktreePath: w.worktreePath,
+      branch: w.branch,
+      baseRef: w.baseRef,
+      createdBranch: w.createdBranch,
+      status: missing ? 'missing' : w.status,
+      error: w.error,
+      baseSession: { name: w.baseSession, running: live.has(w.baseSession) },
+      sessions,
+      lostSessions,
+      busy: this.ctx.guards.isBusy(w.id) || w.status === 'creating' || w.status === 'deleting',
+    };
+  }
+
+  stateOf(l: LiveSession): SessionState {
+    if (l.paneDead) return 'exited';
+    // Waiting for input: the bell rang and nothing was written since (tmux times are in seconds).
+    if (l.bell || (l.bellAt !== undefined && l.activityAt <= l.bellAt)) return 'waiting';
+    return this.ctx.now - l.activityAt < ACTIVE_WINDOW_MS ? 'running' : 'idle';
+  }
+
+  /** Changed lines in the worktree, for the tree; cached briefly, computed only when shown. */
+  changeStats(id: string): Promise<ShortStat | undefined> {
+    const w = this.ctx.deps.store.workspace(id);
+    if (!w || !fs.existsSync(w.worktreePath)) return Promise.resolve(undefined);
+    const cached = this.statsCache.get(id);
+    if (cached && this.ctx.now - cached.at < 5_000) return cached.value;
+    const value = this.ctx.deps.git.changeStats(w.worktreePath).catch(() => undefined);
+    this.statsCache.set(id, { at: this.ctx.now, value });
+    return value;
+  }
+
+  forgetStats(id: string): void {
+    this.statsCache.delete(id);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

@@ -76,6 +76,25 @@ export class Git {
     return undefined;
   }
 
+  /**
+   * C1: git keeps branches as files, so "feature" and "feature/x" cannot both
+   * exist; check-ref-format accepts either, and only `worktree add` would fail.
+   * Returns the reason, or undefined when the name is free of such clashes.
+   */
+  async branchNamespaceClash(repo: string, name: string): Promise<string | undefined> {
+    const parts = name.split('/');
+    const parents = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
+    // A pattern matches the ref itself and everything below it: one process answers both directions.
+    const r = await this.git(repo, ['for-each-ref', '--format=%(refname)', '--count=50', `refs/heads/${name}/`, ...parents.map((p) => `refs/heads/${p}`)]);
+    if (r.exitCode !== 0) return undefined;
+    for (const ref of parseRefList(r.stdout)) {
+      const branch = ref.slice('refs/heads/'.length);
+      if (branch.startsWith(`${name}/`)) return `A branch "${branch}" exists, so "${name}" cannot be a branch too (git keeps branches as folders). Pick another name, such as "${name}-2".`;
+      if (parents.includes(branch)) return `A branch "${branch}" exists, so "${name}" cannot be a branch too (git keeps branches as folders). Pick another name, such as "${name.replace(/\//g, '-')}".`;
+    }
+    return undefined;
+  }
+
   async localBranches(repo: string): Promise<string[]> {
     return parseRefList(await this.ok(repo, ['for-each-ref', '--format=%(refname:short)', 'refs/heads']));
   }
@@ -88,6 +107,13 @@ export class Git {
     if (ref.startsWith('-')) return false;
     const r = await this.git(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
     return r.exitCode === 0;
+  }
+
+  /** The commit a ref points at, or undefined when it names none. */
+  async commitOf(repo: string, ref: string): Promise<string | undefined> {
+    if (ref.startsWith('-')) return undefined;
+    const r = await this.git(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+    return r.exitCode === 0 ? r.stdout.trim() : undefined;
   }
 
   async localBranchExists(repo: string, branch: string): Promise<boolean> {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { worktreeFolderName } from '../gitParse';
 import { UserError, type SetupStep, type WorkspaceRecord, type WorkspaceView } from '../model';
 import type { LifecycleContext } from './context';
+import { copyIgnoredFile } from './copyFiles';
 import { writeMarker } from './marker';
 import { samePath } from './paths';
 import { SetupJournal } from './setupJournal';
@@ -16,14 +17,38 @@ interface SetupOptions extends OperationOptions {
   fresh?: boolean;
 }
 
-/** Where a branch's worktree goes: the setting, else `<repo parent>/<repo name>.worktrees`. */
+/**
+ * Where a branch's worktree goes: the setting, else `<repo parent>/<repo name>.worktrees`.
+ * Checked before any git work, so a bad setting gives one clear message and leaves nothing behind.
+ */
 export function worktreeRoot(ctx: LifecycleContext, repoRoot: string): string {
   const configured = ctx.deps.settings().worktreeRoot.trim();
-  if (configured) {
-    const expanded = configured.replace(/^~(?=$|\/)/, ctx.env.HOME ?? '~');
-    return path.isAbsolute(expanded) ? expanded : path.resolve(repoRoot, expanded);
+  if (!configured) return path.join(path.dirname(repoRoot), `${path.basename(repoRoot)}.worktrees`);
+  const setting = `worktreeSessions.worktreeRoot ("${configured}")`;
+  if (/^~[^/]/.test(configured)) throw new UserError(`${setting}: "~user" paths are not supported; use an absolute path or one starting with "~/".`);
+  const expanded = configured.replace(/^~(?=$|\/)/, ctx.env.HOME ?? '~');
+  const root = path.isAbsolute(expanded) ? path.normalize(expanded) : path.resolve(repoRoot, expanded);
+  const relative = path.relative(repoRoot, root);
+  if (!relative.startsWith('..') && !path.isAbsolute(relative)) {
+    throw new UserError(`${setting} is inside the repository ${repoRoot}; worktrees there would show up as its untracked files. Choose a folder outside it.`);
   }
-  return path.join(path.dirname(repoRoot), `${path.basename(repoRoot)}.worktrees`);
+  return root;
+}
+
+/** Creates the worktree root if needed and proves a folder can be made in it, before any git work. */
+function ensureWritableRoot(root: string): void {
+  try {
+    fs.mkdirSync(root, { recursive: true });
+    // A write probe, not access(): it also catches read-only mounts and root's bypassed permission bits.
+    fs.rmdirSync(fs.mkdtempSync(path.join(root, '.wts-probe-')));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'it (or a folder above it) is a file'
+      : code === 'EROFS' ? 'it is on a read-only file system'
+      : code === 'EACCES' || code === 'EPERM' ? 'it is not writable'
+      : errorMessage(e);
+    throw new UserError(`Worktrees cannot be created in ${root}: ${why}. Change worktreeSessions.worktreeRoot; nothing was changed.`);
+  }
 }
 
 /** C1–C4: a workspace for a new or existing branch, or the one that already exists (C2). */
@@ -38,10 +63,12 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
   let track = false;
 
   // C1: git's own rules decide what a branch name may be. The questions are independent: ask them at once.
-  const [problem, local, current] = await Promise.all([
+  const root = worktreeRoot(ctx, repoRoot);
+  const [problem, local, current, clash] = await Promise.all([
     git.branchNameProblem(repoRoot, branch),
     git.localBranchExists(repoRoot, branch).catch(() => false),
     req.baseRef?.trim() ? Promise.resolve(undefined) : git.currentBranch(repoRoot),
+    git.branchNamespaceClash(repoRoot, branch),
   ]);
   if (problem) throw new UserError(problem);
 
@@ -57,6 +84,8 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
       if (await git.localBranchExists(repoRoot, branch)) {
         createdBranch = false;
       } else {
+        const remoteClash = await git.branchNamespaceClash(repoRoot, branch);
+        if (remoteClash) throw new UserError(remoteClash);
         startPoint = remote;
         track = true;
         createdBranch = true;
@@ -64,6 +93,7 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
     }
   } else {
     if (local) throw new UserError(`A branch "${branch}" already exists in ${repoRoot}; choose it as an existing branch or pick another name.`);
+    if (clash) throw new UserError(clash);
     const base = req.baseRef?.trim() || current || 'HEAD';
     if (!(await git.refExists(repoRoot, base))) throw new UserError(`The base "${base}" is not a branch, tag or commit of ${repoRoot}.`);
     startPoint = base;
@@ -77,7 +107,7 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
     const existing = store.workspaces().find((w) => w.repoRoot === repoRoot && w.branch === branch);
     if (existing) return reopen(ctx, existing, options);
 
-    const worktreePath = path.join(worktreeRoot(ctx, repoRoot), worktreeFolderName(branch));
+    const worktreePath = path.join(root, worktreeFolderName(branch));
     const worktrees = await git.worktrees(repoRoot);
     const here = worktrees.find((w) => samePath(w.path, worktreePath));
     // C1: a branch checked out in another worktree cannot get a second one.
@@ -87,6 +117,7 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
     if (fs.existsSync(worktreePath) && !(here && here.branch === branch)) {
       throw new UserError(`${worktreePath} already exists and is not a worktree of ${repoRoot} on "${branch}". Move it away or set worktreeSessions.worktreeRoot; nothing was changed.`);
     }
+    if (!here) ensureWritableRoot(root);
     const id = randomBytes(8).toString('hex');
     const now = ctx.now;
     const record: WorkspaceRecord = {
@@ -116,7 +147,8 @@ async function reopen(ctx: LifecycleContext, w: WorkspaceRecord, options: Operat
   if (w.status === 'deleting' || w.status === 'deletion_failed') {
     throw new UserError(`The workspace for "${w.branch}" is being deleted${w.status === 'deletion_failed' ? ' (the last attempt failed)' : ''}; finish the delete first.`);
   }
-  if (w.status === 'error' || !fs.existsSync(w.worktreePath)) return retrySetup(ctx, w.id, options);
+  // Already in this branch's turn: taking it again would wait for itself.
+  if (w.status === 'error' || !fs.existsSync(w.worktreePath)) return retryInTurn(ctx, w, options);
   if ((await ctx.deps.tmux.probe()).ok) await ensureBaseSession(ctx, w.id);
   return ctx.live.workspace(w.id)!;
 }
@@ -126,11 +158,13 @@ export async function retrySetup(ctx: LifecycleContext, id: string, options: Ope
   const w = ctx.requireWorkspace(id);
   if (w.status === 'deleting' || w.status === 'deletion_failed') throw new UserError(`"${w.branch}" is being deleted; retry the delete instead.`);
   if (w.status === 'creating' && ctx.guards.operationAlive(w)) throw new UserError(`"${w.branch}" is still being set up.`);
-  return ctx.guards.inTurn(`create:${w.repoRoot}\0${w.branch}`, async () => {
-    await ctx.deps.store.write((tx) => tx.updateWorkspace(id, { status: 'creating', error: undefined, opPid: ctx.pid }));
-    const branchExists = await ctx.deps.git.localBranchExists(w.repoRoot, w.branch);
-    return runSetup(ctx, id, { ...options, newBranch: branchExists ? undefined : { startPoint: w.baseRef, track: false } });
-  });
+  return ctx.guards.inTurn(`create:${w.repoRoot}\0${w.branch}`, () => retryInTurn(ctx, w, options));
+}
+
+async function retryInTurn(ctx: LifecycleContext, w: WorkspaceRecord, options: OperationOptions): Promise<WorkspaceView> {
+  await ctx.deps.store.write((tx) => tx.updateWorkspace(w.id, { status: 'creating', error: undefined, opPid: ctx.pid }));
+  const branchExists = await ctx.deps.git.localBranchExists(w.repoRoot, w.branch);
+  return runSetup(ctx, w.id, { ...options, newBranch: branchExists ? undefined : { startPoint: w.baseRef, track: false } });
 }
 
 /** C3: the setup steps in order, each recorded; any failure leaves the row `error` with the step named. */
@@ -167,12 +201,38 @@ async function runSetup(ctx: LifecycleContext, id: string, options: SetupOptions
       return ctx.live.workspace(id)!;
     } catch (e) {
       const msg = options.signal?.aborted ? 'Setup was cancelled.' : errorMessage(e);
+      // C3: a new workspace whose worktree could not be made leaves nothing behind.
+      if (step === 'worktree' && options.fresh && !fs.existsSync(w.worktreePath) && (await undoFreshCreate(ctx, w, options))) {
+        ctx.deps.logger.error(`Creating the worktree for ${w.branch} failed: ${msg}`);
+        ctx.live.emitIfChanged(true);
+        throw new UserError(`Could not create the worktree for "${w.branch}": ${msg} Nothing was changed.`, e instanceof Error ? e.stack : undefined);
+      }
       journal.record(step, 'failed', msg);
       await journal.flush((tx) => tx.updateWorkspace(id, { status: 'error', error: `${step}: ${msg}`, opPid: undefined })).catch(() => undefined);
       ctx.deps.logger.error(`Setting up ${w.branch} failed at ${step}: ${msg}`);
       throw new UserError(`Setting up "${w.branch}" failed at the ${step} step: ${msg} Retry setup or delete the workspace.`, e instanceof Error ? e.stack : undefined);
     }
   });
+}
+
+/**
+ * Removes the row of a create that failed before its worktree existed, and the
+ * branch `worktree add -b` may have made for it — only while that branch still
+ * points at the start point, so it holds nothing but what it was made from.
+ */
+async function undoFreshCreate(ctx: LifecycleContext, w: WorkspaceRecord, options: SetupOptions): Promise<boolean> {
+  const { git, store } = ctx.deps;
+  try {
+    if (options.newBranch && (await git.localBranchExists(w.repoRoot, w.branch))) {
+      const [made, start] = await Promise.all([git.commitOf(w.repoRoot, `refs/heads/${w.branch}`), git.commitOf(w.repoRoot, options.newBranch.startPoint)]);
+      if (made && made === start) await git.deleteBranch(w.repoRoot, w.branch);
+    }
+    await store.write((tx) => tx.deleteWorkspace(w.id));
+    return true;
+  } catch (e) {
+    ctx.deps.logger.warn(`Could not undo the failed create of ${w.branch}: ${errorMessage(e)}`);
+    return false;
+  }
 }
 
 /** Step 1: the worktree, adopted when it is already there (C4), and our marker in its git folder. */
@@ -206,14 +266,14 @@ async function copyIgnoredFiles(ctx: LifecycleContext, w: WorkspaceRecord, journ
   progress('Copying files…');
   const files = await ctx.deps.git.ignoredFilesMatching(w.repoRoot, patterns);
   let copied = 0;
+  const refused: string[] = [];
   for (const f of files) {
-    const to = path.join(w.worktreePath, f);
-    if (fs.existsSync(to)) continue;
-    fs.mkdirSync(path.dirname(to), { recursive: true });
-    fs.copyFileSync(path.join(w.repoRoot, f), to, fs.constants.COPYFILE_EXCL);
-    copied++;
+    const outcome = copyIgnoredFile(w.repoRoot, w.worktreePath, f);
+    if (outcome.copied) copied++;
+    else if (outcome.refused) refused.push(outcome.refused);
   }
-  journal.record('copy-files', 'ok', `${copied} file(s) copied`);
+  if (refused.length) ctx.deps.logger.warn(`Not copied into ${w.branch}: ${refused.join('; ')}`);
+  journal.record('copy-files', 'ok', `${copied} file(s) copied${refused.length ? `; refused ${refused.join('; ')}` : ''}`);
 }
 
 /** Step 3: the user's setup command, in trusted workspaces only (SPEC §5). */
@@ -249,7 +309,12 @@ function throwIfCancelled(signal?: AbortSignal): void {
 /** Starts the base terminal unless it runs; `fresh` (a new workspace id) means it cannot be running yet. */
 async function startBaseSession(ctx: LifecycleContext, w: WorkspaceRecord, fresh = false): Promise<void> {
   const { tmux } = ctx.deps;
-  if (!fresh && (await ctx.live.listNow()).sessions.some((s) => s.name === w.baseSession)) return;
+  if (!fresh) {
+    const holder = (await ctx.live.listNow()).sessions.find((s) => s.name === w.baseSession);
+    if (holder?.owner === tmux.ownerId) return;
+    // Attaching the user to a session we did not start would be worse than no terminal.
+    if (holder) throw new UserError(`A tmux session that Worktree Sessions did not start holds the name ${w.baseSession} on socket ${tmux.socket}; close or rename it, then open the terminal again.`);
+  }
   const stamp = ctx.nextStamp();
   const started = await tmux.newSession({ name: w.baseSession, cwd: w.worktreePath, stamp, worktree: w.worktreePath });
   if (started.panePid !== undefined && !started.exitedImmediately) {

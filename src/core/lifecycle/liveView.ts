@@ -99,8 +99,8 @@ export class LiveView {
         continue;
       }
       const l = live.get(s.name);
-      // R2: the tree shows only live sessions.
-      if (!l) continue;
+      // R2: the tree shows only live sessions, and only ours.
+      if (!l || l.owner !== this.ctx.deps.tmux.ownerId) continue;
       sessions.push({ name: s.name, target: s.targetKey, label: s.label, createdAt: s.createdAt, state: this.stateOf(l), activityAt: l.activityAt || undefined });
     }
     const missing = (w.status === 'ready' || w.status === 'error') && !fs.existsSync(w.worktreePath);
@@ -113,7 +113,8 @@ export class LiveView {
       createdBranch: w.createdBranch,
       status: missing ? 'missing' : w.status,
       error: w.error,
-      baseSession: { name: w.baseSession, running: live.has(w.baseSession) },
+      // A session of that name without our marker is someone else's: not our base terminal running.
+      baseSession: { name: w.baseSession, running: live.get(w.baseSession)?.owner === this.ctx.deps.tmux.ownerId },
       sessions,
       lostSessions,
       busy: this.ctx.guards.isBusy(w.id) || w.status === 'creating' || w.status === 'deleting',

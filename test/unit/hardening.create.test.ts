@@ -1,0 +1,173 @@
+// Issue 8, the create and launch side: hostile repository content, settings
+// that cannot work, and operations that must settle. Real git, real tmux on a
+// private socket, real files.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { git, makeCore, makeRepo, onCleanup, rejects, runCleanups, tempDir, tmux } from '../support/fixtures';
+
+/** Fails the test instead of hanging it: what a hang looks like to the user. */
+function settlesWithin<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
+const branches = (repo: string) => git(repo, 'branch', '--format=%(refname:short)').trim().split('\n').sort();
+
+describe('hardening: create and launch (issue 8)', function () {
+  this.timeout(30_000);
+  afterEach(runCleanups);
+
+  it('security: copyFiles never writes through a folder the branch committed as a link to outside', async () => {
+    const outside = tempDir('wts-outside-');
+    const repo = makeRepo({ files: { '.gitignore': '*.local\n', 'README.md': 'x\n' } });
+    // The attacker's branch: `conf` is a symbolic link to a folder outside the repository.
+    git(repo, 'checkout', '-q', '-b', 'evil');
+    fs.symlinkSync(outside, path.join(repo, 'conf'));
+    git(repo, 'add', 'conf');
+    git(repo, 'commit', '-q', '-m', 'conf is a link');
+    git(repo, 'checkout', '-q', 'main');
+    // The user's ignored secret in the main worktree.
+    fs.mkdirSync(path.join(repo, 'conf'));
+    fs.writeFileSync(path.join(repo, 'conf', 'db.local'), 'password=hunter2\n');
+    const core = await makeCore({ settings: { copyFiles: ['conf/*.local'] } });
+
+    const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'evil', existingBranch: true });
+
+    assert.equal(w.status, 'ready');
+    assert.deepEqual(fs.readdirSync(outside), [], 'nothing was written outside the repository');
+    const event = core.lifecycle.events(w.id).find((e) => e.step === 'copy-files');
+    assert.match(event?.message ?? '', /refused conf\/db\.local: its folder conf in the new worktree is a symbolic link/);
+    assert.ok(core.logger.lines.some((l) => /warn Not copied into evil: conf\/db\.local/.test(l)));
+  });
+
+  it('security: an ignored source that is itself a link is not copied as its target\'s content', async () => {
+    const outside = tempDir('wts-outside-');
+    fs.writeFileSync(path.join(outside, 'id_rsa'), 'PRIVATE KEY\n');
+    const repo = makeRepo({ files: { '.gitignore': '*.local\n', 'README.md': 'x\n' } });
+    fs.symlinkSync(path.join(outside, 'id_rsa'), path.join(repo, 'key.local'));
+    fs.writeFileSync(path.join(repo, 'plain.local'), 'ok\n');
+    const core = await makeCore({ settings: { copyFiles: ['*.local'] } });
+
+    const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/copy' });
+
+    assert.equal(fs.existsSync(path.join(w.worktreePath, 'key.local')), false);
+    assert.equal(fs.readFileSync(path.join(w.worktreePath, 'plain.local'), 'utf8'), 'ok\n');
+    assert.match(core.lifecycle.events(w.id).find((e) => e.step === 'copy-files')?.message ?? '', /1 file\(s\) copied; refused key\.local: a symbolic link/);
+  });
+
+  it('deadline: creating a branch whose workspace is in error settles, and so does a retry afterwards', async () => {
+    const repo = makeRepo();
+    const core = await makeCore({ settings: { setupCommand: ['sh', '-c', 'exit 3'] } });
+    await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/err' }), /exited with code 3/);
+    const [w] = core.store.workspaces();
+    assert.equal(w.status, 'error');
+
+    core.settings.setupCommand = [];
+    const again = await settlesWithin(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/err' }), 10_000, 'create of an errored workspace');
+    assert.equal(again.status, 'ready');
+    assert.equal(again.id, w.id, 'the same workspace, reopened (C2)');
+    const retried = await settlesWithin(core.lifecycle.retrySetup(w.id), 10_000, 'retry after it');
+    assert.equal(retried.status, 'ready');
+  });
+
+  it('deadline: creating a branch whose worktree went missing settles and recreates it', async () => {
+    const repo = makeRepo();
+    const core = await makeCore();
+    const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/missing' });
+    fs.rmSync(w.worktreePath, { recursive: true, force: true });
+    const again = await settlesWithin(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/missing' }), 10_000, 'create of a missing workspace');
+    assert.equal(again.status, 'ready');
+    assert.ok(fs.existsSync(path.join(again.worktreePath, 'README.md')));
+  });
+
+  describe('stuck or misleading: a worktree root that cannot work is refused before any git work', () => {
+    async function refuses(worktreeRoot: string, re: RegExp) {
+      const repo = makeRepo();
+      const core = await makeCore({ settings: { worktreeRoot } });
+      await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/x' }), re);
+      assert.deepEqual(core.store.workspaces(), [], 'no row');
+      assert.deepEqual(branches(repo), ['main'], 'no branch left behind');
+      assert.equal(git(repo, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).length, 1);
+      return repo;
+    }
+
+    it('"." (inside the repository)', async () => {
+      const repo = await refuses('.', /worktreeRoot \("\."\) is inside the repository/);
+      assert.equal(git(repo, 'status', '--porcelain').trim(), '', 'nothing was created inside the repository');
+    });
+
+    it('"~user/…"', async () => {
+      await refuses('~nobody/worktrees', /"~user" paths are not supported/);
+    });
+
+    it('a file', async () => {
+      const file = path.join(tempDir(), 'a-file');
+      fs.writeFileSync(file, '');
+      await refuses(file, new RegExp(`cannot be created in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: it \\(or a folder above it\\) is a file`));
+      await refuses(path.join(file, 'below'), /is a file/);
+    });
+
+    it('a read-only folder', async function () {
+      const mount = tempDir('wts-ro-');
+      try {
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', mount], { stdio: 'ignore' });
+      } catch {
+        this.skip(); // mounting needs root; permission bits alone do not stop root
+      }
+      onCleanup(() => execFileSync('umount', [mount], { stdio: 'ignore' }));
+      await refuses(mount, /read-only file system/);
+    });
+  });
+
+  it('C1: a branch that clashes with another branch\'s folder is refused before any git work', async () => {
+    const repo = makeRepo();
+    git(repo, 'branch', 'feature/farewell');
+    git(repo, 'branch', 'fix');
+    const core = await makeCore();
+    await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feature' }), /A branch "feature\/farewell" exists, so "feature" cannot be a branch too/);
+    await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'fix/typo' }), /A branch "fix" exists, so "fix\/typo" cannot be a branch too/);
+    assert.deepEqual(core.store.workspaces(), []);
+    assert.deepEqual(branches(repo), ['feature/farewell', 'fix', 'main']);
+  });
+
+  it('C3: a new workspace whose worktree cannot be made leaves nothing behind', async () => {
+    const repo = makeRepo();
+    // git keeps its worktrees' private folders here; a file in its place makes `worktree add` fail after `-b`.
+    fs.writeFileSync(path.join(repo, '.git', 'worktrees'), 'not a folder');
+    const core = await makeCore();
+    await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/fails' }), /Could not create the worktree for "feat\/fails": .* Nothing was changed\./);
+    assert.deepEqual(core.store.workspaces(), [], 'no row');
+    assert.deepEqual(branches(repo), ['main'], 'the branch made for it is gone');
+    assert.equal(fs.existsSync(path.join(`${repo}.worktrees`, 'feat-fails')), false);
+  });
+
+  it('the base terminal is not shown running when a session we did not start holds its name', async () => {
+    const repo = makeRepo();
+    const core = await makeCore();
+    const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/foreign' });
+    tmux(core.socket, 'kill-session', '-t', `=${w.baseSession.name}`);
+    // Someone else's session, same name, no owner marker.
+    tmux(core.socket, 'new-session', '-d', '-s', w.baseSession.name);
+    await core.lifecycle.reconcile();
+    assert.equal(core.lifecycle.workspace(w.id)!.baseSession.running, false);
+    await rejects(core.lifecycle.ensureBaseSession(w.id), /did not start holds the name/);
+    assert.doesNotMatch(tmux(core.socket, 'show-options', '-t', `=${w.baseSession.name}:`), /@wts_owner/, 'the foreign session was left alone, unmarked');
+  });
+
+  it('stuck or misleading: concurrent launches of one target each get a name of their own', async () => {
+    const repo = makeRepo();
+    const core = await makeCore();
+    const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/many' });
+    const sessions = await Promise.all(Array.from({ length: 5 }, () => core.lifecycle.launch(w.id, 'shell')));
+    const names = sessions.map((s) => s.name).sort();
+    assert.equal(new Set(names).size, 5, names.join(', '));
+    assert.deepEqual(core.store.sessions(w.id).map((s) => s.name).sort(), names);
+  });
+});

@@ -1,4 +1,4 @@
-import type { Disposable } from '../event';
+import { DisposableStore, type Disposable } from '../event';
 import type { ShortStat } from '../gitParse';
 import type { LaunchTarget, SessionView, SetupEvent, WorkspaceView } from '../model';
 import type { TargetProblem } from '../targets';
@@ -23,13 +23,13 @@ export class LifecycleService implements Disposable {
   private readonly ctx: LifecycleContext;
   private readonly reconciler: Reconciler;
   private readonly exitWatcher: ExitWatcher;
-  private readonly subscriptions: Disposable[] = [];
+  private readonly disposables = new DisposableStore();
   readonly onDidChange;
 
   constructor(deps: LifecycleDeps) {
     const ctx = (this.ctx = new LifecycleContext(deps));
     this.reconciler = new Reconciler(ctx);
-    this.exitWatcher = new ExitWatcher(ctx);
+    this.exitWatcher = this.disposables.add(new ExitWatcher(ctx));
     ctx.reconcile = async () => {
       const report = await this.reconciler.reconcile();
       // A server that appeared since (the first session of a new server) gets its exit hook at once.
@@ -37,7 +37,8 @@ export class LifecycleService implements Disposable {
       return report;
     };
     this.onDidChange = ctx.live.onDidChange;
-    this.subscriptions.push(deps.store.onDidChangeExternally(() => ctx.live.emitIfChanged(true)));
+    this.disposables.add(ctx.live);
+    this.disposables.add(deps.store.onDidChangeExternally(() => ctx.live.emitIfChanged(true)));
   }
 
   /** First reconciliation (R1–R4), then watching for exits (S2). */
@@ -130,8 +131,6 @@ export class LifecycleService implements Disposable {
   }
 
   dispose(): void {
-    this.exitWatcher.dispose();
-    for (const s of this.subscriptions) s.dispose();
-    this.ctx.live.dispose();
+    this.disposables.dispose();
   }
 }

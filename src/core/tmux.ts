@@ -2,7 +2,8 @@ import type { Exec, ExecResult } from './exec';
 import { shellQuote } from './quote';
 import {
   LIST_FORMAT,
-  chainable,
+  escapeArgument,
+  escapeFormat,
   isNoServerError,
   isSupportedTmux,
   parseSessionListing,
@@ -39,6 +40,34 @@ export const CHANGE_CHANNEL = 'wts-sessions-changed';
 const HOOK_INDEX = 47;
 /** Set by the bell hook to the session's activity time when an agent rings the bell (waiting for input). */
 const BELL_OPTION = '@wts_bell';
+
+/*
+ * What tmux does with the arguments we pass (read in the source of tmux 3.2 to 3.7, tried on 3.3a):
+ *
+ * Format-expanded (`#(cmd)` runs a command, `#S`, `#{…}` insert values):
+ * - new-session -c: expanded (once for the session, once for its pane, each
+ *   time from the value as given). The worktree path comes from a branch
+ *   name, maybe a remote's, so it is passed through escapeFormat.
+ * - new-session -s, and the option name of set-option/set-hook: expanded; our
+ *   session names match OWN_SESSION_NAME and option/hook names are constants,
+ *   none holds a `#`.
+ * - new-session -F, list-sessions -F, if-shell -F's condition: formats by
+ *   design; constants, except ownerId, which is checked to be plain letters
+ *   and digits.
+ * - set-option -F: only in the bell hook, on the constant "#{session_activity}".
+ *
+ * Not expanded: new-session -e values and the command's argv, set-option
+ * values without -F (@wts_owner, @wts_created, @wts_worktree), targets (-t,
+ * never: tmux resolves them by name), and an option's value when a format
+ * names it (`#{@wts_worktree}` lists the stored path as it is, unless `E:`).
+ *
+ * Parsed as tmux commands (quoting matters, not formats): the hook commands
+ * and if-shell's kill-session, built from constants and checked names only.
+ *
+ * Every argument: tmux ends a command at any argument ending in `;`, even in
+ * a call of one command. newSession passes all of its through escapeArgument;
+ * the other calls pass only constants and checked names.
+ */
 
 export type TmuxProbe =
   | { ok: true; version: TmuxVersion }
@@ -85,7 +114,10 @@ export class Tmux {
     /** This installation's @wts_owner value. */
     readonly ownerId: string,
     private readonly environment: NodeJS.ProcessEnv = process.env,
-  ) {}
+  ) {
+    // It is written into if-shell's format condition, where `#`, `,` or `}` would change its meaning.
+    if (!/^[A-Za-z0-9_-]+$/.test(ownerId)) throw new Error(`the tmux owner id must be letters, digits, "_" or "-": ${ownerId}`);
+  }
 
   get socket(): string {
     return this.config.socket();
@@ -143,15 +175,15 @@ export class Tmux {
 
   /**
    * Starts a detached session and marks it ours in the same tmux invocation,
-   * so no listing can see it unmarked. Returns false when the program exited
-   * before the marker could be set.
+   * so no listing can see it unmarked. Returns exitedImmediately when the
+   * program exited before the marker could be set.
    */
   async newSession(req: NewSessionRequest): Promise<{ exitedImmediately: boolean; panePid?: number }> {
     if (!isOwnSessionName(req.name)) throw new Error(`refusing to create a tmux session with a foreign name: ${req.name}`);
     // set-option takes a pane target: "=name:" is exactly that session's current pane.
     const target = `=${req.name}:`;
     // -P -F: the pane's process id, so the caller can check the session is alive (L3) without listing them all.
-    const create = ['new-session', '-d', '-P', '-F', '#{pane_pid}', '-s', req.name, '-c', req.cwd, '-x', '200', '-y', '50'];
+    const create = ['new-session', '-d', '-P', '-F', '#{pane_pid}', '-s', req.name, '-c', escapeFormat(req.cwd), '-x', '200', '-y', '50'];
     for (const [k, v] of Object.entries(req.env ?? {})) create.push('-e', `${k}=${v}`);
     if (req.command?.length) create.push('--', ...req.command);
     const mark = [
@@ -161,23 +193,14 @@ export class Tmux {
       ['set-option', '-t', target, '@wts_created', String(req.stamp)],
       ...(req.worktree ? [['set-option', '-t', target, '@wts_worktree', req.worktree]] : []),
     ];
-    if (chainable(create)) {
-      const r = await this.run([...create, ...mark.flatMap((m) => [';', ...m])]);
-      if (r.spawnError) throw this.unavailable(r);
-      if (r.exitCode === 0) return { exitedImmediately: false, panePid: panePidOf(r.stdout) };
-      if (/can't find session|no such session|session not found/i.test(r.stderr) && !/duplicate session/i.test(r.stderr)) {
-        return { exitedImmediately: true };
-      }
-      throw new Error(`tmux new-session ${req.name} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
-    }
-    const r = await this.run(create);
+    const chain = [create, ...mark].flatMap((command, i) => [...(i ? [';'] : []), ...command.map(escapeArgument)]);
+    const r = await this.run(chain);
     if (r.spawnError) throw this.unavailable(r);
-    if (r.exitCode !== 0) throw new Error(`tmux new-session ${req.name} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
-    for (const m of mark) {
-      const s = await this.run(m);
-      if (s.exitCode !== 0) return { exitedImmediately: true };
+    if (r.exitCode === 0) return { exitedImmediately: false, panePid: panePidOf(r.stdout) };
+    if (/can't find session|no such session|session not found/i.test(r.stderr) && !/duplicate session/i.test(r.stderr)) {
+      return { exitedImmediately: true };
     }
-    return { exitedImmediately: false, panePid: panePidOf(r.stdout) };
+    throw new Error(`tmux new-session ${req.name} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
   }
 
   /**
@@ -237,15 +260,17 @@ export class Tmux {
   }
 
 
-  /** The last lines of the session's active pane, for tooltips. */
+  /** The last lines of the session's active pane, for tooltips; empty for a session that is not ours. */
   async capturePane(name: string, lines: number): Promise<string> {
+    if (!isOwnSessionName(name)) return '';
     const r = await this.run(['capture-pane', '-p', '-J', '-t', `=${name}:`, '-S', String(-Math.max(1, lines))], { timeoutMs: 5_000 });
     if (r.exitCode !== 0) return '';
     return r.stdout.replace(/\s+$/, '');
   }
 
-  /** S3: `tmux -L <socket> -u attach-session -t <name>`, TMUX unset. */
+  /** S3: `tmux -L <socket> -u attach-session -t =<name>`, TMUX unset. */
   attachArgv(name: string): { file: string; args: string[] } {
+    if (!isOwnSessionName(name)) throw new Error(`refusing to attach to a tmux session with a foreign name: ${name}`);
     return { file: this.config.path(), args: ['-L', this.config.socket(), '-u', 'attach-session', '-t', `=${name}`] };
   }
 

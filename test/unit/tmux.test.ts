@@ -44,6 +44,13 @@ describe('tmux adapter (SPEC §3)', () => {
     assert.ok(listing.serverStartedAt! <= Date.now());
   });
 
+  it('refuses an owner id that would change the meaning of the format it is written into', () => {
+    const exec = new ProcessExec(new MemoryLogger());
+    for (const id of ['a,b', 'a}', '#{x}', '']) {
+      assert.throws(() => new Tmux(exec, { path: () => 'tmux', socket: () => 'x' }, id, testEnv()), /owner id/, id);
+    }
+  });
+
   it('reports no server as an empty listing, not an error', async () => {
     const { tmux: t } = makeTmux();
     assert.deepEqual(await t.list(), { serverRunning: false, sessions: [] });

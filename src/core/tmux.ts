@@ -69,6 +69,15 @@ const BELL_OPTION = '@wts_bell';
  * the other calls pass only constants and checked names.
  */
 
+/**
+ * tmux hands a lone command argument to `sh -c` (a path with a space fails, a
+ * `;` in it runs a second command) and execs two or more as argv. So every
+ * argv reaches tmux behind this prefix: the shell execs "$0" with "$@", as
+ * words, never parsing them. /bin/sh rather than env(1): env would take a
+ * program path holding `=` for a variable.
+ */
+const EXEC_AS_ARGV = ['/bin/sh', '-c', 'exec "$0" "$@"'] as const;
+
 export type TmuxProbe =
   | { ok: true; version: TmuxVersion }
   | { ok: false; problem: 'missing' | 'too-old' | 'unrecognised'; message: string };
@@ -180,12 +189,13 @@ export class Tmux {
    */
   async newSession(req: NewSessionRequest): Promise<{ exitedImmediately: boolean; panePid?: number }> {
     if (!isOwnSessionName(req.name)) throw new Error(`refusing to create a tmux session with a foreign name: ${req.name}`);
+    if (req.command?.[0]?.startsWith('-')) throw new Error(`a program name cannot start with "-": ${req.command[0]}`);
     // set-option takes a pane target: "=name:" is exactly that session's current pane.
     const target = `=${req.name}:`;
     // -P -F: the pane's process id, so the caller can check the session is alive (L3) without listing them all.
     const create = ['new-session', '-d', '-P', '-F', '#{pane_pid}', '-s', req.name, '-c', escapeFormat(req.cwd), '-x', '200', '-y', '50'];
     for (const [k, v] of Object.entries(req.env ?? {})) create.push('-e', `${k}=${v}`);
-    if (req.command?.length) create.push('--', ...req.command);
+    if (req.command?.length) create.push('--', ...EXEC_AS_ARGV, ...req.command);
     const mark = [
       // R2: the server must not exit when the last session ends, so "server gone" always means a crash or reboot.
       ['set-option', '-s', 'exit-empty', 'off'],

@@ -71,6 +71,19 @@ describe('security: tmux (issue 8)', function () {
     assert.equal(await markerAppears(path.join(home, 'ran')), false, 'no #() command ran');
   });
 
+  it('security: a one-element agent command runs exactly that program, even from a folder with a space and ";" in its name', async () => {
+    const { tmux: t } = makeTmux();
+    const dir = path.join(tempDir(), 'dir with space;touch x;y');
+    fs.mkdirSync(dir);
+    const agent = path.join(dir, 'agent');
+    fs.writeFileSync(agent, '#!/bin/sh\necho "$#" > "$(dirname "$0")/ran-agent"\nexec sleep 60\n', { mode: 0o755 });
+    const cwd = tempDir();
+    await t.newSession({ name: 'wts-0123456789abcdef-agent', cwd, stamp: 1, command: [agent] });
+    await waitFor(() => fs.existsSync(path.join(dir, 'ran-agent')), 'the agent in the folder with a space to run');
+    assert.equal(fs.readFileSync(path.join(dir, 'ran-agent'), 'utf8'), '0\n', 'the agent got no arguments');
+    assert.deepEqual(fs.readdirSync(cwd), [], 'no shell syntax from the path ran in the worktree');
+  });
+
   it('security: arguments ending in ";" reach the program as they are and never start a second tmux command', async () => {
     const { tmux: t, socket } = makeTmux();
     const out = path.join(tempDir(), 'args');

@@ -70,6 +70,13 @@ const BELL_OPTION = '@wts_bell';
  */
 
 /**
+ * tmux reads the user's ~/.tmux.conf (and /etc/tmux.conf) when a command
+ * starts its server: options such as destroy-unattached broke launches. Every
+ * call that can start the server (new-session, attach-session) reads none.
+ */
+const NO_USER_CONFIG = ['-f', '/dev/null'] as const;
+
+/**
  * tmux hands a lone command argument to `sh -c` (a path with a space fails, a
  * `;` in it runs a second command) and execs two or more as argv. So every
  * argv reaches tmux behind this prefix: the shell execs "$0" with "$@", as
@@ -204,7 +211,7 @@ export class Tmux {
       ...(req.worktree ? [['set-option', '-t', target, '@wts_worktree', req.worktree]] : []),
     ];
     const chain = [create, ...mark].flatMap((command, i) => [...(i ? [';'] : []), ...command.map(escapeArgument)]);
-    const r = await this.run(chain);
+    const r = await this.run([...NO_USER_CONFIG, ...chain]);
     if (r.spawnError) throw this.unavailable(r);
     if (r.exitCode === 0) return { exitedImmediately: false, panePid: panePidOf(r.stdout) };
     if (/can't find session|no such session|session not found/i.test(r.stderr) && !/duplicate session/i.test(r.stderr)) {
@@ -278,10 +285,10 @@ export class Tmux {
     return r.stdout.replace(/\s+$/, '');
   }
 
-  /** S3: `tmux -L <socket> -u attach-session -t =<name>`, TMUX unset. */
+  /** S3: `tmux -L <socket> -f /dev/null -u attach-session -t =<name>`, TMUX unset; attach starts a server when none runs. */
   attachArgv(name: string): { file: string; args: string[] } {
     if (!isOwnSessionName(name)) throw new Error(`refusing to attach to a tmux session with a foreign name: ${name}`);
-    return { file: this.config.path(), args: ['-L', this.config.socket(), '-u', 'attach-session', '-t', `=${name}`] };
+    return { file: this.config.path(), args: ['-L', this.config.socket(), ...NO_USER_CONFIG, '-u', 'attach-session', '-t', `=${name}`] };
   }
 
   attachCommandLine(name: string): string {

@@ -1,5 +1,6 @@
 // Issue 8 items 1, 2 and 18: no name, path, value or command reaches tmux as anything but itself.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ProcessExec } from '../../src/core/exec';
@@ -95,6 +96,31 @@ describe('security: tmux (issue 8)', function () {
     await waitFor(() => fs.existsSync(out), 'the program to write its arguments');
     assert.equal(fs.readFileSync(out, 'utf8'), args.map((a) => `${a}\n`).join(''));
     assert.deepEqual(tmuxSessions(socket), ['wts-0123456789abcdef-args']);
+  });
+
+  it("security: the extension's tmux server never reads the user's tmux.conf, whichever call starts it", async () => {
+    const home = tempDir('wts-home-');
+    const writeConf = (conf: string) => {
+      fs.writeFileSync(path.join(home, '.tmux.conf'), conf);
+      fs.mkdirSync(path.join(home, '.config/tmux'), { recursive: true });
+      fs.writeFileSync(path.join(home, '.config/tmux/tmux.conf'), conf);
+    };
+
+    // A new session starts the server.
+    writeConf("set -g @user_conf read\nset -g status-left 'FROM-USER-CONF'\nset -g destroy-unattached on\n");
+    const { tmux: t, socket } = makeTmux(home);
+    await t.newSession({ name: 'wts-0123456789abcdef', cwd: tempDir(), stamp: 1 });
+    assert.equal(tmux(socket, 'show-options', '-gqv', '@user_conf'), '');
+    assert.notEqual(tmux(socket, 'show-options', '-gv', 'status-left').trim(), 'FROM-USER-CONF');
+    await sleep(300);
+    assert.deepEqual(tmuxSessions(socket), ['wts-0123456789abcdef'], 'destroy-unattached did not end the detached session');
+
+    // So does an attach when the server is gone (after a reboot): it fails without a terminal, and leaves nothing behind.
+    writeConf('new-session -d -s from-user-conf\n');
+    const { tmux: other, socket: otherSocket, env } = makeTmux(home);
+    const { file, args } = other.attachArgv('wts-0123456789abcdef');
+    assert.throws(() => execFileSync(file, args, { env: { ...env, TMUX: '' }, stdio: 'ignore', timeout: 10_000 }));
+    assert.deepEqual(tmuxSessions(otherSocket), []);
   });
 
   it("security: capture and attach refuse a session name that is not the extension's own", async () => {

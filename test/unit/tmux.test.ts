@@ -69,10 +69,10 @@ describe('tmux adapter (SPEC §3)', () => {
     assert.ok(tmuxSessions(socket).includes('wts-0123456789abcdef-ab'));
   });
 
-  it('builds the attach argv with -u and an exact target, and a copyable command with TMUX unset', () => {
+  it('builds the attach argv with -u, no config file and an exact target, and a copyable command with TMUX unset', () => {
     const { tmux: t, socket } = makeTmux();
-    assert.deepEqual(t.attachArgv('wts-0123456789abcdef'), { file: 'tmux', args: ['-L', socket, '-u', 'attach-session', '-t', '=wts-0123456789abcdef'] });
-    assert.equal(t.attachCommandLine('wts-0123456789abcdef'), `env -u TMUX tmux -L ${socket} -u attach-session -t =wts-0123456789abcdef`);
+    assert.deepEqual(t.attachArgv('wts-0123456789abcdef'), { file: 'tmux', args: ['-L', socket, '-f', '/dev/null', '-u', 'attach-session', '-t', '=wts-0123456789abcdef'] });
+    assert.equal(t.attachCommandLine('wts-0123456789abcdef'), `env -u TMUX tmux -L ${socket} -f /dev/null -u attach-session -t =wts-0123456789abcdef`);
   });
 
   it('captures the last lines of a pane', async () => {

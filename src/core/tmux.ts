@@ -206,6 +206,8 @@ export class Tmux {
     const mark = [
       // R2: the server must not exit when the last session ends, so "server gone" always means a crash or reboot.
       ['set-option', '-s', 'exit-empty', 'off'],
+      // The terminal tab already says what runs there; tmux's status line would only take a row (issue 13).
+      ['set-option', '-g', 'status', 'off'],
       ['set-option', '-t', target, '@wts_owner', this.ownerId],
       ['set-option', '-t', target, '@wts_created', String(req.stamp)],
       ...(req.worktree ? [['set-option', '-t', target, '@wts_worktree', req.worktree]] : []),

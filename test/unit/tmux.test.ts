@@ -44,6 +44,13 @@ describe('tmux adapter (SPEC §3)', () => {
     assert.ok(listing.serverStartedAt! <= Date.now());
   });
 
+  it("hides tmux's status line in its own server from the first session on (issue 13)", async () => {
+    const { tmux: t, socket } = makeTmux();
+    await t.newSession({ name: 'wts-0123456789abcdef', cwd: tempDir(), stamp: 1 });
+    assert.equal(tmux(socket, 'show-options', '-gv', 'status'), 'off\n');
+    assert.equal(tmux(socket, 'display-message', '-p', '-t', '=wts-0123456789abcdef:', '#{status}'), 'off\n', 'the session itself shows none');
+  });
+
   it('refuses an owner id that would change the meaning of the format it is written into', () => {
     const exec = new ProcessExec(new MemoryLogger());
     for (const id of ['a,b', 'a}', '#{x}', '']) {

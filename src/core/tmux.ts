@@ -297,10 +297,6 @@ export class Tmux {
     const { file, args } = this.attachArgv(name);
     return ['env', '-u', 'TMUX', file, ...args].map(shellQuote).join(' ');
   }
-
-  async killServer(): Promise<void> {
-    await this.run(['kill-server']);
-  }
 }
 
 function panePidOf(stdout: string): number | undefined {

@@ -196,6 +196,8 @@ export class Tmux {
    */
   async newSession(req: NewSessionRequest): Promise<{ exitedImmediately: boolean; panePid?: number }> {
     if (!isOwnSessionName(req.name)) throw new Error(`refusing to create a tmux session with a foreign name: ${req.name}`);
+    // tmux would start it as "_" instead, where no marker or row can find it: a session nobody ever stops.
+    if (req.name.includes('.')) throw new Error(`tmux changes "." in a session name to "_": ${req.name}`);
     if (req.command?.[0]?.startsWith('-')) throw new Error(`a program name cannot start with "-": ${req.command[0]}`);
     // set-option takes a pane target: "=name:" is exactly that session's current pane.
     const target = `=${req.name}:`;

@@ -76,6 +76,13 @@ describe('tmux adapter (SPEC §3)', () => {
     assert.ok(tmuxSessions(socket).includes('wts-0123456789abcdef-ab'));
   });
 
+  it('refuses a session name tmux would change, leaving no unmarked session behind', async () => {
+    const { tmux: t, socket } = makeTmux();
+    await t.newSession({ name: 'wts-0123456789abcdef', cwd: tempDir(), stamp: 1 });
+    await assert.rejects(t.newSession({ name: 'wts-0123456789abcdef-my.agent', cwd: tempDir(), stamp: 2 }), /"\."/);
+    assert.deepEqual(tmuxSessions(socket), ['wts-0123456789abcdef']);
+  });
+
   it('builds the attach argv with -u, no config file and an exact target, and a copyable command with TMUX unset', () => {
     const { tmux: t, socket } = makeTmux();
     assert.deepEqual(t.attachArgv('wts-0123456789abcdef'), { file: 'tmux', args: ['-L', socket, '-f', '/dev/null', '-u', 'attach-session', '-t', '=wts-0123456789abcdef'] });

@@ -2,7 +2,8 @@ import type { Exec, ExecResult } from './exec';
 import { shellQuote } from './quote';
 import {
   LIST_FORMAT,
-  chainable,
+  escapeArgument,
+  escapeFormat,
   isNoServerError,
   isSupportedTmux,
   parseSessionListing,
@@ -39,6 +40,50 @@ export const CHANGE_CHANNEL = 'wts-sessions-changed';
 const HOOK_INDEX = 47;
 /** Set by the bell hook to the session's activity time when an agent rings the bell (waiting for input). */
 const BELL_OPTION = '@wts_bell';
+
+/*
+ * What tmux does with the arguments we pass (read in the source of tmux 3.2 to 3.7, tried on 3.3a):
+ *
+ * Format-expanded (`#(cmd)` runs a command, `#S`, `#{…}` insert values):
+ * - new-session -c: expanded (once for the session, once for its pane, each
+ *   time from the value as given). The worktree path comes from a branch
+ *   name, maybe a remote's, so it is passed through escapeFormat.
+ * - new-session -s, and the option name of set-option/set-hook: expanded; our
+ *   session names match OWN_SESSION_NAME and option/hook names are constants,
+ *   none holds a `#`.
+ * - new-session -F, list-sessions -F, if-shell -F's condition: formats by
+ *   design; constants, except ownerId, which is checked to be plain letters
+ *   and digits.
+ * - set-option -F: only in the bell hook, on the constant "#{session_activity}".
+ *
+ * Not expanded: new-session -e values and the command's argv, set-option
+ * values without -F (@wts_owner, @wts_created, @wts_worktree), targets (-t,
+ * never: tmux resolves them by name), and an option's value when a format
+ * names it (`#{@wts_worktree}` lists the stored path as it is, unless `E:`).
+ *
+ * Parsed as tmux commands (quoting matters, not formats): the hook commands
+ * and if-shell's kill-session, built from constants and checked names only.
+ *
+ * Every argument: tmux ends a command at any argument ending in `;`, even in
+ * a call of one command. newSession passes all of its through escapeArgument;
+ * the other calls pass only constants and checked names.
+ */
+
+/**
+ * tmux reads the user's ~/.tmux.conf (and /etc/tmux.conf) when a command
+ * starts its server: options such as destroy-unattached broke launches. Every
+ * call that can start the server (new-session, attach-session) reads none.
+ */
+const NO_USER_CONFIG = ['-f', '/dev/null'] as const;
+
+/**
+ * tmux hands a lone command argument to `sh -c` (a path with a space fails, a
+ * `;` in it runs a second command) and execs two or more as argv. So every
+ * argv reaches tmux behind this prefix: the shell execs "$0" with "$@", as
+ * words, never parsing them. /bin/sh rather than env(1): env would take a
+ * program path holding `=` for a variable.
+ */
+const EXEC_AS_ARGV = ['/bin/sh', '-c', 'exec "$0" "$@"'] as const;
 
 export type TmuxProbe =
   | { ok: true; version: TmuxVersion }
@@ -85,7 +130,10 @@ export class Tmux {
     /** This installation's @wts_owner value. */
     readonly ownerId: string,
     private readonly environment: NodeJS.ProcessEnv = process.env,
-  ) {}
+  ) {
+    // It is written into if-shell's format condition, where `#`, `,` or `}` would change its meaning.
+    if (!/^[A-Za-z0-9_-]+$/.test(ownerId)) throw new Error(`the tmux owner id must be letters, digits, "_" or "-": ${ownerId}`);
+  }
 
   get socket(): string {
     return this.config.socket();
@@ -143,41 +191,37 @@ export class Tmux {
 
   /**
    * Starts a detached session and marks it ours in the same tmux invocation,
-   * so no listing can see it unmarked. Returns false when the program exited
-   * before the marker could be set.
+   * so no listing can see it unmarked. Returns exitedImmediately when the
+   * program exited before the marker could be set.
    */
   async newSession(req: NewSessionRequest): Promise<{ exitedImmediately: boolean; panePid?: number }> {
     if (!isOwnSessionName(req.name)) throw new Error(`refusing to create a tmux session with a foreign name: ${req.name}`);
+    // tmux would start it as "_" instead, where no marker or row can find it: a session nobody ever stops.
+    if (req.name.includes('.')) throw new Error(`tmux changes "." in a session name to "_": ${req.name}`);
+    if (req.command?.[0]?.startsWith('-')) throw new Error(`a program name cannot start with "-": ${req.command[0]}`);
     // set-option takes a pane target: "=name:" is exactly that session's current pane.
     const target = `=${req.name}:`;
     // -P -F: the pane's process id, so the caller can check the session is alive (L3) without listing them all.
-    const create = ['new-session', '-d', '-P', '-F', '#{pane_pid}', '-s', req.name, '-c', req.cwd, '-x', '200', '-y', '50'];
+    const create = ['new-session', '-d', '-P', '-F', '#{pane_pid}', '-s', req.name, '-c', escapeFormat(req.cwd), '-x', '200', '-y', '50'];
     for (const [k, v] of Object.entries(req.env ?? {})) create.push('-e', `${k}=${v}`);
-    if (req.command?.length) create.push('--', ...req.command);
+    if (req.command?.length) create.push('--', ...EXEC_AS_ARGV, ...req.command);
     const mark = [
       // R2: the server must not exit when the last session ends, so "server gone" always means a crash or reboot.
       ['set-option', '-s', 'exit-empty', 'off'],
+      // The terminal tab already says what runs there; tmux's status line would only take a row (issue 13).
+      ['set-option', '-g', 'status', 'off'],
       ['set-option', '-t', target, '@wts_owner', this.ownerId],
       ['set-option', '-t', target, '@wts_created', String(req.stamp)],
       ...(req.worktree ? [['set-option', '-t', target, '@wts_worktree', req.worktree]] : []),
     ];
-    if (chainable(create)) {
-      const r = await this.run([...create, ...mark.flatMap((m) => [';', ...m])]);
-      if (r.spawnError) throw this.unavailable(r);
-      if (r.exitCode === 0) return { exitedImmediately: false, panePid: panePidOf(r.stdout) };
-      if (/can't find session|no such session|session not found/i.test(r.stderr) && !/duplicate session/i.test(r.stderr)) {
-        return { exitedImmediately: true };
-      }
-      throw new Error(`tmux new-session ${req.name} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
-    }
-    const r = await this.run(create);
+    const chain = [create, ...mark].flatMap((command, i) => [...(i ? [';'] : []), ...command.map(escapeArgument)]);
+    const r = await this.run([...NO_USER_CONFIG, ...chain]);
     if (r.spawnError) throw this.unavailable(r);
-    if (r.exitCode !== 0) throw new Error(`tmux new-session ${req.name} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
-    for (const m of mark) {
-      const s = await this.run(m);
-      if (s.exitCode !== 0) return { exitedImmediately: true };
+    if (r.exitCode === 0) return { exitedImmediately: false, panePid: panePidOf(r.stdout) };
+    if (/can't find session|no such session|session not found/i.test(r.stderr) && !/duplicate session/i.test(r.stderr)) {
+      return { exitedImmediately: true };
     }
-    return { exitedImmediately: false, panePid: panePidOf(r.stdout) };
+    throw new Error(`tmux new-session ${req.name} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
   }
 
   /**
@@ -237,25 +281,23 @@ export class Tmux {
   }
 
 
-  /** The last lines of the session's active pane, for tooltips. */
+  /** The last lines of the session's active pane, for tooltips; empty for a session that is not ours. */
   async capturePane(name: string, lines: number): Promise<string> {
+    if (!isOwnSessionName(name)) return '';
     const r = await this.run(['capture-pane', '-p', '-J', '-t', `=${name}:`, '-S', String(-Math.max(1, lines))], { timeoutMs: 5_000 });
     if (r.exitCode !== 0) return '';
     return r.stdout.replace(/\s+$/, '');
   }
 
-  /** S3: `tmux -L <socket> -u attach-session -t <name>`, TMUX unset. */
+  /** S3: `tmux -L <socket> -f /dev/null -u attach-session -t =<name>`, TMUX unset; attach starts a server when none runs. */
   attachArgv(name: string): { file: string; args: string[] } {
-    return { file: this.config.path(), args: ['-L', this.config.socket(), '-u', 'attach-session', '-t', `=${name}`] };
+    if (!isOwnSessionName(name)) throw new Error(`refusing to attach to a tmux session with a foreign name: ${name}`);
+    return { file: this.config.path(), args: ['-L', this.config.socket(), ...NO_USER_CONFIG, '-u', 'attach-session', '-t', `=${name}`] };
   }
 
   attachCommandLine(name: string): string {
     const { file, args } = this.attachArgv(name);
     return ['env', '-u', 'TMUX', file, ...args].map(shellQuote).join(' ');
-  }
-
-  async killServer(): Promise<void> {
-    await this.run(['kill-server']);
   }
 }
 

@@ -105,9 +105,21 @@ export function isSupportedTmux(v: TmuxVersion): boolean {
 }
 
 /**
- * tmux splits its own argv on a trailing `;` (command separator). An argument
- * ending in `;` must not be mixed into a chained invocation.
+ * tmux format-expands some arguments (`new-session -c` among them): `#(cmd)`
+ * runs a command, `#S` and `#{…}` insert values. This makes a value come out
+ * of one expansion exactly as given: every `#` doubled, except a run of `#`
+ * right before `[`, which tmux (3.2 and every later release) copies as it
+ * stands, taking it for a style.
  */
-export function chainable(args: readonly string[]): boolean {
-  return args.every((a) => !a.endsWith(';'));
+export function escapeFormat(value: string): string {
+  return value.replace(/#+(\[)?/g, (run: string, bracket?: string) => (bracket ? run : run + run));
+}
+
+/**
+ * tmux splits its own argv into commands at every argument ending in `;`
+ * (and drops that `;`), even where no second command was meant; a final `\;`
+ * stands for a `;`. This makes an argument reach its command exactly as given.
+ */
+export function escapeArgument(arg: string): string {
+  return arg.endsWith(';') ? `${arg.slice(0, -1)}\\;` : arg;
 }

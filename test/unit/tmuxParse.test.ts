@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chainable, isNoServerError, isSupportedTmux, LIST_FORMAT, parseSessionListing, parseTmuxVersion } from '../../src/core/tmuxParse';
+import { escapeArgument, escapeFormat, isNoServerError, isSupportedTmux, LIST_FORMAT, parseSessionListing, parseTmuxVersion } from '../../src/core/tmuxParse';
 
 describe('tmux output parsers', () => {
   it('parses a list-sessions -F listing, with and without the owner marker', () => {
@@ -52,8 +52,18 @@ describe('tmux output parsers', () => {
     }
   });
 
-  it('does not chain commands whose arguments end in ";"', () => {
-    assert.equal(chainable(['new-session', '--', 'bash', '-c', 'echo hi']), true);
-    assert.equal(chainable(['new-session', '--', 'bash', '-c', 'echo hi;']), false);
+  it('escapes every "#" for a format, except a run right before "[" that tmux keeps as it is', () => {
+    assert.equal(escapeFormat('/work/repo'), '/work/repo');
+    assert.equal(escapeFormat('/a/fix-#(touch x)'), '/a/fix-##(touch x)');
+    assert.equal(escapeFormat('C#Sharp #{session_name} ##'), 'C##Sharp ##{session_name} ####');
+    assert.equal(escapeFormat('#[fg=red]##[x]#'), '#[fg=red]##[x]##');
+  });
+
+  it('escapes a final ";" so tmux does not end its command there', () => {
+    assert.equal(escapeArgument('echo hi'), 'echo hi');
+    assert.equal(escapeArgument('echo hi;'), 'echo hi\\;');
+    assert.equal(escapeArgument(';'), '\\;');
+    assert.equal(escapeArgument('a\\;'), 'a\\\\;');
+    assert.equal(escapeArgument('a;b'), 'a;b');
   });
 });

@@ -170,4 +170,14 @@ describe('hardening: create and launch (issue 8)', function () {
     assert.equal(new Set(names).size, 5, names.join(', '));
     assert.deepEqual(core.store.sessions(w.id).map((s) => s.name).sort(), names);
   });
+
+  it('stuck or misleading: an agent whose key has a "." launches under a name tmux keeps, marked and recorded', async () => {
+    const repo = makeRepo();
+    const core = await makeCore({ settings: { agents: [{ key: 'my.agent', label: 'Mine', command: ['sleep', '60'] }] } });
+    const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/dot' });
+    const s = await core.lifecycle.launch(w.id, 'my.agent');
+    assert.equal(s.name, `${w.baseSession.name}-my_agent`);
+    assert.equal(tmux(core.socket, 'show-options', '-v', '-t', `=${s.name}:`, '@wts_owner').trim(), core.tmux.ownerId);
+    assert.deepEqual(core.store.sessions(w.id).map((r) => r.targetKey), ['my.agent']);
+  });
 });

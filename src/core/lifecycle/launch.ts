@@ -111,7 +111,8 @@ async function record(ctx: LifecycleContext, w: WorkspaceRecord, target: LaunchT
 
 function freeSessionName(ctx: LifecycleContext, w: WorkspaceRecord, key: string, listing: SessionListing, reserved: ReadonlySet<string>): string {
   const taken = new Set([...listing.sessions.map((s) => s.name), ...ctx.deps.store.sessions().map((s) => s.name), ...reserved]);
-  const base = `${w.baseSession}-${key}`;
+  // tmux turns "." and ":" in a session name into "_"; choose the name it will keep.
+  const base = `${w.baseSession}-${key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   if (!taken.has(base)) return base;
   for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { worktreeFolderName } from '../gitParse';
 import { UserError, type SetupStep, type WorkspaceRecord, type WorkspaceView } from '../model';
 import type { LifecycleContext } from './context';
+import { recordCopies } from './copies';
 import { writeMarker } from './marker';
 import { samePath } from './paths';
 import { SetupJournal } from './setupJournal';
@@ -200,20 +201,23 @@ async function prepareWorktree(ctx: LifecycleContext, w: WorkspaceRecord, journa
 async function copyIgnoredFiles(ctx: LifecycleContext, w: WorkspaceRecord, journal: SetupJournal, progress: (m: string) => void): Promise<void> {
   const patterns = ctx.deps.settings().copyFiles;
   if (!patterns.length) {
+    recordCopies(await ctx.deps.git.gitDir(w.worktreePath), w.worktreePath, []);
     journal.record('copy-files', 'skipped', 'no copyFiles patterns');
     return;
   }
   progress('Copying files…');
   const files = await ctx.deps.git.ignoredFilesMatching(w.repoRoot, patterns);
-  let copied = 0;
+  const copied: string[] = [];
   for (const f of files) {
     const to = path.join(w.worktreePath, f);
     if (fs.existsSync(to)) continue;
     fs.mkdirSync(path.dirname(to), { recursive: true });
     fs.copyFileSync(path.join(w.repoRoot, f), to, fs.constants.COPYFILE_EXCL);
-    copied++;
+    copied.push(f);
   }
-  journal.record('copy-files', 'ok', `${copied} file(s) copied`);
+  // D5: what was copied, so a delete can tell which copies the user changed since.
+  recordCopies(await ctx.deps.git.gitDir(w.worktreePath), w.worktreePath, copied);
+  journal.record('copy-files', 'ok', `${copied.length} file(s) copied`);
 }
 
 /** Step 3: the user's setup command, in trusted workspaces only (SPEC §5). */

@@ -65,7 +65,8 @@ export async function saveWork(run: GitCalls, worktree: string, gitDir: string, 
       : undefined;
     const commit = await commitTree(run, worktree, [tree, ...base, ...(indexCommit ? ['-p', indexCommit] : []), '-m', `Worktree Sessions: changes saved before deleting ${req.name}`]);
     const ref = `refs/worktree-sessions/saved/${req.name}`;
-    await run.ok(worktree, ['update-ref', '-m', 'worktree-sessions: save before delete', ref, commit]);
+    // The empty old value: an earlier save under the same name is never overwritten.
+    await run.ok(worktree, ['update-ref', '-m', 'worktree-sessions: save before delete', ref, commit, '']);
 
     const changed = (from: string, to: string) => run.ok(worktree, ['diff-tree', '-r', '--no-renames', '--name-only', '-z', from, to]).then(nulList);
     const files = req.base ? await changed(req.base, commit) : nulList(await run.ok(worktree, ['ls-tree', '-r', '--name-only', '-z', commit]));

@@ -10,7 +10,13 @@ import {
   type ShortStat,
   type WorktreeEntry,
 } from './gitParse';
+import type { GitCalls } from './git/calls';
+import { inspectWorktree, type WorktreeWork } from './git/inspect';
+import { saveWork, type SaveRequest, type SavedChanges } from './git/save';
 import { UserError } from './model';
+
+export type { SavedChanges, SaveRequest } from './git/save';
+export type { HeadState, SubmoduleState, WorktreeWork } from './git/inspect';
 
 export class GitError extends Error {
   constructor(readonly args: readonly string[], readonly result: ExecResult) {
@@ -19,24 +25,11 @@ export class GitError extends Error {
   }
 }
 
-export interface SavedChanges {
-  /** The ref that keeps the changes: restore with `git checkout <ref> -- .` or `git stash apply <commit>`. */
-  ref: string;
-  commit: string;
-  /** A patch of the same changes (`git apply --binary <file>`). */
-  patchFile: string;
-  files: string[];
-}
-
-const SAVE_IDENTITY = {
-  GIT_AUTHOR_NAME: 'Worktree Sessions',
-  GIT_AUTHOR_EMAIL: 'worktree-sessions@localhost',
-  GIT_COMMITTER_NAME: 'Worktree Sessions',
-  GIT_COMMITTER_EMAIL: 'worktree-sessions@localhost',
-};
-
 /** The git commands the lifecycle needs, each an argv array through the one exec adapter. */
 export class Git {
+  /** Lent to the worktree inspection and save modules (git/inspect.ts, git/save.ts). */
+  private readonly calls: GitCalls = { git: (cwd, args, o) => this.git(cwd, args, o), ok: (cwd, args, o) => this.ok(cwd, args, o) };
+
   constructor(private readonly exec: Exec, private readonly gitPath = 'git') {}
 
   private async git(cwd: string, args: readonly string[], options: { signal?: AbortSignal; env?: Record<string, string> } = {}): Promise<ExecResult> {
@@ -139,13 +132,27 @@ export class Git {
     await this.ok(repo, args, { signal });
   }
 
+  /**
+   * `force` once: needed for changes D5 saved first and for submodules proven
+   * clean and pushed. Never twice, which would also remove a locked worktree
+   * without the user's choice.
+   */
   async removeWorktree(repo: string, worktreePath: string, force: boolean): Promise<void> {
-    // Twice --force also removes a locked worktree; we only pass it after D5 saved the changes.
-    await this.ok(repo, ['worktree', 'remove', ...(force ? ['--force', '--force'] : []), '--', worktreePath]);
+    await this.ok(repo, ['worktree', 'remove', ...(force ? ['--force'] : []), '--', worktreePath]);
+  }
+
+  /** Only on the user's explicit choice (D5). */
+  async unlockWorktree(repo: string, worktreePath: string): Promise<void> {
+    await this.ok(repo, ['worktree', 'unlock', '--', worktreePath]);
   }
 
   async pruneWorktrees(repo: string): Promise<void> {
     await this.ok(repo, ['worktree', 'prune']);
+  }
+
+  /** D1/D5: what removing the worktree would lose, and what stands in the way; changes nothing. */
+  async inspect(worktree: string): Promise<WorktreeWork> {
+    return inspectWorktree(this.calls, worktree, await this.gitDir(worktree));
   }
 
   /** D1: every uncommitted change, untracked files included; ignored files are not changes. */
@@ -199,40 +206,9 @@ export class Git {
     return linkedGitDir(worktree) ?? (await this.ok(worktree, ['rev-parse', '--path-format=absolute', '--git-dir'])).trim();
   }
 
-  /**
-   * D5: saves every uncommitted change (tracked and untracked) as a commit on
-   * `refs/worktree-sessions/saved/<name>` and as a patch file in `patchDir`,
-   * without touching the worktree, its index or the user's stash.
-   */
-  async saveChanges(worktree: string, name: string, patchDir: string): Promise<SavedChanges> {
-    const files = await this.dirtyFiles(worktree);
-    const gitDir = await this.gitDir(worktree);
-    const tmpIndex = path.join(gitDir, `wts-save-index-${process.pid}-${Date.now()}`);
-    const realIndex = path.join(gitDir, 'index');
-    if (fs.existsSync(realIndex)) fs.copyFileSync(realIndex, tmpIndex);
-    const env = { GIT_INDEX_FILE: tmpIndex };
-    try {
-      await this.ok(worktree, ['add', '--all', '--', '.'], { env });
-      const tree = (await this.ok(worktree, ['write-tree'], { env })).trim();
-      const head = (await this.ok(worktree, ['rev-parse', '--verify', 'HEAD'])).trim();
-      const commitArgs = ['commit-tree', tree, '-p', head, '-m', `Worktree Sessions: changes saved before deleting ${name}`];
-      let made = await this.git(worktree, commitArgs);
-      if (made.exitCode !== 0 && /tell me who you are|unable to auto-detect|empty ident/i.test(made.stderr)) {
-        // Saving must not fail for want of a configured identity.
-        made = await this.git(worktree, commitArgs, { env: SAVE_IDENTITY });
-      }
-      if (made.exitCode !== 0) throw new GitError(['-C', worktree, ...commitArgs], made);
-      const commit = made.stdout.trim();
-      const ref = `refs/worktree-sessions/saved/${name}`;
-      await this.ok(worktree, ['update-ref', '-m', 'worktree-sessions: save before delete', ref, commit]);
-      fs.mkdirSync(patchDir, { recursive: true });
-      const patchFile = path.join(patchDir, `${name.replace(/\//g, '-')}.patch`);
-      const patch = await this.ok(worktree, ['diff', '--binary', '--full-index', head, commit]);
-      fs.writeFileSync(patchFile, patch);
-      return { ref, commit, patchFile, files };
-    } finally {
-      fs.rmSync(tmpIndex, { force: true });
-    }
+  /** D5: see saveWork in git/save.ts. */
+  async saveChanges(worktree: string, req: SaveRequest): Promise<SavedChanges> {
+    return saveWork(this.calls, worktree, await this.gitDir(worktree), req);
   }
 
   /** Files git ignores in the main worktree that match the copyFiles patterns. */

@@ -12,10 +12,10 @@ export * from './model';
 export type { Logger } from './log';
 export type { Disposable, Event } from './event';
 export { LifecycleService } from './lifecycle';
-export type { CreateRequest, DeleteOptions, DeleteResult, OperationOptions, ReconcileReport, BranchChoice } from './lifecycle';
+export type { CreateRequest, DeleteOptions, DeletePreflight, DeleteResult, OperationOptions, ReconcileReport, BranchChoice } from './lifecycle';
 export type { TmuxProbe } from './tmux';
 export type { ShortStat } from './gitParse';
-export type { SavedChanges } from './git';
+export type { SavedChanges, SubmoduleState } from './git';
 export { branchNamePrecheck } from './gitParse';
 export { Git } from './git';
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { worktreeFolderName } from '../gitParse';
 import { UserError, type SetupStep, type WorkspaceRecord, type WorkspaceView } from '../model';
 import type { LifecycleContext } from './context';
+import { recordCopies } from './copies';
 import { copyIgnoredFile } from './copyFiles';
 import { writeMarker } from './marker';
 import { samePath } from './paths';
@@ -260,20 +261,23 @@ async function prepareWorktree(ctx: LifecycleContext, w: WorkspaceRecord, journa
 async function copyIgnoredFiles(ctx: LifecycleContext, w: WorkspaceRecord, journal: SetupJournal, progress: (m: string) => void): Promise<void> {
   const patterns = ctx.deps.settings().copyFiles;
   if (!patterns.length) {
+    recordCopies(await ctx.deps.git.gitDir(w.worktreePath), w.worktreePath, []);
     journal.record('copy-files', 'skipped', 'no copyFiles patterns');
     return;
   }
   progress('Copying files…');
   const files = await ctx.deps.git.ignoredFilesMatching(w.repoRoot, patterns);
-  let copied = 0;
+  const copied: string[] = [];
   const refused: string[] = [];
   for (const f of files) {
     const outcome = copyIgnoredFile(w.repoRoot, w.worktreePath, f);
-    if (outcome.copied) copied++;
+    if (outcome.copied) copied.push(f);
     else if (outcome.refused) refused.push(outcome.refused);
   }
+  // D5: what was copied, so a delete can tell which copies the user changed since.
+  recordCopies(await ctx.deps.git.gitDir(w.worktreePath), w.worktreePath, copied);
   if (refused.length) ctx.deps.logger.warn(`Not copied into ${w.branch}: ${refused.join('; ')}`);
-  journal.record('copy-files', 'ok', `${copied} file(s) copied${refused.length ? `; refused ${refused.join('; ')}` : ''}`);
+  journal.record('copy-files', 'ok', `${copied.length} file(s) copied${refused.length ? `; refused ${refused.join('; ')}` : ''}`);
 }
 
 /** Step 3: the user's setup command, in trusted workspaces only (SPEC §5). */

@@ -11,7 +11,7 @@ import { launch, relaunchLost } from './launch';
 import { readopt } from './readopt';
 import { Reconciler } from './reconcile';
 import { stopSession } from './stop';
-import type { CreateRequest, DeleteOptions, DeleteResult, OperationOptions, ReconcileReport } from './types';
+import type { CreateRequest, DeleteOptions, DeletePreflight, DeleteResult, OperationOptions, ReconcileReport } from './types';
 
 /**
  * The one place that orders process (tmux), worktree (git) and persistence
@@ -114,7 +114,7 @@ export class LifecycleService implements Disposable {
     return stopSession(this.ctx, id, sessionName);
   }
 
-  deletePreflight(id: string): Promise<{ dirtyFiles: string[] }> {
+  deletePreflight(id: string): Promise<DeletePreflight> {
     return deletePreflight(this.ctx, id);
   }
 

@@ -1,4 +1,4 @@
-import type { SavedChanges } from '../git';
+import type { SavedChanges, SubmoduleState } from '../git';
 
 export interface CreateRequest {
   repoRoot: string;
@@ -18,7 +18,10 @@ export interface OperationOptions {
 export type BranchChoice = 'merged' | 'never' | 'delete';
 
 export interface DeleteOptions {
+  /** D1/D5: delete even with work at risk (changes, changed copies, detached commits); it is saved first. */
   force?: boolean;
+  /** D5: the user chose to unlock a locked worktree (`git worktree lock`); without it a locked worktree is refused. */
+  unlock?: boolean;
   /** D6: `merged` (default) deletes a branch we created only if merged; `delete` is the user's explicit choice. */
   branch?: BranchChoice;
   onProgress?: (message: string) => void;
@@ -26,10 +29,35 @@ export interface DeleteOptions {
 
 export interface DeleteResult {
   deleted: boolean;
+  /** Set (with the two below where non-empty) when a delete without force was refused over work at risk (D1). */
   dirtyFiles?: string[];
+  changedCopies?: string[];
+  detachedCommits?: string[];
   keptBranch?: string;
   deletedBranch?: string;
+  /** D6: the workspace's branch no longer existed when the delete came to it (deleted outside the extension). */
+  goneBranch?: string;
   savedChanges?: SavedChanges;
+}
+
+/** D1: what a delete would lose, refuse over, or needs the user's choice for, found before anything stops. */
+export interface DeletePreflight {
+  /** Uncommitted changes, untracked files included. */
+  dirtyFiles: string[];
+  /** Ignored files the extension copied in (copyFiles) and that changed since. */
+  changedCopies: string[];
+  /** Commits only this worktree's HEAD holds (a detached HEAD, or a branch deleted behind our back). */
+  detachedCommits: string[];
+  /** Initialised submodules and nested repositories; those with a `problem` block the delete. */
+  submodules: SubmoduleState[];
+  /** `git worktree lock`: the delete unlocks it only with `unlock: true`. */
+  locked?: { reason?: string };
+  /** The branch the worktree is on no longer exists; its files are saved against its last commit. */
+  branchGone?: boolean;
+  /** An earlier delete was stopped while git removed the worktree; this one finishes it. */
+  interruptedRemoval?: boolean;
+  /** Why the delete cannot go ahead whatever the user chooses now; each sentence says what to do first. */
+  blockers: string[];
 }
 
 export interface ReconcileReport {

@@ -1,0 +1,16 @@
+import type { ExecResult } from '../exec';
+
+export interface GitCallOptions {
+  env?: Record<string, string>;
+}
+
+/** The two ways Git runs a command, lent to the modules that inspect and save a worktree. */
+export interface GitCalls {
+  /** The exit code is the caller's to read. */
+  git(cwd: string, args: readonly string[], options?: GitCallOptions): Promise<ExecResult>;
+  /** stdout, or a GitError naming the command. */
+  ok(cwd: string, args: readonly string[], options?: GitCallOptions): Promise<string>;
+}
+
+/** NUL-separated names (`-z` output), empty fields dropped. */
+export const nulList = (stdout: string): string[] => stdout.split('\0').filter(Boolean);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Exec, ExecResult } from './exec';
+import { describeOutcome, type Exec, type ExecResult } from './process/runner';
 import {
   branchNamePrecheck,
   parseRefList,
@@ -35,17 +35,30 @@ const SAVE_IDENTITY = {
   GIT_COMMITTER_EMAIL: 'worktree-sessions@localhost',
 };
 
+/** A git call that reads or writes a few files. */
+const GIT_DEADLINE_MS = 60_000;
+/** One that checks out, hashes or deletes a whole tree, which takes minutes in a large repository. */
+const TREE_DEADLINE_MS = 10 * 60_000;
+
+interface GitCallOptions {
+  signal?: AbortSignal;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
 /** The git commands the lifecycle needs, each an argv array through the one exec adapter. */
 export class Git {
   constructor(private readonly exec: Exec, private readonly gitPath = 'git') {}
 
-  private async git(cwd: string, args: readonly string[], options: { signal?: AbortSignal; env?: Record<string, string> } = {}): Promise<ExecResult> {
-    const r = await this.exec.run(this.gitPath, ['-C', cwd, ...args], { signal: options.signal, extraEnv: options.env });
-    if (r.spawnError) throw new UserError(`git could not be started (${r.spawnError}). Install git and make sure it is on PATH.`);
-    return r;
+  private async git(cwd: string, args: readonly string[], options: GitCallOptions = {}): Promise<ExecResult> {
+    const r = await this.exec.run(this.gitPath, ['-C', cwd, ...args], { signal: options.signal, extraEnv: options.env, timeoutMs: options.timeoutMs ?? GIT_DEADLINE_MS });
+    if (r.kind === 'ok' || r.kind === 'exit') return r;
+    // Only a missing program is a reason to install git; a timeout or a signal is not.
+    if (r.kind === 'not-found') throw new UserError(`${describeOutcome(this.gitPath, r)}. Install git, or make sure it is on PATH.`);
+    throw new UserError(`git ${args[0]} in ${cwd}: ${describeOutcome(this.gitPath, r)}.`);
   }
 
-  private async ok(cwd: string, args: readonly string[], options: { signal?: AbortSignal; env?: Record<string, string> } = {}): Promise<string> {
+  private async ok(cwd: string, args: readonly string[], options: GitCallOptions = {}): Promise<string> {
     const r = await this.git(cwd, args, options);
     if (r.exitCode !== 0) throw new GitError(['-C', cwd, ...args], r);
     return r.stdout;
@@ -115,12 +128,12 @@ export class Git {
     const args = 'newBranch' in how
       ? ['worktree', 'add', ...(how.track ? ['--track'] : ['--no-track']), '-b', how.newBranch, '--', worktreePath, how.startPoint]
       : ['worktree', 'add', '--', worktreePath, how.existingBranch];
-    await this.ok(repo, args, { signal });
+    await this.ok(repo, args, { signal, timeoutMs: TREE_DEADLINE_MS });
   }
 
   async removeWorktree(repo: string, worktreePath: string, force: boolean): Promise<void> {
     // Twice --force also removes a locked worktree; we only pass it after D5 saved the changes.
-    await this.ok(repo, ['worktree', 'remove', ...(force ? ['--force', '--force'] : []), '--', worktreePath]);
+    await this.ok(repo, ['worktree', 'remove', ...(force ? ['--force', '--force'] : []), '--', worktreePath], { timeoutMs: TREE_DEADLINE_MS });
   }
 
   async pruneWorktrees(repo: string): Promise<void> {
@@ -201,7 +214,7 @@ export class Git {
     if (fs.existsSync(realIndex)) fs.copyFileSync(realIndex, tmpIndex);
     const env = { GIT_INDEX_FILE: tmpIndex };
     try {
-      await this.ok(worktree, ['add', '--all', '--', '.'], { env });
+      await this.ok(worktree, ['add', '--all', '--', '.'], { env, timeoutMs: TREE_DEADLINE_MS });
       const tree = (await this.ok(worktree, ['write-tree'], { env })).trim();
       const head = (await this.ok(worktree, ['rev-parse', '--verify', 'HEAD'])).trim();
       const commitArgs = ['commit-tree', tree, '-p', head, '-m', `Worktree Sessions: changes saved before deleting ${name}`];

@@ -68,8 +68,15 @@ export interface ExecCounter {
 
 /** For callers that want to throw what happened. */
 export class ProcessError extends Error {
-  constructor(readonly file: string, readonly args: readonly string[], readonly result: ExecResult, options: { cwd?: string } = {}) {
-    super(describeOutcome(file, result, options.cwd));
+  constructor(
+    readonly file: string,
+    readonly args: readonly string[],
+    readonly result: ExecResult,
+    /** context: what was being done, put first; hint: a likely cause, put last. */
+    options: { cwd?: string; context?: string; hint?: string } = {},
+  ) {
+    const what = describeOutcome(file, result, options.cwd);
+    super(`${options.context ? `${options.context}: ` : ''}${what}${options.hint ? `; ${options.hint}` : ''}.`);
     this.name = 'ProcessError';
   }
 
@@ -296,7 +303,7 @@ export class ProcessRunner implements Exec, ExecCounter {
       outcome = describeOutcome(file, r, options.cwd);
     }
     if (r.outputLeftOpen) {
-      outcome += ' (a background process it started kept its output open: stopped reading and ended its process group)';
+      outcome += ' (its output stayed open after it exited, held by a process it started or handed it to: stopped reading and ended its process group)';
       level = 'warn';
     }
     this.logger[level](`${file} ${args.map(quoteForLog).join(' ')} → ${outcome} [${r.durationMs.toFixed(1)} ms]`);

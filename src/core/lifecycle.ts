@@ -656,7 +656,7 @@ export class LifecycleService implements Disposable {
           // A setup command can run for minutes: its start is recorded at once.
           this.note(id, step, 'started', setup.join(' '));
           await this.writeSetup(id);
-          const r = await this.deps.exec.run(setup[0], setup.slice(1), { cwd: w.worktreePath, signal: options.signal });
+          const r = await this.deps.exec.run(setup[0], setup.slice(1), { cwd: w.worktreePath, signal: options.signal, purpose: 'user' });
           this.throwIfCancelled(options.signal);
           if (r.spawnError) throw new UserError(`The setup command "${setup[0]}" could not be started (${r.spawnError}).`);
           if (r.exitCode !== 0) {

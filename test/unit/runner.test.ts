@@ -82,6 +82,8 @@ describe('process runner', function () {
       const runner = new ProcessRunner(new MemoryLogger());
       assert.equal((await runner.run('true', [])).timeoutMs, DEFAULT_TIMEOUT_MS);
       assert.equal((await runner.run('true', [], { purpose: 'user' })).timeoutMs, USER_TIMEOUT_MS);
+      // Beyond what a timer can hold (Infinity too) is far away, not at once.
+      assert.equal((await runner.run('sh', ['-c', 'sleep 0.1'], { timeoutMs: Infinity })).kind, 'ok');
       const short = new ProcessRunner(new MemoryLogger(), { timeoutMs: 300 });
       const r = await within(10_000, short.run('sleep', ['1000']), 'sleep 1000 with a 300 ms default');
       assert.equal(r.kind, 'timeout');

@@ -117,6 +117,7 @@ const KILL_GRACE_MS = 1_000;
 const PIPE_GRACE_MS = 1_500;
 /** After SIGKILL: a process in uninterruptible sleep is abandoned rather than awaited. */
 const ABANDON_MS = 2_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 // Parsed output must not depend on the user's locale or pager, and git must never wait for a prompt.
 const PARSE_ENV = { LC_ALL: 'C', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' };
@@ -179,7 +180,7 @@ export class ProcessRunner implements Exec, ExecCounter {
     const stderr = new OutputTail(cap);
     if (options.signal?.aborted) return finish('cancelled', -1, undefined, false);
 
-    const env = options.env ?? (user ? undefined : options.extraEnv ? { ...PARSE_ENV, ...options.extraEnv } : PARSE_ENV);
+    const env = options.env ?? (user ? options.extraEnv : options.extraEnv ? { ...PARSE_ENV, ...options.extraEnv } : PARSE_ENV);
     const subprocess = execa(file, args as string[], { ...BASE_OPTIONS, cwd: options.cwd, env, extendEnv: options.env === undefined });
     const pid = subprocess.pid;
     if (pid === undefined) {
@@ -206,7 +207,8 @@ export class ProcessRunner implements Exec, ExecCounter {
       },
     };
     const onAbort = () => call.end('cancelled');
-    const deadline = setTimeout(call.end, timeoutMs, 'timeout');
+    // setTimeout fires at once for anything above 2^31-1 ms (Infinity included).
+    const deadline = setTimeout(call.end, Math.min(timeoutMs, MAX_TIMER_MS), 'timeout');
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (this.running.size === 0) process.once('exit', this.onHostExit);
     this.running.add(call);
@@ -217,11 +219,13 @@ export class ProcessRunner implements Exec, ExecCounter {
       pipeTimer = setTimeout(() => {
         if (subprocess.stdout.readableEnded && subprocess.stderr.readableEnded) return;
         outputLeftOpen = true;
-        // What kept the pipes open is in the program's own group (it leads one):
-        // started by this call, writing to a pipe nobody will read again, and
-        // detached from us, so nothing else would ever end it. It goes with the
-        // call. A background process that let go of the output (`nohup x >log &`)
-        // is not touched.
+        // Whatever holds the pipes now was almost always started by the program,
+        // in the group it leads: it belongs to this call, its output goes to a
+        // pipe nobody will read again, and being detached from us nothing else
+        // would ever end it, so it ends with the call. A background process that
+        // let go of the output (`nohup x >log &`) is not touched, nor a process
+        // outside the group (a tmux server holds its clients' output while they
+        // run; a stopped one keeps it).
         signalGroup(pid, 'SIGTERM');
         setTimeout(signalGroup, KILL_GRACE_MS, pid, 'SIGKILL').unref();
         subprocess.stdout.destroy();

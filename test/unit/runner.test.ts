@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Git } from '../../src/core/git';
 import { DEFAULT_TIMEOUT_MS, ProcessError, ProcessRunner, USER_TIMEOUT_MS, type ExecResult } from '../../src/core/process/runner';
-import { Tmux } from '../../src/core/tmux';
+import { Tmux, TmuxUnavailableError } from '../../src/core/tmux';
 import { MemoryLogger, makeCore, makeRepo, onCleanup, privateSocket, rejects, runCleanups, tempDir, testEnv, waitFor } from '../support/fixtures';
 
 /** Processes of this group that have not ended (a zombie has ended), read from /proc. */
@@ -251,6 +251,14 @@ describe('process runner', function () {
       const gone = await rejects(new Git(runner).worktrees(path.join(tempDir(), 'gone')), /cannot change to|No such file/);
       assert.doesNotMatch(gone.message, /install/i);
       await rejects(new Git(runner, '/nonexistent/git').worktrees(makeRepo()), /\/nonexistent\/git does not exist\. Install git/);
+    });
+    it('failure: a tmux call that is ended says so and names the socket; it is not "tmux is missing" (D4 would read that as nothing running)', async () => {
+      const socket = privateSocket();
+      const t = new Tmux(new ProcessRunner(new MemoryLogger()), { path: () => script('kill -KILL $$'), socket: () => socket }, 'owner-test', testEnv());
+      const error = await rejects(t.list(), new RegExp(`tmux list-sessions on socket ${socket}: .* was ended by SIGKILL`));
+      assert.ok(error instanceof ProcessError);
+      assert.ok(!(error instanceof TmuxUnavailableError));
+      assert.equal(error.signal, 'SIGKILL');
     });
   });
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Exec, ExecResult } from './exec';
+import { describeOutcome, type Exec, type ExecResult } from './process/runner';
 import {
   branchNamePrecheck,
   parseRefList,
@@ -10,7 +10,7 @@ import {
   type ShortStat,
   type WorktreeEntry,
 } from './gitParse';
-import type { GitCalls } from './git/calls';
+import { TREE_DEADLINE_MS, type GitCallOptions, type GitCalls } from './git/calls';
 import { inspectWorktree, type WorktreeWork } from './git/inspect';
 import { saveWork, type SaveRequest, type SavedChanges } from './git/save';
 import { UserError } from './model';
@@ -25,6 +25,9 @@ export class GitError extends Error {
   }
 }
 
+/** A git call that reads or writes a few files. */
+const GIT_DEADLINE_MS = 60_000;
+
 /** The git commands the lifecycle needs, each an argv array through the one exec adapter. */
 export class Git {
   /** Lent to the worktree inspection and save modules (git/inspect.ts, git/save.ts). */
@@ -32,13 +35,15 @@ export class Git {
 
   constructor(private readonly exec: Exec, private readonly gitPath = 'git') {}
 
-  private async git(cwd: string, args: readonly string[], options: { signal?: AbortSignal; env?: Record<string, string> } = {}): Promise<ExecResult> {
-    const r = await this.exec.run(this.gitPath, ['-C', cwd, ...args], { signal: options.signal, extraEnv: options.env });
-    if (r.spawnError) throw new UserError(`git could not be started (${r.spawnError}). Install git and make sure it is on PATH.`);
-    return r;
+  private async git(cwd: string, args: readonly string[], options: GitCallOptions = {}): Promise<ExecResult> {
+    const r = await this.exec.run(this.gitPath, ['-C', cwd, ...args], { signal: options.signal, extraEnv: options.env, timeoutMs: options.timeoutMs ?? GIT_DEADLINE_MS });
+    if (r.kind === 'ok' || r.kind === 'exit') return r;
+    // Only a missing program is a reason to install git; a timeout or a signal is not.
+    if (r.kind === 'not-found') throw new UserError(`${describeOutcome(this.gitPath, r)}. Install git, or make sure it is on PATH.`);
+    throw new UserError(`git ${args[0]} in ${cwd}: ${describeOutcome(this.gitPath, r)}.`);
   }
 
-  private async ok(cwd: string, args: readonly string[], options: { signal?: AbortSignal; env?: Record<string, string> } = {}): Promise<string> {
+  private async ok(cwd: string, args: readonly string[], options: GitCallOptions = {}): Promise<string> {
     const r = await this.git(cwd, args, options);
     if (r.exitCode !== 0) throw new GitError(['-C', cwd, ...args], r);
     return r.stdout;
@@ -129,7 +134,7 @@ export class Git {
     const args = 'newBranch' in how
       ? ['worktree', 'add', ...(how.track ? ['--track'] : ['--no-track']), '-b', how.newBranch, '--', worktreePath, how.startPoint]
       : ['worktree', 'add', '--', worktreePath, how.existingBranch];
-    await this.ok(repo, args, { signal });
+    await this.ok(repo, args, { signal, timeoutMs: TREE_DEADLINE_MS });
   }
 
   /**
@@ -138,7 +143,7 @@ export class Git {
    * without the user's choice.
    */
   async removeWorktree(repo: string, worktreePath: string, force: boolean): Promise<void> {
-    await this.ok(repo, ['worktree', 'remove', ...(force ? ['--force'] : []), '--', worktreePath]);
+    await this.ok(repo, ['worktree', 'remove', ...(force ? ['--force'] : []), '--', worktreePath], { timeoutMs: TREE_DEADLINE_MS });
   }
 
   /** Only on the user's explicit choice (D5). */

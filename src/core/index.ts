@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { ProcessExec } from './exec';
+import { ProcessRunner } from './process/runner';
 import { Git } from './git';
 import { LifecycleService } from './lifecycle';
 import type { Logger } from './log';
@@ -41,7 +41,7 @@ export interface Core {
   store: OwnershipStore;
   tmux: Tmux;
   git: Git;
-  exec: ProcessExec;
+  exec: ProcessRunner;
   /** Set when an unreadable database was moved aside at open. */
   recovered?: Recovery;
   dispose(): void;
@@ -49,7 +49,7 @@ export interface Core {
 
 /** Builds the core's services; the extension's composition root calls this once. */
 export async function createCore(options: CoreOptions): Promise<Core> {
-  const exec = new ProcessExec(options.logger);
+  const exec = new ProcessRunner(options.logger);
   const { store, recovered } = await OwnershipStore.open(options.storageDir, {
     wasmPath: options.wasmPath,
     logger: options.logger,
@@ -72,6 +72,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     dispose: () => {
       lifecycle.dispose();
       store.dispose();
+      exec.dispose();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Exec, ExecResult } from './exec';
+import { describeOutcome, ProcessError, type Exec, type ExecResult } from './process/runner';
 import { shellQuote } from './quote';
 import {
   LIST_FORMAT,
@@ -40,6 +40,9 @@ export const CHANGE_CHANNEL = 'wts-sessions-changed';
 const HOOK_INDEX = 47;
 /** Set by the bell hook to the session's activity time when an agent rings the bell (waiting for input). */
 const BELL_OPTION = '@wts_bell';
+const PROBE_DEADLINE_MS = 5_000;
+/** A wait that ends at its deadline is re-armed by the next poll tick (S2); the wait itself costs nothing. */
+const WAIT_FOR_CHANGE_DEADLINE_MS = 60 * 60_000;
 
 /*
  * What tmux does with the arguments we pass (read in the source of tmux 3.2 to 3.7, tried on 3.3a):
@@ -154,9 +157,13 @@ export class Tmux {
   }
 
   private async runProbe(file: string): Promise<TmuxProbe> {
-    const r = await this.exec.run(file, ['-V'], { env: serverEnvironment(this.environment) });
-    if (r.spawnError) {
-      return { ok: false, problem: 'missing', message: `tmux was not found (${file}). Install tmux 3.2 or later, e.g. "sudo apt-get install tmux", or set worktreeSessions.tmux.path.` };
+    // `tmux -V` prints a constant without asking any server: a binary that hangs here is broken.
+    const r = await this.exec.run(file, ['-V'], { env: serverEnvironment(this.environment), timeoutMs: PROBE_DEADLINE_MS });
+    if (r.kind === 'not-found') {
+      return { ok: false, problem: 'missing', message: `${r.spawnError}. Install tmux 3.2 or later, e.g. "sudo apt-get install tmux", or set worktreeSessions.tmux.path.` };
+    }
+    if (r.kind !== 'ok' && r.kind !== 'exit') {
+      return { ok: false, problem: r.spawnError ? 'missing' : 'unrecognised', message: `tmux -V failed: ${describeOutcome(file, r)}. Check worktreeSessions.tmux.path.` };
     }
     const version = parseTmuxVersion(r.stdout);
     if (!version) return { ok: false, problem: 'unrecognised', message: `Could not read the tmux version from "${r.stdout.trim() || r.stderr.trim()}" (${file}).` };
@@ -166,16 +173,24 @@ export class Tmux {
     return { ok: true, version };
   }
 
-  private run(args: readonly string[], extra: { timeoutMs?: number } = {}): Promise<ExecResult> {
+  private async run(args: readonly string[], extra: { timeoutMs?: number } = {}): Promise<ExecResult> {
     // -u: always UTF-8, whatever the locale of the extension host.
-    return this.exec.run(this.config.path(), ['-u', '-L', this.config.socket(), ...args], {
-      env: serverEnvironment(this.environment),
-      timeoutMs: extra.timeoutMs ?? 15_000,
-    });
+    const file = this.config.path();
+    const fullArgs = ['-u', '-L', this.config.socket(), ...args];
+    const r = await this.exec.run(file, fullArgs, { env: serverEnvironment(this.environment), timeoutMs: extra.timeoutMs ?? 15_000 });
+    // Issue 8: a stopped or hung server is an error that says so, never "tmux is
+    // missing" (D4 would then treat its sessions as gone) and never an exit code to parse.
+    if (r.kind === 'timeout' || r.kind === 'signal' || r.kind === 'cancelled') {
+      throw new ProcessError(file, fullArgs, r, {
+        context: `tmux ${args[0]} on socket ${this.config.socket()}`,
+        hint: r.kind === 'timeout' ? 'the tmux server may be stopped or hung' : undefined,
+      });
+    }
+    return r;
   }
 
   private unavailable(r: ExecResult): TmuxUnavailableError {
-    return new TmuxUnavailableError(`tmux could not be started (${this.config.path()}: ${r.spawnError}). Install tmux 3.2 or later, or set worktreeSessions.tmux.path.`);
+    return new TmuxUnavailableError(`tmux could not be started: ${describeOutcome(this.config.path(), r)}. Install tmux 3.2 or later, or set worktreeSessions.tmux.path.`);
   }
 
   /** R5: one process, whatever the number of sessions. */
@@ -241,7 +256,7 @@ export class Tmux {
       // The bell also leaves its time on the session: an attached terminal clears tmux's own bell flag at once.
       'set-hook', '-g', `alert-bell[${HOOK_INDEX}]`, `set-option -F ${BELL_OPTION} "#{session_activity}" ; ${hook}`, ';',
       'wait-for', CHANGE_CHANNEL,
-    ], { env: serverEnvironment(this.environment), signal });
+    ], { env: serverEnvironment(this.environment), signal, timeoutMs: WAIT_FOR_CHANGE_DEADLINE_MS });
     return r.exitCode === 0 && !signal.aborted;
   }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ProcessExec } from '../../src/core/exec';
+import { ProcessRunner } from '../../src/core/process/runner';
 import { Tmux } from '../../src/core/tmux';
 import { escapeArgument, escapeFormat } from '../../src/core/tmuxParse';
 import { makeCore, makeRepo, MemoryLogger, privateSocket, runCleanups, sleep, tempDir, testEnv, tmux, tmuxSessions, waitFor } from '../support/fixtures';
@@ -11,7 +11,7 @@ import { makeCore, makeRepo, MemoryLogger, privateSocket, runCleanups, sleep, te
 /** A Tmux on a private socket whose server gets a HOME of its own: a format job's `cd` lands there. */
 function makeTmux(home = tempDir('wts-home-')) {
   const socket = privateSocket();
-  const exec = new ProcessExec(new MemoryLogger());
+  const exec = new ProcessRunner(new MemoryLogger());
   const env = { ...testEnv(), HOME: home };
   return { socket, home, env, tmux: new Tmux(exec, { path: () => 'tmux', socket: () => socket }, 'owner-test-1234', env) };
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { ProcessExec } from '../../src/core/exec';
+import { ProcessRunner } from '../../src/core/process/runner';
 import { serverEnvironment, Tmux } from '../../src/core/tmux';
 import { MemoryLogger, privateSocket, runCleanups, tempDir, testEnv, tmux, tmuxSessions } from '../support/fixtures';
 
 function makeTmux(env: NodeJS.ProcessEnv = testEnv()) {
   const socket = privateSocket();
-  const exec = new ProcessExec(new MemoryLogger());
+  const exec = new ProcessRunner(new MemoryLogger());
   return { socket, exec, tmux: new Tmux(exec, { path: () => 'tmux', socket: () => socket }, 'owner-test-1234', env) };
 }
 
@@ -52,7 +52,7 @@ describe('tmux adapter (SPEC §3)', () => {
   });
 
   it('refuses an owner id that would change the meaning of the format it is written into', () => {
-    const exec = new ProcessExec(new MemoryLogger());
+    const exec = new ProcessRunner(new MemoryLogger());
     for (const id of ['a,b', 'a}', '#{x}', '']) {
       assert.throws(() => new Tmux(exec, { path: () => 'tmux', socket: () => 'x' }, id, testEnv()), /owner id/, id);
     }

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { Git } from '../../src/core';
-import { ProcessExec } from '../../src/core/exec';
+import { ProcessRunner } from '../../src/core/process/runner';
 import { silentLogger } from '../../src/core/log';
 import { OpenRepositories } from '../../src/vscode/repositories';
 import type { WorkspaceView } from '../../src/core';
@@ -101,7 +101,7 @@ describe('status bar', function () {
 
     it('knows the window is on a managed worktree when its folder is that worktree (or inside it)', () => {
       const folder = fs.realpathSync(vscode.workspace.workspaceFolders![0].uri.fsPath);
-      const repositories = new OpenRepositories(new Git(new ProcessExec(silentLogger)), silentLogger);
+      const repositories = new OpenRepositories(new Git(new ProcessRunner(silentLogger)), silentLogger);
       try {
         assert.strictEqual(repositories.windowWorkspace([view({ worktreePath: folder })])?.branch, 'feat');
         assert.strictEqual(repositories.windowWorkspace([view({ worktreePath: path.dirname(folder) })])?.branch, 'feat');

@@ -1,7 +1,13 @@
-import type { ExecResult } from '../exec';
+import type { ExecResult } from '../process/runner';
+
+/** A git call that checks out, hashes or deletes a whole tree, which takes minutes in a large repository. */
+export const TREE_DEADLINE_MS = 10 * 60_000;
 
 export interface GitCallOptions {
+  signal?: AbortSignal;
   env?: Record<string, string>;
+  /** The deadline; a minute when absent. */
+  timeoutMs?: number;
 }
 
 /** The two ways Git runs a command, lent to the modules that inspect and save a worktree. */

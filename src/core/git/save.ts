@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { nulList, type GitCalls } from './calls';
+import { nulList, TREE_DEADLINE_MS, type GitCalls } from './calls';
 
 /** D5: where a force delete put the work it saved; every field is what the saved commit actually holds. */
 export interface SavedChanges {
@@ -56,7 +56,7 @@ export async function saveWork(run: GitCalls, worktree: string, gitDir: string, 
   try {
     // The staged versions first, before the files on disk are added over them. An index with conflicts has no tree to write.
     const stagedTree = await run.git(worktree, ['write-tree'], { env });
-    await run.ok(worktree, ['add', '--all', '--', '.'], { env });
+    await run.ok(worktree, ['add', '--all', '--', '.'], { env, timeoutMs: TREE_DEADLINE_MS });
     if (req.extraFiles?.length) await run.ok(worktree, ['add', '--force', '--', ...req.extraFiles], { env });
     const tree = (await run.ok(worktree, ['write-tree'], { env })).trim();
     const base = req.base ? ['-p', req.base] : [];

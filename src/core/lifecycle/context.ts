@@ -1,4 +1,4 @@
-import type { Exec } from '../exec';
+import type { Exec } from '../process/runner';
 import type { Git } from '../git';
 import type { Logger } from '../log';
 import { UserError, type CoreSettings, type LaunchTarget, type WorkspaceRecord } from '../model';

@@ -296,7 +296,7 @@ async function runSetupCommand(ctx: LifecycleContext, w: WorkspaceRecord, journa
   // A setup command can run for minutes: its start is recorded at once.
   journal.record('setup-command', 'started', setup.join(' '));
   await journal.flush();
-  const r = await ctx.deps.exec.run(setup[0], setup.slice(1), { cwd: w.worktreePath, signal: options.signal });
+  const r = await ctx.deps.exec.run(setup[0], setup.slice(1), { cwd: w.worktreePath, signal: options.signal, purpose: 'user' });
   throwIfCancelled(options.signal);
   if (r.spawnError) throw new UserError(`The setup command "${setup[0]}" could not be started (${r.spawnError}).`);
   if (r.exitCode !== 0) {

@@ -100,6 +100,8 @@ export interface CoreSettings {
   disabledAgents: string[];
   copyFiles: string[];
   setupCommand: string[];
+  /** The setup command's deadline (issue 8: nothing waits forever). */
+  setupTimeoutMinutes: number;
   deleteBranch: BranchPolicy;
   tmuxPath: string;
   socketName: string;
@@ -111,6 +113,7 @@ export const defaultSettings: CoreSettings = {
   disabledAgents: [],
   copyFiles: [],
   setupCommand: [],
+  setupTimeoutMinutes: 10,
   deleteBranch: 'merged',
   tmuxPath: 'tmux',
   socketName: 'worktree-sessions',

@@ -44,6 +44,7 @@ function read(): CoreSettings {
     disabledAgents: stringsOr(c.get('disabledAgents'), defaultSettings.disabledAgents),
     copyFiles: stringsOr(c.get('copyFiles'), defaultSettings.copyFiles),
     setupCommand: stringsOr(c.get('setupCommand'), defaultSettings.setupCommand),
+    setupTimeoutMinutes: positiveOr(c.get('setupTimeoutMinutes'), defaultSettings.setupTimeoutMinutes),
     deleteBranch: BRANCH_POLICIES.includes(deleteBranch as BranchPolicy) ? (deleteBranch as BranchPolicy) : defaultSettings.deleteBranch,
     tmuxPath: stringOr(c.get('tmux.path'), defaultSettings.tmuxPath).trim() || defaultSettings.tmuxPath,
     socketName: stringOr(c.get('tmux.socketName'), defaultSettings.socketName).trim() || defaultSettings.socketName,
@@ -56,4 +57,8 @@ function stringOr(value: unknown, fallback: string): string {
 
 function stringsOr(value: unknown, fallback: string[]): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : fallback;
+}
+
+function positiveOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
 }

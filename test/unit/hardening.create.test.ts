@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { git, makeCore, makeRepo, onCleanup, rejects, runCleanups, tempDir, tmux } from '../support/fixtures';
+import { git, makeCore, makeRepo, onCleanup, rejects, runCleanups, tempDir, tmux, waitFor } from '../support/fixtures';
 
 /** Fails the test instead of hanging it: what a hang looks like to the user. */
 function settlesWithin<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -179,5 +179,67 @@ describe('hardening: create and launch (issue 8)', function () {
     assert.equal(s.name, `${w.baseSession.name}-my_agent`);
     assert.equal(tmux(core.socket, 'show-options', '-v', '-t', `=${s.name}:`, '@wts_owner').trim(), core.tmux.ownerId);
     assert.deepEqual(core.store.sessions(w.id).map((r) => r.targetKey), ['my.agent']);
+  });
+
+  describe('deadline: the setup command', () => {
+    /** A sleep duration no other process uses, so its processes can be found by their command line. */
+    const uniqueSleep = () => `1000.${process.pid}${Math.floor(Math.random() * 1e6)}`;
+
+    /** Pids of processes whose command line holds `marker`, from /proc. */
+    function processesWith(marker: string): number[] {
+      const pids: number[] = [];
+      for (const entry of fs.readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+          if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)) pids.push(Number(entry));
+        } catch { /* ended meanwhile */ }
+      }
+      return pids;
+    }
+
+    it('that leaves a child holding its output does not keep the workspace creating', async () => {
+      const marker = uniqueSleep();
+      const repo = makeRepo();
+      const core = await makeCore({ settings: { setupCommand: ['sh', '-c', `sleep ${marker} & exit 0`] } });
+      onCleanup(() => processesWith(marker).forEach((pid) => process.kill(pid, 'SIGKILL')));
+      const w = await settlesWithin(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/held' }), 15_000, 'create');
+      assert.equal(w.status, 'ready');
+    });
+
+    it('that runs past its deadline is stopped with everything it started, and the row says so', async () => {
+      const marker = uniqueSleep();
+      const repo = makeRepo();
+      const core = await makeCore({ settings: { setupCommand: ['sh', '-c', `sleep ${marker} & sleep ${marker}; wait`], setupTimeoutMinutes: 0.02 } });
+      onCleanup(() => processesWith(marker).forEach((pid) => process.kill(pid, 'SIGKILL')));
+      await rejects(settlesWithin(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/slow' }), 15_000, 'create'), /did not finish within 0\.02 min \(worktreeSessions\.setupTimeoutMinutes\) and was stopped/);
+      assert.equal(core.store.workspaces()[0].status, 'error');
+      await waitFor(() => processesWith(marker).length === 0, 'the setup command\'s processes to end', 5_000);
+    });
+
+    it('cancelled ends its whole process group', async () => {
+      const marker = uniqueSleep();
+      const repo = makeRepo();
+      const core = await makeCore({ settings: { setupCommand: ['sh', '-c', `sleep ${marker} & sleep ${marker}; wait`] } });
+      onCleanup(() => processesWith(marker).forEach((pid) => process.kill(pid, 'SIGKILL')));
+      const abort = new AbortController();
+      const created = core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/cancel' }, { signal: abort.signal });
+      await waitFor(() => processesWith(marker).length >= 2, 'the setup command to start');
+      abort.abort();
+      await rejects(settlesWithin(created, 15_000, 'create'), /cancelled/);
+      await waitFor(() => processesWith(marker).length === 0, 'the setup command\'s processes to end', 5_000);
+    });
+
+    it('stuck or misleading: 50 MB of output leaves a short message and row; the log gets its end, capped', async () => {
+      const repo = makeRepo();
+      const core = await makeCore({ settings: { setupCommand: ['sh', '-c', 'head -c 52428800 /dev/zero | tr "\\0" "x" | fold -w 100; echo the real reason; exit 7'] } });
+      const err = await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/loud' }), /exited with code 7/);
+      assert.ok(err.message.length < 2_000, `message is ${err.message.length} characters`);
+      assert.match(err.message, /the real reason/);
+      const row = core.store.workspaces()[0];
+      assert.ok((row.error ?? '').length < 2_000, `row error is ${(row.error ?? '').length} characters`);
+      const logged = core.logger.lines.filter((l) => l.includes('Output of the setup command')).join('');
+      assert.ok(logged.length > 10_000 && logged.length < 100_000, `logged ${logged.length} characters`);
+      assert.ok(fs.statSync(path.join(core.storageDir, 'worktree-sessions.db')).size < 1024 * 1024);
+    });
   });
 });

@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { createCore, silentLoggerForTests } from './coreForTests';
+import { createCore, defaultSettings, silentLoggerForTests } from './coreForTests';
 import { waitFor } from './helpers';
 import { cleanUp, create, findRow, launchShell, makeRepo, readyApi, run, setSetting, tmux, waitForRow, workspace, type Api } from './fixtures';
 import type { TreeNode } from '../../src/vscode/tree/nodes';
@@ -146,7 +146,7 @@ describe('tree view', function () {
     const other = await createCore({
       storageDir: api._test.storageDir,
       wasmPath: path.join(vscode.extensions.getExtension('worktree-sessions.worktree-sessions')!.extensionPath, 'dist', 'sql-wasm.wasm'),
-      settings: () => ({ worktreeRoot: '', agents: [], disabledAgents: [], copyFiles: [], setupCommand: [], deleteBranch: 'merged', tmuxPath: 'tmux', socketName: api.tmuxSocket }),
+      settings: () => ({ ...defaultSettings, socketName: api.tmuxSocket }),
       logger: silentLoggerForTests,
     });
     try {

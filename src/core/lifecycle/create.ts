@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { worktreeFolderName } from '../gitParse';
+import { describeOutcome } from '../process/runner';
 import { UserError, type SetupStep, type WorkspaceRecord, type WorkspaceView } from '../model';
 import type { LifecycleContext } from './context';
 import { recordCopies } from './copies';
@@ -296,14 +297,34 @@ async function runSetupCommand(ctx: LifecycleContext, w: WorkspaceRecord, journa
   // A setup command can run for minutes: its start is recorded at once.
   journal.record('setup-command', 'started', setup.join(' '));
   await journal.flush();
-  const r = await ctx.deps.exec.run(setup[0], setup.slice(1), { cwd: w.worktreePath, signal: options.signal, purpose: 'user' });
+  const minutes = ctx.deps.settings().setupTimeoutMinutes;
+  const r = await ctx.deps.exec.run(setup[0], setup.slice(1), {
+    cwd: w.worktreePath, signal: options.signal, purpose: 'user', timeoutMs: Math.round(minutes * 60_000), maxOutputBytes: SETUP_OUTPUT_BYTES,
+  });
   throwIfCancelled(options.signal);
-  if (r.spawnError) throw new UserError(`The setup command "${setup[0]}" could not be started (${r.spawnError}).`);
-  if (r.exitCode !== 0) {
-    const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-5).join('\n');
-    throw new UserError(`The setup command exited with code ${r.exitCode}${tail ? `: ${tail}` : ''}`);
+  if (r.kind === 'ok') {
+    journal.record('setup-command', 'ok');
+    return;
   }
-  journal.record('setup-command', 'ok');
+  // Issue 8: the row and the message keep a few short lines; the log gets the rest, capped.
+  const output = `${r.stdout}\n${r.stderr}`.trim();
+  if (output) ctx.deps.logger.error(`Output of the setup command for ${w.branch}${output.length > LOGGED_OUTPUT_CHARS ? ' (its end)' : ''}:\n${output.slice(-LOGGED_OUTPUT_CHARS)}`);
+  const what = r.kind === 'timeout'
+    ? `The setup command did not finish within ${minutes} min (worktreeSessions.setupTimeoutMinutes) and was stopped with everything it started`
+    : r.kind === 'exit' ? `The setup command exited with code ${r.exitCode}` : `The setup command: ${describeOutcome(setup[0], r, w.worktreePath)}`;
+  const tail = shortTail(output);
+  throw new UserError(`${what}${tail ? `: ${tail}` : '.'}${output ? ' The full output is in the log.' : ''}`);
+}
+
+/** What a setup command may print into memory; its end is what explains a failure. */
+const SETUP_OUTPUT_BYTES = 1024 * 1024;
+const LOGGED_OUTPUT_CHARS = 64 * 1024;
+
+/** The last few lines of output, short enough for a notification and the row. */
+function shortTail(output: string): string {
+  // eslint-disable-next-line no-control-regex
+  const lines = output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split('\n').map((l) => l.replace(/[\x00-\x1f\x7f]/g, '').trimEnd()).filter(Boolean);
+  return lines.slice(-5).map((l) => (l.length > 160 ? `${l.slice(0, 159)}…` : l)).join('\n');
 }
 
 function throwIfCancelled(signal?: AbortSignal): void {

@@ -1,11 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
 import type { Logger } from './log';
-import { processAlive } from './processAlive';
 import type { SessionRecord, SetupEvent, StoredWorkspaceStatus, WorkspaceRecord } from './model';
 import { Emitter, type Event } from './event';
+import { DatabaseLock } from './store/lockFile';
 
 export const DATABASE_FILE = 'worktree-sessions.db';
 
@@ -143,8 +142,6 @@ function fileSignature(file: string): string | undefined {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * The ownership records, in one sql.js database file shared by every window
  * of the installation (SPEC §4). Reads come from memory; each write takes the
@@ -153,7 +150,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export class OwnershipStore implements WorkspaceStore {
   readonly file: string;
-  private readonly lockFile: string;
+  private readonly lock: DatabaseLock;
   private db!: Database;
   private signature: string | undefined;
   private snapshot: { workspaces: WorkspaceRecord[]; sessions: SessionRecord[] } = { workspaces: [], sessions: [] };
@@ -166,7 +163,7 @@ export class OwnershipStore implements WorkspaceStore {
 
   private constructor(private readonly sql: SqlJsStatic, readonly dir: string, private readonly options: OpenOptions) {
     this.file = path.join(dir, DATABASE_FILE);
-    this.lockFile = `${this.file}.lock`;
+    this.lock = new DatabaseLock(this.file, options.logger, options.lockTimeoutMs ?? 15_000);
   }
 
   /** Opens (or creates) the database in `dir`; an unreadable file is moved aside and reported. */
@@ -180,7 +177,7 @@ export class OwnershipStore implements WorkspaceStore {
   }
 
   private async initialise(): Promise<Recovery | undefined> {
-    await this.acquireLock();
+    await this.lock.acquire();
     try {
       if (!fs.existsSync(this.file)) {
         this.db = new this.sql.Database();
@@ -205,7 +202,7 @@ export class OwnershipStore implements WorkspaceStore {
         return { movedTo, reason };
       }
     } finally {
-      this.releaseLock();
+      this.lock.release();
     }
   }
 
@@ -286,8 +283,11 @@ export class OwnershipStore implements WorkspaceStore {
     };
   }
 
-  /** Writes the database atomically: temporary file, fsync, rename, fsync of the folder. */
-  private persist(): void {
+  /**
+   * Writes the database atomically (temporary file, fsync, rename, fsync of the
+   * folder) unless the file changed since it was read: then false.
+   */
+  private persist(): boolean {
     const data = this.db.export();
     // export() reopens the database, which resets pragmas.
     this.db.exec('PRAGMA foreign_keys = ON');
@@ -299,6 +299,11 @@ export class OwnershipStore implements WorkspaceStore {
     } finally {
       fs.closeSync(fd);
     }
+    // SPEC §4: no write may replace a file newer than the one it read, even one written without the lock.
+    if (fileSignature(this.file) !== this.signature) {
+      fs.rmSync(tmp, { force: true });
+      return false;
+    }
     fs.renameSync(tmp, this.file);
     try {
       const dfd = fs.openSync(this.dir, 'r');
@@ -307,84 +312,7 @@ export class OwnershipStore implements WorkspaceStore {
       // Some file systems refuse fsync on a folder; the rename is still atomic.
     }
     this.signature = fileSignature(this.file);
-  }
-
-  // ── lock file ────────────────────────────────────────────────────────────
-
-  private async acquireLock(): Promise<void> {
-    const deadline = Date.now() + (this.options.lockTimeoutMs ?? 15_000);
-    for (let attempt = 0; ; attempt++) {
-      // The lock appears with its content in one step (link), so no reader ever sees it empty.
-      const tmp = `${this.lockFile}.${process.pid}.${Math.random().toString(16).slice(2)}`;
-      fs.writeFileSync(tmp, `${process.pid}\n${Date.now()}\n${os.hostname()}\n`, { mode: 0o600 });
-      try {
-        fs.linkSync(tmp, this.lockFile);
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      } finally {
-        fs.rmSync(tmp, { force: true });
-      }
-      const holder = this.readLock();
-      if (holder && this.isStale(holder)) {
-        this.breakStaleLock(holder.raw);
-        continue;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`The Worktree Sessions database is locked by process ${holder?.pid ?? '?'} (${this.lockFile}); try again, or remove the lock file if that process is gone.`);
-      }
-      await sleep(Math.min(25, 1 + attempt) * (0.5 + Math.random()));
-    }
-  }
-
-  private readLock(): { raw: string; pid: number; at: number; host: string } | undefined {
-    try {
-      const raw = fs.readFileSync(this.lockFile, 'utf8');
-      const [pid, at, host] = raw.split('\n');
-      return { raw, pid: Number(pid), at: Number(at), host: host ?? '' };
-    } catch {
-      return undefined;
-    }
-  }
-
-  private isStale(holder: { pid: number; at: number; host: string }): boolean {
-    // A write holds the lock for milliseconds; a minute means its holder is stuck or gone.
-    if (!Number.isFinite(holder.at)) {
-      try {
-        return Date.now() - fs.statSync(this.lockFile).mtimeMs > 60_000;
-      } catch {
-        return false;
-      }
-    }
-    if (Date.now() - holder.at > 60_000) return true;
-    if (holder.host === os.hostname() && Number.isInteger(holder.pid) && holder.pid > 0) return !processAlive(holder.pid);
-    return false;
-  }
-
-  /** Removes a dead holder's lock, guarded so two breakers cannot remove a fresh lock. */
-  private breakStaleLock(seen: string): void {
-    const breaker = `${this.lockFile}.break`;
-    try {
-      fs.closeSync(fs.openSync(breaker, 'wx'));
-    } catch {
-      try {
-        if (Date.now() - fs.statSync(breaker).mtimeMs > 5_000) fs.rmSync(breaker, { force: true });
-      } catch { /* gone already */ }
-      return;
-    }
-    try {
-      if (this.readLock()?.raw === seen) {
-        fs.rmSync(this.lockFile, { force: true });
-        this.options.logger.warn(`Removed a stale database lock left by a process that is gone: ${seen.split('\n')[0]}`);
-      }
-    } finally {
-      fs.rmSync(breaker, { force: true });
-    }
-  }
-
-  private releaseLock(): void {
-    const holder = this.readLock();
-    if (holder && holder.pid === process.pid && holder.host === os.hostname()) fs.rmSync(this.lockFile, { force: true });
+    return true;
   }
 
   // ── reads ────────────────────────────────────────────────────────────────
@@ -434,24 +362,33 @@ export class OwnershipStore implements WorkspaceStore {
 
   private async writeNow<T>(fn: (tx: StoreTx) => T): Promise<T> {
     if (this.disposed) throw new Error('The Worktree Sessions database is closed.');
-    await this.acquireLock();
+    await this.lock.acquire();
     try {
-      // Another window may have written since we last looked: start from its rows.
-      if (fileSignature(this.file) !== this.signature) this.load();
-      this.db.exec('BEGIN');
-      let result: T;
-      try {
-        result = fn(this.transaction());
-        this.db.exec('COMMIT');
-      } catch (e) {
-        this.db.exec('ROLLBACK');
-        throw e;
+      for (let attempt = 1; ; attempt++) {
+        // Another window may have written since we last looked: start from its rows.
+        if (fileSignature(this.file) !== this.signature) this.load();
+        this.db.exec('BEGIN');
+        let result: T;
+        try {
+          result = fn(this.transaction());
+          this.db.exec('COMMIT');
+        } catch (e) {
+          this.db.exec('ROLLBACK');
+          throw e;
+        }
+        if (this.persist()) {
+          this.rebuildSnapshot();
+          return result;
+        }
+        // Written meanwhile by something that ignored the lock: apply the change again to what it wrote.
+        this.options.logger.warn(`${this.file} changed while this window was saving to it; applying the change again to the new copy.`);
+        if (attempt === 3) {
+          this.load();
+          throw new Error(`Could not save the Worktree Sessions database ${this.file}: it kept changing while this window saved to it. Nothing was changed.`);
+        }
       }
-      this.persist();
-      this.rebuildSnapshot();
-      return result;
     } finally {
-      this.releaseLock();
+      this.lock.release();
     }
   }
 
@@ -528,15 +465,6 @@ export class OwnershipStore implements WorkspaceStore {
     } catch (e) {
       this.options.logger.warn(`Cannot watch ${this.dir} for other windows' changes: ${(e as Error).message}`);
     }
-  }
-
-  /** Called on each lifecycle tick too, in case the file watch misses an event. */
-  pollExternalChange(): boolean {
-    if (this.refresh()) {
-      this.changed.fire();
-      return true;
-    }
-    return false;
   }
 
   dispose(): void {

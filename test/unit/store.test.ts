@@ -3,21 +3,48 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import initSqlJs from 'sql.js';
+import initSqlJs, { type SqlJsStatic } from 'sql.js';
 import { DATABASE_FILE, OwnershipStore, SCHEMA_VERSION } from '../../src/core/store';
 import type { WorkspaceRecord } from '../../src/core/model';
-import { MemoryLogger, runCleanups, tempDir, waitFor, wasmPath } from '../support/fixtures';
+import { MemoryLogger, onCleanup, projectRoot, runCleanups, tempDir, waitFor, wasmPath } from '../support/fixtures';
 
 const ws = (id: string, branch = `b-${id}`): WorkspaceRecord => ({
   id, repoRoot: '/repo', worktreePath: `/repo.worktrees/${branch}`, branch, baseRef: 'main', createdBranch: true,
   baseSession: `wts-${id}`, status: 'ready', createdAt: 1, updatedAt: 1,
 });
 
-async function open(dir: string, watch = false) {
+async function open(dir: string, watch = false, lockTimeoutMs = 3000) {
   const logger = new MemoryLogger();
-  const r = await OwnershipStore.open(dir, { wasmPath, logger, watch, lockTimeoutMs: 3000 });
+  const r = await OwnershipStore.open(dir, { wasmPath, logger, watch, lockTimeoutMs });
   return { ...r, logger };
 }
+
+let engine: Promise<SqlJsStatic> | undefined;
+/** One sql.js engine for the tests' own reads: each instance adds process listeners. */
+const sqlEngine = () => (engine ??= initSqlJs({ locateFile: () => wasmPath }));
+
+/** The workspace ids in the file itself, read by a separate sql.js database. */
+async function idsOnDisk(file: string): Promise<string[]> {
+  const SQL = await sqlEngine();
+  const db = new SQL.Database(fs.readFileSync(file));
+  try {
+    return (db.exec('SELECT id FROM workspaces ORDER BY id')[0]?.values ?? []).map((r) => String(r[0]));
+  } finally {
+    db.close();
+  }
+}
+
+/** Another writer that did not wait for the lock (an older version, a person): adds a row and replaces the file. */
+function writeBehindTheLock(SQL: SqlJsStatic, file: string, id: string): void {
+  const db = new SQL.Database(fs.readFileSync(file));
+  db.run(`INSERT INTO workspaces (id, repo_root, worktree_path, branch, base_ref, created_branch, base_session, status, created_at, updated_at)
+          VALUES (?, '/repo', ?, ?, 'main', 1, ?, 'ready', 1, 1)`, [id, `/repo.worktrees/${id}`, `b-${id}`, `wts-${id}`]);
+  fs.writeFileSync(`${file}.elsewhere`, db.export());
+  db.close();
+  fs.renameSync(`${file}.elsewhere`, file);
+}
+
+const storeChild = () => path.join(projectRoot, 'out/test/support/storeChild.js');
 
 describe('ownership store (SPEC §4)', () => {
   afterEach(runCleanups);
@@ -39,7 +66,7 @@ describe('ownership store (SPEC §4)', () => {
     assert.equal(again.workspace('a')!.branch, 'b-a');
     assert.deepEqual(again.sessions('a')[0].command, ['sh', '-c', 'x y']);
     assert.deepEqual(again.events('a').map((e) => e.step), ['worktree']);
-    const SQL = await initSqlJs({ locateFile: () => wasmPath });
+    const SQL = await sqlEngine();
     const db = new SQL.Database(fs.readFileSync(path.join(dir, DATABASE_FILE)));
     assert.equal(db.exec("SELECT value FROM meta WHERE key = 'schema_version'")[0].values[0][0], String(SCHEMA_VERSION));
     db.close();
@@ -147,7 +174,7 @@ describe('ownership store (SPEC §4)', () => {
 
   it('refuses a database written by a newer schema rather than damaging it', async () => {
     const dir = tempDir();
-    const SQL = await initSqlJs({ locateFile: () => wasmPath });
+    const SQL = await sqlEngine();
     const db = new SQL.Database();
     db.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '999');");
     fs.writeFileSync(path.join(dir, DATABASE_FILE), db.export());
@@ -156,5 +183,56 @@ describe('ownership store (SPEC §4)', () => {
     stores.push(store);
     assert.match(recovered!.reason, /newer version of Worktree Sessions/);
     assert.ok(fs.existsSync(recovered!.movedTo), 'kept, for the newer version to use');
+  });
+
+  it('work kept: a live lock holder is waited for however old its lock, so a stuck writer cannot erase a row written meanwhile', async function () {
+    this.timeout(20_000);
+    const dir = tempDir();
+    const ready = path.join(tempDir(), 'holding');
+    const { store, logger } = await open(dir, false, 15_000);
+    stores.push(store);
+    const child = spawn(process.execPath, [storeChild(), 'hold', dir, '1500', ready], { stdio: ['ignore', 'inherit', 'inherit'] });
+    onCleanup(() => child.exitCode === null && child.kill());
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    await waitFor(() => fs.existsSync(ready), 'the child to take the lock and read the file');
+    // The lock now looks two minutes old, past the 60 s after which a holder used to be called stale; its holder still runs.
+    const lockFile = `${store.file}.lock`;
+    const lines = fs.readFileSync(lockFile, 'utf8').split('\n');
+    lines[1] = String(Date.now() - 120_000);
+    fs.writeFileSync(lockFile, lines.join('\n'));
+    await store.write((tx) => tx.insertWorkspace(ws('meanwhile')));
+    assert.equal(await exited, 0);
+    assert.deepEqual(await idsOnDisk(store.file), ['meanwhile', 'stuck']);
+    assert.ok(!logger.lines.some((l) => l.includes('stale database lock')), 'the live holder kept its lock');
+  });
+
+  it('work kept: a lock naming a live pid that started at another time (pid reuse) is taken over', async () => {
+    const dir = tempDir();
+    const { store, logger } = await open(dir);
+    stores.push(store);
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    onCleanup(() => other.kill());
+    // Written as a holder whose pid the unrelated `sleep` now has: a start time just after boot.
+    fs.writeFileSync(`${store.file}.lock`, `${other.pid}\n${Date.now()}\n${os.hostname()}\n1\n`);
+    await store.write((tx) => tx.insertWorkspace(ws('after-reuse')));
+    assert.deepEqual(await idsOnDisk(store.file), ['after-reuse']);
+    assert.ok(logger.lines.some((l) => l.includes('stale database lock')));
+  });
+
+  it('work kept: a write never replaces a file newer than the one it read', async () => {
+    const dir = tempDir();
+    const { store } = await open(dir);
+    stores.push(store);
+    await store.write((tx) => tx.insertWorkspace(ws('first')));
+    const SQL = await sqlEngine();
+    let replaced = false;
+    await store.write((tx) => {
+      // The file changes after this write read it and before it is saved.
+      if (!replaced) writeBehindTheLock(SQL, store.file, 'other');
+      replaced = true;
+      tx.insertWorkspace(ws('mine'));
+    });
+    assert.deepEqual(await idsOnDisk(store.file), ['first', 'mine', 'other']);
+    assert.deepEqual(store.workspaces().map((w) => w.id).sort(), ['first', 'mine', 'other']);
   });
 });

@@ -1,68 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
+import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import type { Logger } from './log';
-import type { SessionRecord, SetupEvent, StoredWorkspaceStatus, WorkspaceRecord } from './model';
+import type { SessionRecord, SetupEvent, WorkspaceRecord } from './model';
 import { Emitter, type Event } from './event';
 import { DatabaseLock } from './store/lockFile';
+import { migrate, schemaVersion, SCHEMA_VERSION } from './store/migrations';
+import { rows, toEvent, toSession, toWorkspace, transactionOn, type StoreTx } from './store/transaction';
+
+export { SCHEMA_VERSION } from './store/migrations';
+export type { StoreTx } from './store/transaction';
 
 export const DATABASE_FILE = 'worktree-sessions.db';
-
-/** Schema migrations: entry i takes the database from version i to i + 1. */
-const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-   CREATE TABLE workspaces (
-     id TEXT PRIMARY KEY,
-     repo_root TEXT NOT NULL,
-     worktree_path TEXT NOT NULL,
-     branch TEXT NOT NULL,
-     base_ref TEXT NOT NULL,
-     created_branch INTEGER NOT NULL,
-     base_session TEXT NOT NULL,
-     status TEXT NOT NULL,
-     error TEXT,
-     op_pid INTEGER,
-     created_at INTEGER NOT NULL,
-     updated_at INTEGER NOT NULL,
-     UNIQUE (repo_root, branch)
-   );
-   CREATE TABLE sessions (
-     name TEXT PRIMARY KEY,
-     workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-     target_key TEXT NOT NULL,
-     label TEXT NOT NULL,
-     command TEXT NOT NULL,
-     created_at INTEGER NOT NULL,
-     lost INTEGER NOT NULL DEFAULT 0
-   );
-   CREATE INDEX sessions_by_workspace ON sessions(workspace_id);
-   CREATE TABLE setup_events (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-     at INTEGER NOT NULL,
-     step TEXT NOT NULL,
-     outcome TEXT NOT NULL,
-     message TEXT
-   );
-   CREATE INDEX events_by_workspace ON setup_events(workspace_id);`,
-];
-
-export const SCHEMA_VERSION = MIGRATIONS.length;
-
-/** What a write may do; every change goes through one of these inside `write`. */
-export interface StoreTx {
-  workspace(id: string): WorkspaceRecord | undefined;
-  workspaceByBranch(repoRoot: string, branch: string): WorkspaceRecord | undefined;
-  sessions(workspaceId?: string): SessionRecord[];
-  insertWorkspace(w: WorkspaceRecord): void;
-  updateWorkspace(id: string, patch: Partial<Omit<WorkspaceRecord, 'id'>>): void;
-  /** Removes the row with its sessions and setup events. */
-  deleteWorkspace(id: string): void;
-  upsertSession(s: SessionRecord): void;
-  /** Removes the row only if its generation matches (L3, S2); returns whether it did. */
-  deleteSession(name: string, createdAt?: number): boolean;
-  addEvent(e: SetupEvent): void;
-}
 
 /** What the lifecycle needs of persistence; the tests wrap it to inject faults. */
 export interface WorkspaceStore {
@@ -100,37 +49,6 @@ function engine(wasmPath: string): Promise<SqlJsStatic> {
     engines.set(wasmPath, e);
   }
   return e;
-}
-
-type Row = Record<string, SqlValue>;
-
-function toWorkspace(r: Row): WorkspaceRecord {
-  return {
-    id: String(r.id),
-    repoRoot: String(r.repo_root),
-    worktreePath: String(r.worktree_path),
-    branch: String(r.branch),
-    baseRef: String(r.base_ref),
-    createdBranch: r.created_branch === 1,
-    baseSession: String(r.base_session),
-    status: String(r.status) as StoredWorkspaceStatus,
-    error: r.error === null ? undefined : String(r.error),
-    opPid: r.op_pid === null ? undefined : Number(r.op_pid),
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  };
-}
-
-function toSession(r: Row): SessionRecord {
-  return {
-    name: String(r.name),
-    workspaceId: String(r.workspace_id),
-    targetKey: String(r.target_key),
-    label: String(r.label),
-    command: JSON.parse(String(r.command)) as string[],
-    createdAt: Number(r.created_at),
-    lost: r.lost === 1,
-  };
 }
 
 function fileSignature(file: string): string | undefined {
@@ -213,7 +131,7 @@ export class OwnershipStore implements WorkspaceStore {
     try {
       // Garbage only shows when the first page is read.
       db.exec('SELECT count(*) FROM sqlite_master');
-      const version = this.versionOf(db);
+      const version = schemaVersion(db);
       if (version > SCHEMA_VERSION) {
         throw new Error(`it was written by a newer version of Worktree Sessions (schema ${version}, this one knows ${SCHEMA_VERSION})`);
       }
@@ -228,58 +146,18 @@ export class OwnershipStore implements WorkspaceStore {
     this.rebuildSnapshot();
   }
 
-  private versionOf(db: Database): number {
-    const hasMeta = db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
-    if (!hasMeta.length) return 0;
-    const r = db.exec("SELECT value FROM meta WHERE key = 'schema_version'");
-    return r.length ? Number(r[0].values[0][0]) : 0;
-  }
-
   /** Applies pending migrations; true when it changed anything. */
   private migrate(): boolean {
-    const from = this.versionOf(this.db);
-    if (from >= SCHEMA_VERSION) {
-      this.db.exec('PRAGMA foreign_keys = ON');
-      return false;
-    }
-    this.db.exec('BEGIN');
-    try {
-      for (let v = from; v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v]);
-      this.db.run("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", [String(SCHEMA_VERSION)]);
-      this.db.exec('COMMIT');
-    } catch (e) {
-      this.db.exec('ROLLBACK');
-      throw e;
-    }
+    const changed = migrate(this.db);
     this.db.exec('PRAGMA foreign_keys = ON');
-    this.rebuildSnapshot();
-    return true;
-  }
-
-  private rows(sql: string, params: SqlValue[] = [], db: Database = this.db): Row[] {
-    const stmt = db.prepare(sql);
-    try {
-      stmt.bind(params);
-      // get() with the column names read once: getAsObject() asks sql.js for them on every row,
-      // which made rebuilding the snapshot after each write the bulk of a write's cost.
-      const names = stmt.getColumnNames();
-      const out: Row[] = [];
-      while (stmt.step()) {
-        const values = stmt.get();
-        const row: Row = {};
-        for (let i = 0; i < names.length; i++) row[names[i]] = values[i];
-        out.push(row);
-      }
-      return out;
-    } finally {
-      stmt.free();
-    }
+    if (changed) this.rebuildSnapshot();
+    return changed;
   }
 
   private rebuildSnapshot(): void {
     this.snapshot = {
-      workspaces: this.rows('SELECT * FROM workspaces ORDER BY repo_root, branch').map(toWorkspace),
-      sessions: this.rows('SELECT * FROM sessions ORDER BY workspace_id, created_at, name').map(toSession),
+      workspaces: rows(this.db, 'SELECT * FROM workspaces ORDER BY repo_root, branch').map(toWorkspace),
+      sessions: rows(this.db, 'SELECT * FROM sessions ORDER BY workspace_id, created_at, name').map(toSession),
     };
   }
 
@@ -330,13 +208,7 @@ export class OwnershipStore implements WorkspaceStore {
   }
 
   events(workspaceId: string): SetupEvent[] {
-    return this.rows('SELECT * FROM setup_events WHERE workspace_id = ? ORDER BY id', [workspaceId]).map((r) => ({
-      workspaceId: String(r.workspace_id),
-      at: Number(r.at),
-      step: String(r.step) as SetupEvent['step'],
-      outcome: String(r.outcome) as SetupEvent['outcome'],
-      message: r.message === null ? undefined : String(r.message),
-    }));
+    return rows(this.db, 'SELECT * FROM setup_events WHERE workspace_id = ? ORDER BY id', [workspaceId]).map(toEvent);
   }
 
   refresh(): boolean {
@@ -370,7 +242,7 @@ export class OwnershipStore implements WorkspaceStore {
         this.db.exec('BEGIN');
         let result: T;
         try {
-          result = fn(this.transaction());
+          result = fn(transactionOn(this.db));
           this.db.exec('COMMIT');
         } catch (e) {
           this.db.exec('ROLLBACK');
@@ -390,63 +262,6 @@ export class OwnershipStore implements WorkspaceStore {
     } finally {
       this.lock.release();
     }
-  }
-
-  private transaction(): StoreTx {
-    const one = (sql: string, params: SqlValue[]) => this.rows(sql, params)[0];
-    const changes = () => Number(this.db.exec('SELECT changes()')[0].values[0][0]);
-    return {
-      workspace: (id) => {
-        const r = one('SELECT * FROM workspaces WHERE id = ?', [id]);
-        return r ? toWorkspace(r) : undefined;
-      },
-      workspaceByBranch: (repoRoot, branch) => {
-        const r = one('SELECT * FROM workspaces WHERE repo_root = ? AND branch = ?', [repoRoot, branch]);
-        return r ? toWorkspace(r) : undefined;
-      },
-      sessions: (workspaceId) =>
-        (workspaceId === undefined
-          ? this.rows('SELECT * FROM sessions ORDER BY created_at')
-          : this.rows('SELECT * FROM sessions WHERE workspace_id = ? ORDER BY created_at', [workspaceId])
-        ).map(toSession),
-      insertWorkspace: (w) => {
-        this.db.run(
-          `INSERT INTO workspaces (id, repo_root, worktree_path, branch, base_ref, created_branch, base_session, status, error, op_pid, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [w.id, w.repoRoot, w.worktreePath, w.branch, w.baseRef, w.createdBranch ? 1 : 0, w.baseSession, w.status, w.error ?? null, w.opPid ?? null, w.createdAt, w.updatedAt],
-        );
-      },
-      updateWorkspace: (id, patch) => {
-        const columns: Record<string, SqlValue> = { updated_at: patch.updatedAt ?? Date.now() };
-        if (patch.status !== undefined) columns.status = patch.status;
-        if ('error' in patch) columns.error = patch.error ?? null;
-        if ('opPid' in patch) columns.op_pid = patch.opPid ?? null;
-        if (patch.worktreePath !== undefined) columns.worktree_path = patch.worktreePath;
-        if (patch.baseRef !== undefined) columns.base_ref = patch.baseRef;
-        if (patch.createdBranch !== undefined) columns.created_branch = patch.createdBranch ? 1 : 0;
-        const names = Object.keys(columns);
-        this.db.run(`UPDATE workspaces SET ${names.map((n) => `${n} = ?`).join(', ')} WHERE id = ?`, [...names.map((n) => columns[n]), id]);
-      },
-      deleteWorkspace: (id) => {
-        this.db.run('DELETE FROM workspaces WHERE id = ?', [id]);
-      },
-      upsertSession: (s) => {
-        this.db.run(
-          `INSERT OR REPLACE INTO sessions (name, workspace_id, target_key, label, command, created_at, lost) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          [s.name, s.workspaceId, s.targetKey, s.label, JSON.stringify(s.command), s.createdAt, s.lost ? 1 : 0],
-        );
-      },
-      deleteSession: (name, createdAt) => {
-        if (createdAt === undefined) this.db.run('DELETE FROM sessions WHERE name = ?', [name]);
-        else this.db.run('DELETE FROM sessions WHERE name = ? AND created_at = ?', [name, createdAt]);
-        return changes() > 0;
-      },
-      addEvent: (e) => {
-        this.db.run('INSERT INTO setup_events (workspace_id, at, step, outcome, message) VALUES (?, ?, ?, ?, ?)', [
-          e.workspaceId, e.at, e.step, e.outcome, e.message ?? null,
-        ]);
-      },
-    };
   }
 
   // ── other windows ────────────────────────────────────────────────────────

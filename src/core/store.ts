@@ -5,10 +5,12 @@ import type { Logger } from './log';
 import type { SessionRecord, SetupEvent, WorkspaceRecord } from './model';
 import { Emitter, type Event } from './event';
 import { DatabaseLock } from './store/lockFile';
+import { isDiskFull, realDisk, replaceFile, writeTemporary, type StoreDisk } from './store/durableFile';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './store/migrations';
 import { rows, toEvent, toSession, toWorkspace, transactionOn, type StoreTx } from './store/transaction';
 
 export { SCHEMA_VERSION } from './store/migrations';
+export type { StoreDisk } from './store/durableFile';
 export type { StoreTx } from './store/transaction';
 
 export const DATABASE_FILE = 'worktree-sessions.db';
@@ -34,6 +36,8 @@ export interface OpenOptions {
   watch?: boolean;
   /** How long to wait for another process's lock before giving up. */
   lockTimeoutMs?: number;
+  /** Where writes go; tests hand in a disk that fills up. */
+  disk?: StoreDisk;
 }
 
 export interface Recovery {
@@ -51,25 +55,33 @@ function engine(wasmPath: string): Promise<SqlJsStatic> {
   return e;
 }
 
+const signatureOf = (s: fs.Stats) => `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+/** Never equal to a file's signature: memory that must be re-read before the next write. */
+const UNREAD = 'unread';
+
 function fileSignature(file: string): string | undefined {
   try {
-    const s = fs.statSync(file);
-    return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+    return signatureOf(fs.statSync(file));
   } catch {
     return undefined;
   }
 }
 
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
 /**
  * The ownership records, in one sql.js database file shared by every window
  * of the installation (SPEC §4). Reads come from memory; each write takes the
  * lock file, re-reads the file if another process changed it, applies the
- * change in a transaction and replaces the file atomically.
+ * change in a transaction and replaces the file atomically — or, failing
+ * that, changes nothing, on disk or in memory.
  */
 export class OwnershipStore implements WorkspaceStore {
   readonly file: string;
   private readonly lock: DatabaseLock;
+  private readonly disk: StoreDisk;
   private db!: Database;
+  /** The file as this window last read or wrote it; a different one means someone else wrote. */
   private signature: string | undefined;
   private snapshot: { workspaces: WorkspaceRecord[]; sessions: SessionRecord[] } = { workspaces: [], sessions: [] };
   private queue: Promise<unknown> = Promise.resolve();
@@ -82,6 +94,7 @@ export class OwnershipStore implements WorkspaceStore {
   private constructor(private readonly sql: SqlJsStatic, readonly dir: string, private readonly options: OpenOptions) {
     this.file = path.join(dir, DATABASE_FILE);
     this.lock = new DatabaseLock(this.file, options.logger, options.lockTimeoutMs ?? 15_000);
+    this.disk = options.disk ?? realDisk;
   }
 
   /** Opens (or creates) the database in `dir`; an unreadable file is moved aside and reported. */
@@ -98,35 +111,43 @@ export class OwnershipStore implements WorkspaceStore {
     await this.lock.acquire();
     try {
       if (!fs.existsSync(this.file)) {
-        this.db = new this.sql.Database();
-        this.migrate();
-        this.persist();
+        this.startAfresh();
         return undefined;
       }
+      let migrated: boolean;
       try {
         this.load();
-        if (this.migrate()) this.persist();
-        return undefined;
+        migrated = this.migrate();
       } catch (e) {
         // SPEC §4: never delete an unreadable database; move it aside and start afresh.
-        const reason = e instanceof Error ? e.message : String(e);
+        const reason = message(e);
         const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-        const movedTo = `${this.file}.unreadable-${stamp}`;
+        let movedTo = `${this.file}.unreadable-${stamp}`;
+        for (let n = 2; fs.existsSync(movedTo); n++) movedTo = `${this.file}.unreadable-${stamp}-${n}`;
         fs.renameSync(this.file, movedTo);
         this.options.logger.error(`The database ${this.file} could not be read (${reason}); moved it to ${movedTo} and started a new one.`);
-        this.db = new this.sql.Database();
-        this.migrate();
-        this.persist();
+        this.startAfresh();
         return { movedTo, reason };
       }
+      // Outside the try: a file that cannot be saved (a full disk) is still a good one, not to be moved aside.
+      if (migrated) this.save();
+      return undefined;
     } finally {
       this.lock.release();
     }
   }
 
   private load(): void {
-    const bytes = fs.readFileSync(this.file);
-    const signature = fileSignature(this.file);
+    // The signature of the very bytes read: a stat after reading could describe a newer file.
+    const fd = fs.openSync(this.file, 'r');
+    let signature: string;
+    let bytes: Buffer;
+    try {
+      signature = signatureOf(fs.fstatSync(fd));
+      bytes = fs.readFileSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     const db = new this.sql.Database(bytes);
     try {
       // Garbage only shows when the first page is read.
@@ -161,36 +182,49 @@ export class OwnershipStore implements WorkspaceStore {
     };
   }
 
+  private startAfresh(): void {
+    this.db?.close();
+    this.db = new this.sql.Database();
+    this.migrate();
+    this.signature = fileSignature(this.file);
+    if (!this.save()) throw new Error(`${this.file} appeared while a new database was being started; try again.`);
+  }
+
   /**
-   * Writes the database atomically (temporary file, fsync, rename, fsync of the
-   * folder) unless the file changed since it was read: then false.
+   * Replaces the file with memory, atomically (temporary file, fsync, rename,
+   * fsync of the folder), unless the file changed since it was read: then
+   * false. A save that fails rolls memory back to the file and throws.
    */
-  private persist(): boolean {
-    const data = this.db.export();
-    // export() reopens the database, which resets pragmas.
-    this.db.exec('PRAGMA foreign_keys = ON');
-    const tmp = `${this.file}.tmp-${process.pid}-${Math.random().toString(16).slice(2)}`;
-    const fd = fs.openSync(tmp, 'w', 0o600);
+  private save(): boolean {
+    let tmp: string | undefined;
     try {
-      fs.writeSync(fd, data);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    // SPEC §4: no write may replace a file newer than the one it read, even one written without the lock.
-    if (fileSignature(this.file) !== this.signature) {
-      fs.rmSync(tmp, { force: true });
-      return false;
-    }
-    fs.renameSync(tmp, this.file);
-    try {
-      const dfd = fs.openSync(this.dir, 'r');
-      try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
-    } catch {
-      // Some file systems refuse fsync on a folder; the rename is still atomic.
+      const data = this.db.export();
+      // export() reopens the database, which resets pragmas.
+      this.db.exec('PRAGMA foreign_keys = ON');
+      tmp = writeTemporary(this.file, data, this.disk);
+      // SPEC §4: no write may replace a file newer than the one it read, even one written without the lock.
+      if (fileSignature(this.file) !== this.signature) {
+        fs.rmSync(tmp, { force: true });
+        return false;
+      }
+      replaceFile(tmp, this.file);
+    } catch (e) {
+      if (tmp) fs.rmSync(tmp, { force: true });
+      this.rollBack();
+      const hint = isDiskFull(e) ? ' Is the disk full?' : '';
+      throw new Error(`Could not save the Worktree Sessions database ${this.file}: ${message(e)}.${hint} Nothing was changed.`);
     }
     this.signature = fileSignature(this.file);
     return true;
+  }
+
+  /** Back to the last saved state: under the lock, the file is what this window last read or wrote. */
+  private rollBack(): void {
+    try {
+      this.load();
+    } catch {
+      this.signature = UNREAD;
+    }
   }
 
   // ── reads ────────────────────────────────────────────────────────────────
@@ -248,14 +282,14 @@ export class OwnershipStore implements WorkspaceStore {
           this.db.exec('ROLLBACK');
           throw e;
         }
-        if (this.persist()) {
+        if (this.save()) {
           this.rebuildSnapshot();
           return result;
         }
         // Written meanwhile by something that ignored the lock: apply the change again to what it wrote.
         this.options.logger.warn(`${this.file} changed while this window was saving to it; applying the change again to the new copy.`);
         if (attempt === 3) {
-          this.load();
+          this.rollBack();
           throw new Error(`Could not save the Worktree Sessions database ${this.file}: it kept changing while this window saved to it. Nothing was changed.`);
         }
       }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import initSqlJs, { type SqlJsStatic } from 'sql.js';
 import { DATABASE_FILE, OwnershipStore, SCHEMA_VERSION } from '../../src/core/store';
 import type { WorkspaceRecord } from '../../src/core/model';
+import { FullDisk } from '../support/faults';
 import { MemoryLogger, onCleanup, projectRoot, runCleanups, tempDir, waitFor, wasmPath } from '../support/fixtures';
 
 const ws = (id: string, branch = `b-${id}`): WorkspaceRecord => ({
@@ -235,4 +236,40 @@ describe('ownership store (SPEC §4)', () => {
     assert.deepEqual(await idsOnDisk(store.file), ['first', 'mine', 'other']);
     assert.deepEqual(store.workspaces().map((w) => w.id).sort(), ['first', 'mine', 'other']);
   });
+  const shortWrites = [
+    { what: 'a write that stops halfway (disk nearly full)', room: 0.5, claimsAll: false },
+    { what: 'a write that stops halfway but reports the whole', room: 0.5, claimsAll: true },
+    { what: 'a write that fails after the transaction committed', room: 0, claimsAll: false },
+  ];
+  for (const fault of shortWrites) {
+    it(`work kept: ${fault.what} changes nothing, on disk or in memory, and says so`, async () => {
+      const dir = tempDir();
+      const disk = new FullDisk();
+      const { store } = await OwnershipStore.open(dir, { wasmPath, logger: new MemoryLogger(), watch: false, disk });
+      stores.push(store);
+      await store.write((tx) => tx.insertWorkspace(ws('kept')));
+      const before = fs.readFileSync(store.file);
+
+      disk.room = Math.floor(before.length * fault.room);
+      disk.claimsAll = fault.claimsAll;
+      await assert.rejects(store.write((tx) => {
+        tx.insertWorkspace(ws('failed'));
+        tx.addEvent({ workspaceId: 'kept', at: 1, step: 'setup-command', outcome: 'ok' });
+      }), /Could not save the Worktree Sessions database .*Is the disk full\? Nothing was changed/);
+      assert.deepEqual(fs.readFileSync(store.file), before, 'the file is still the old database');
+      assert.deepEqual(fs.readdirSync(dir), [DATABASE_FILE], 'no temporary file is left');
+      assert.equal(store.workspace('failed'), undefined);
+      assert.deepEqual(store.events('kept'), [], 'memory holds nothing of the failed write');
+
+      disk.room = Infinity;
+      disk.claimsAll = false;
+      const seen = await store.write((tx) => {
+        tx.insertWorkspace(ws('next'));
+        return tx.workspace('failed');
+      });
+      assert.equal(seen, undefined, 'the next write does not see the failed change');
+      assert.deepEqual(await idsOnDisk(store.file), ['kept', 'next'], 'nor does it save it');
+      assert.deepEqual(store.events('kept'), []);
+    });
+  }
 });

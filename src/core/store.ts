@@ -5,8 +5,8 @@ import type { Logger } from './log';
 import type { SessionRecord, SetupEvent, WorkspaceRecord } from './model';
 import { Emitter, type Event } from './event';
 import { DatabaseLock } from './store/lockFile';
-import { isDiskFull, realDisk, replaceFile, writeTemporary, type StoreDisk } from './store/durableFile';
-import { migrate, schemaVersion, SCHEMA_VERSION } from './store/migrations';
+import { fileSignature, isDiskFull, moveAside, realDisk, replaceFile, signatureOf, writeTemporary, type StoreDisk } from './store/durableFile';
+import { migrate, missingTables, schemaVersion, SCHEMA_VERSION } from './store/migrations';
 import { rows, toEvent, toSession, toWorkspace, transactionOn, type StoreTx } from './store/transaction';
 
 export { SCHEMA_VERSION } from './store/migrations';
@@ -45,6 +45,15 @@ export interface Recovery {
   reason: string;
 }
 
+/** A database lost while this window ran (emptied, replaced, deleted), and started afresh. */
+export interface RecoveryWhileRunning {
+  /** Where the unusable file now is; absent when it was deleted. */
+  movedTo?: string;
+  reason: string;
+  /** The repositories of the workspaces this window knew just before: where re-adoption should look. */
+  repoRoots: string[];
+}
+
 const engines = new Map<string, Promise<SqlJsStatic>>();
 function engine(wasmPath: string): Promise<SqlJsStatic> {
   let e = engines.get(wasmPath);
@@ -55,19 +64,12 @@ function engine(wasmPath: string): Promise<SqlJsStatic> {
   return e;
 }
 
-const signatureOf = (s: fs.Stats) => `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
 /** Never equal to a file's signature: memory that must be re-read before the next write. */
 const UNREAD = 'unread';
 
-function fileSignature(file: string): string | undefined {
-  try {
-    return signatureOf(fs.statSync(file));
-  } catch {
-    return undefined;
-  }
-}
-
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+class NewerDatabaseError extends Error {}
 
 /**
  * The ownership records, in one sql.js database file shared by every window
@@ -85,10 +87,15 @@ export class OwnershipStore implements WorkspaceStore {
   private signature: string | undefined;
   private snapshot: { workspaces: WorkspaceRecord[]; sessions: SessionRecord[] } = { workspaces: [], sessions: [] };
   private queue: Promise<unknown> = Promise.resolve();
+  private recoveryQueued = false;
+  private reportedUnusable?: string;
   private watcher?: fs.FSWatcher;
   private watchTimer?: NodeJS.Timeout;
   private readonly changed = new Emitter<void>();
   readonly onDidChangeExternally = this.changed.event;
+  private readonly recovered = new Emitter<RecoveryWhileRunning>();
+  /** The database was lost while this window ran and a new one started (SPEC §4): re-adopt and tell the user. */
+  readonly onDidRecover = this.recovered.event;
   private disposed = false;
 
   private constructor(private readonly sql: SqlJsStatic, readonly dir: string, private readonly options: OpenOptions) {
@@ -116,18 +123,12 @@ export class OwnershipStore implements WorkspaceStore {
       }
       let migrated: boolean;
       try {
-        this.load();
+        // At start an empty file or a database without our tables is simply made ours.
+        this.load(false);
         migrated = this.migrate();
       } catch (e) {
-        // SPEC §4: never delete an unreadable database; move it aside and start afresh.
-        const reason = message(e);
-        const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-        let movedTo = `${this.file}.unreadable-${stamp}`;
-        for (let n = 2; fs.existsSync(movedTo); n++) movedTo = `${this.file}.unreadable-${stamp}-${n}`;
-        fs.renameSync(this.file, movedTo);
-        this.options.logger.error(`The database ${this.file} could not be read (${reason}); moved it to ${movedTo} and started a new one.`);
-        this.startAfresh();
-        return { movedTo, reason };
+        const { movedTo, reason } = this.recover(message(e));
+        return movedTo ? { movedTo, reason } : undefined;
       }
       // Outside the try: a file that cannot be saved (a full disk) is still a good one, not to be moved aside.
       if (migrated) this.save();
@@ -137,7 +138,11 @@ export class OwnershipStore implements WorkspaceStore {
     }
   }
 
-  private load(): void {
+  /**
+   * Replaces memory with the file. While running, a file without our tables is
+   * refused: it was emptied or replaced, and its rows are lost.
+   */
+  private load(running: boolean): void {
     // The signature of the very bytes read: a stat after reading could describe a newer file.
     const fd = fs.openSync(this.file, 'r');
     let signature: string;
@@ -154,7 +159,12 @@ export class OwnershipStore implements WorkspaceStore {
       db.exec('SELECT count(*) FROM sqlite_master');
       const version = schemaVersion(db);
       if (version > SCHEMA_VERSION) {
-        throw new Error(`it was written by a newer version of Worktree Sessions (schema ${version}, this one knows ${SCHEMA_VERSION})`);
+        throw new NewerDatabaseError(`it was written by a newer version of Worktree Sessions (schema ${version}, this one knows ${SCHEMA_VERSION})`);
+      }
+      if (running) {
+        const missing = missingTables(db);
+        if (missing.length) throw new Error(`it no longer holds the Worktree Sessions tables (${missing.join(', ')} missing)`);
+        migrate(db);
       }
     } catch (e) {
       db.close();
@@ -175,11 +185,14 @@ export class OwnershipStore implements WorkspaceStore {
     return changed;
   }
 
-  private rebuildSnapshot(): void {
-    this.snapshot = {
-      workspaces: rows(this.db, 'SELECT * FROM workspaces ORDER BY repo_root, branch').map(toWorkspace),
-      sessions: rows(this.db, 'SELECT * FROM sessions ORDER BY workspace_id, created_at, name').map(toSession),
-    };
+  /** SPEC §4: never delete a database that cannot be read; move it aside and start afresh. Under the lock. */
+  private recover(reason: string): { movedTo?: string; reason: string } {
+    const movedTo = moveAside(this.file);
+    this.options.logger.error(movedTo
+      ? `The database ${this.file} could not be read (${reason}); moved it to ${movedTo} and started a new one.`
+      : `The database ${this.file} is gone (${reason}); started a new one.`);
+    this.startAfresh();
+    return movedTo ? { movedTo, reason } : { reason };
   }
 
   private startAfresh(): void {
@@ -188,6 +201,41 @@ export class OwnershipStore implements WorkspaceStore {
     this.migrate();
     this.signature = fileSignature(this.file);
     if (!this.save()) throw new Error(`${this.file} appeared while a new database was being started; try again.`);
+  }
+
+  /**
+   * Under the lock: starts from the file as it is now if someone else wrote
+   * it, or starts afresh (and says so) when it is no longer our database.
+   */
+  private catchUp(): 'unchanged' | 'reloaded' | 'recovered' {
+    const now = fileSignature(this.file);
+    if (now === this.signature) return 'unchanged';
+    let reason = 'the file was deleted';
+    if (now !== undefined) {
+      try {
+        this.load(true);
+        return 'reloaded';
+      } catch (e) {
+        // A newer version's database is theirs to read: refuse to write rather than move it away.
+        if (e instanceof NewerDatabaseError) throw new Error(`Cannot write to ${this.file}: ${e.message}.`);
+        // A file that could not be opened or read (permissions, too many open files) may be fine: nothing is moved for that.
+        const { code, syscall } = e as NodeJS.ErrnoException;
+        if (syscall && code !== 'ENOENT') throw new Error(`Cannot read ${this.file}: ${message(e)}`);
+        if (code !== 'ENOENT') reason = message(e);
+      }
+    }
+    const repoRoots = [...new Set(this.snapshot.workspaces.map((w) => w.repoRoot))];
+    const recovery = this.recover(reason);
+    this.recovered.fire({ ...recovery, repoRoots });
+    this.changed.fire();
+    return 'recovered';
+  }
+
+  private rebuildSnapshot(): void {
+    this.snapshot = {
+      workspaces: rows(this.db, 'SELECT * FROM workspaces ORDER BY repo_root, branch').map(toWorkspace),
+      sessions: rows(this.db, 'SELECT * FROM sessions ORDER BY workspace_id, created_at, name').map(toSession),
+    };
   }
 
   /**
@@ -221,7 +269,7 @@ export class OwnershipStore implements WorkspaceStore {
   /** Back to the last saved state: under the lock, the file is what this window last read or wrote. */
   private rollBack(): void {
     try {
-      this.load();
+      this.load(true);
     } catch {
       this.signature = UNREAD;
     }
@@ -248,20 +296,47 @@ export class OwnershipStore implements WorkspaceStore {
   refresh(): boolean {
     if (this.disposed) return false;
     const now = fileSignature(this.file);
-    if (now === undefined || now === this.signature) return false;
-    try {
-      this.load();
-      return true;
-    } catch (e) {
-      this.options.logger.error(`Could not re-read ${this.file}: ${e instanceof Error ? e.message : String(e)}`);
-      return false;
+    if (now === this.signature) return false;
+    if (now !== undefined) {
+      try {
+        this.load(true);
+        return true;
+      } catch (e) {
+        if (e instanceof NewerDatabaseError) {
+          if (this.reportedUnusable !== now) this.options.logger.error(`Cannot use ${this.file}: ${e.message}.`);
+          this.reportedUnusable = now;
+          return false;
+        }
+      }
     }
+    // Emptied, replaced or deleted: recover under the lock now, not at the next write.
+    this.recoverSoon();
+    return false;
+  }
+
+  private recoverSoon(): void {
+    if (this.recoveryQueued) return;
+    this.recoveryQueued = true;
+    void this.enqueue(async () => {
+      this.recoveryQueued = false;
+      if (this.disposed) return;
+      await this.lock.acquire();
+      try {
+        if (this.catchUp() === 'reloaded') this.changed.fire();
+      } finally {
+        this.lock.release();
+      }
+    }).catch((e: unknown) => this.options.logger.error(`Could not re-read ${this.file}: ${message(e)}`));
   }
 
   // ── writes ───────────────────────────────────────────────────────────────
 
   write<T>(fn: (tx: StoreTx) => T): Promise<T> {
-    const run = this.queue.then(() => this.writeNow(fn));
+    return this.enqueue(() => this.writeNow(fn));
+  }
+
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -272,7 +347,7 @@ export class OwnershipStore implements WorkspaceStore {
     try {
       for (let attempt = 1; ; attempt++) {
         // Another window may have written since we last looked: start from its rows.
-        if (fileSignature(this.file) !== this.signature) this.load();
+        this.catchUp();
         this.db.exec('BEGIN');
         let result: T;
         try {
@@ -322,6 +397,7 @@ export class OwnershipStore implements WorkspaceStore {
     clearTimeout(this.watchTimer);
     this.watcher?.close();
     this.changed.dispose();
+    this.recovered.dispose();
     this.db?.close();
   }
 }

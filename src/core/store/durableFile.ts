@@ -11,6 +11,31 @@ export const realDisk: StoreDisk = {
   write: (fd, data, offset, length) => fs.writeSync(fd, data, offset, length),
 };
 
+/** A file's identity as far as a write cares: a replaced or rewritten file has another one. */
+export const signatureOf = (s: fs.Stats) => `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+
+export function fileSignature(file: string): string | undefined {
+  try {
+    return signatureOf(fs.statSync(file));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Renames an unusable file to a timestamped name beside it (never over another); undefined when it is gone. */
+export function moveAside(file: string): string | undefined {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  let movedTo = `${file}.unreadable-${stamp}`;
+  for (let n = 2; fs.existsSync(movedTo); n++) movedTo = `${file}.unreadable-${stamp}-${n}`;
+  try {
+    fs.renameSync(file, movedTo);
+    return movedTo;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
 /** Whether an error means the disk (or the user's quota) is full. */

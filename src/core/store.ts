@@ -127,7 +127,7 @@ export class OwnershipStore implements WorkspaceStore {
         this.load(false);
         migrated = this.migrate();
       } catch (e) {
-        const { movedTo, reason } = this.recover(message(e));
+        const { movedTo, reason } = this.recover(message(e), false);
         return movedTo ? { movedTo, reason } : undefined;
       }
       // Outside the try: a file that cannot be saved (a full disk) is still a good one, not to be moved aside.
@@ -185,13 +185,18 @@ export class OwnershipStore implements WorkspaceStore {
     return changed;
   }
 
-  /** SPEC §4: never delete a database that cannot be read; move it aside and start afresh. Under the lock. */
-  private recover(reason: string): { movedTo?: string; reason: string } {
+  /**
+   * SPEC §4: never delete a database that cannot be read; move it aside and
+   * start a new one, from memory when memory holds a good copy. Under the lock.
+   */
+  private recover(reason: string, fromMemory: boolean): { movedTo?: string; reason: string } {
     const movedTo = moveAside(this.file);
+    const started = fromMemory ? `started a new one from this window's copy (${this.snapshot.workspaces.length} workspace(s))` : 'started a new one';
     this.options.logger.error(movedTo
-      ? `The database ${this.file} could not be read (${reason}); moved it to ${movedTo} and started a new one.`
-      : `The database ${this.file} is gone (${reason}); started a new one.`);
-    this.startAfresh();
+      ? `The database ${this.file} could not be read (${reason}); moved it to ${movedTo} and ${started}.`
+      : `The database ${this.file} is gone (${reason}); ${started}.`);
+    if (fromMemory) this.saveAsNew();
+    else this.startAfresh();
     return movedTo ? { movedTo, reason } : { reason };
   }
 
@@ -199,6 +204,11 @@ export class OwnershipStore implements WorkspaceStore {
     this.db?.close();
     this.db = new this.sql.Database();
     this.migrate();
+    this.saveAsNew();
+  }
+
+  /** Saves memory where no file is now (or none was expected). */
+  private saveAsNew(): void {
     this.signature = fileSignature(this.file);
     if (!this.save()) throw new Error(`${this.file} appeared while a new database was being started; try again.`);
   }
@@ -225,7 +235,10 @@ export class OwnershipStore implements WorkspaceStore {
       }
     }
     const repoRoots = [...new Set(this.snapshot.workspaces.map((w) => w.repoRoot))];
-    const recovery = this.recover(reason);
+    // The failed read replaced nothing, so memory is the last good copy: starting from it keeps every row
+    // this window knew (commands, setup events), and none of their live sessions looks orphaned (R3)
+    // while re-adoption looks for anything else.
+    const recovery = this.recover(reason, this.signature !== UNREAD);
     this.recovered.fire({ ...recovery, repoRoots });
     this.changed.fire();
     return 'recovered';
@@ -363,8 +376,8 @@ export class OwnershipStore implements WorkspaceStore {
         }
         // Written meanwhile by something that ignored the lock: apply the change again to what it wrote.
         this.options.logger.warn(`${this.file} changed while this window was saving to it; applying the change again to the new copy.`);
+        this.rollBack();
         if (attempt === 3) {
-          this.rollBack();
           throw new Error(`Could not save the Worktree Sessions database ${this.file}: it kept changing while this window saved to it. Nothing was changed.`);
         }
       }

@@ -215,7 +215,7 @@ export class OwnershipStore implements WorkspaceStore {
 
   /**
    * Under the lock: starts from the file as it is now if someone else wrote
-   * it, or starts afresh (and says so) when it is no longer our database.
+   * it, or writes a new one (and says so) when it is no longer our database.
    */
   private catchUp(): 'unchanged' | 'reloaded' | 'recovered' {
     const now = fileSignature(this.file);

@@ -82,6 +82,10 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
 
     context.subscriptions.push(
       c.lifecycle.onDidChange(render),
+      c.store.onDidRecover((lost) => {
+        const what = lost.movedTo ? `could not be read any more (${lost.reason}). It was moved to ${lost.movedTo}` : 'was deleted';
+        void vscode.window.showWarningMessage(`The Worktree Sessions database ${what} and a new one was started from this window's copy; anything missing that can be proven ours is being re-adopted.`);
+      }),
       repos.onDidChange((roots) => {
         keys.set(ContextKey.hasRepository, roots.length > 0);
         render();

@@ -68,7 +68,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     orphanGraceMs: options.orphanGraceMs,
   });
   // SPEC §4: a database lost while running was started afresh; re-adopt what is provably ours, as at startup.
+  if (recovered) lifecycle.holdOrphansUntilReadopted();
   store.onDidRecover((lost) => {
+    lifecycle.holdOrphansUntilReadopted();
     lifecycle.readopt(lost.repoRoots).then(
       (adopted) => options.logger.info(`Re-adopted ${adopted.length} workspace(s) after the database was lost.`),
       (e: unknown) => options.logger.error(`Could not re-adopt workspaces after the database was lost: ${e instanceof Error ? e.message : String(e)}`),

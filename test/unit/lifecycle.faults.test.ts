@@ -66,6 +66,25 @@ describe('lifecycle faults and bad input', function () {
     assert.deepEqual(report.orphansKilled, []);
   });
 
+  it('work kept: after a garbage database, no session is reaped as an orphan before re-adoption has run', async () => {
+    const first = await makeCore();
+    const repo = makeRepo();
+    const w = await first.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/old' });
+    const s = await first.lifecycle.launch(w.id, 'shell');
+    first.dispose();
+    fs.writeFileSync(path.join(first.storageDir, 'worktree-sessions.db'), 'garbage '.repeat(500));
+
+    // Every session is older than the grace period: only the hold keeps them alive.
+    const second = await makeCore({ storageDir: first.storageDir, socket: first.socket, orphanGraceMs: 0 });
+    assert.ok(second.recovered);
+    const report = await second.lifecycle.start();
+    assert.deepEqual(report.orphansKilled, []);
+    assert.ok(tmuxSessions(first.socket).includes(s.name), 'the agent still runs');
+
+    assert.deepEqual(await second.lifecycle.readopt([repo]), [w.id]);
+    assert.deepEqual(second.lifecycle.workspace(w.id)!.sessions.map((x) => x.name), [s.name]);
+  });
+
   it('two store instances in two Node processes, 200 interleaved launches and stops each: every row that should exist exists', async () => {
     const dir = tempDir('wts-store-');
     const core = await makeCore({ storageDir: dir });

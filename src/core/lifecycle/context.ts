@@ -53,6 +53,11 @@ export class LifecycleContext {
   readonly guards: WorkspaceGuards;
   readonly live: LiveView;
   readonly pid = process.pid;
+  /**
+   * R3 waits while the database was started afresh and re-adoption has not
+   * finished: until then every session of ours looks unclaimed.
+   */
+  orphansOnHold = false;
   /** Session names that launches of this window chose and tmux may not list yet. */
   readonly namesBeingStarted = new Set<string>();
   /** Set by the facade: every operation that must end in a fresh view reconciles through it. */

@@ -126,8 +126,20 @@ export class LifecycleService implements Disposable {
     return forgetWorkspace(this.ctx, id);
   }
 
-  readopt(candidateRepos: readonly string[]): Promise<string[]> {
-    return readopt(this.ctx, candidateRepos);
+  /**
+   * SPEC §4: after the database was started afresh, no session is reaped as an
+   * orphan (R3) until `readopt` has run.
+   */
+  holdOrphansUntilReadopted(): void {
+    this.ctx.orphansOnHold = true;
+  }
+
+  async readopt(candidateRepos: readonly string[]): Promise<string[]> {
+    try {
+      return await readopt(this.ctx, candidateRepos);
+    } finally {
+      this.ctx.orphansOnHold = false;
+    }
   }
 
   dispose(): void {

@@ -100,6 +100,7 @@ export class Reconciler {
 
   /** R3: marked ours, but no row claims it. Sessions without our marker are never touched. */
   private async reapOrphans(listing: SessionListing): Promise<string[]> {
+    if (this.ctx.orphansOnHold) return [];
     const { store, tmux, logger } = this.ctx.deps;
     const claimed = () => new Set<string>([...store.workspaces().map((w) => w.baseSession), ...store.sessions().map((s) => s.name)]);
     const grace = this.ctx.deps.orphanGraceMs ?? 30_000;

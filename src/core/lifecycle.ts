@@ -868,6 +868,20 @@ export class LifecycleService implements Disposable {
     this.emitIfChanged(true);
   }
 
+  /** A name the user gave a session, shown instead of its target's label; tmux is not involved. */
+  async renameSession(id: string, sessionName: string, label: string): Promise<void> {
+    const w = this.requireWorkspace(id);
+    const text = label.trim();
+    if (!text) throw new UserError('A session needs a name; it cannot be empty.');
+    const renamed = await this.deps.store.write((tx) => {
+      const row = tx.sessions(id).find((s) => s.name === sessionName);
+      if (row) tx.upsertSession({ ...row, label: text });
+      return row !== undefined;
+    });
+    if (!renamed) throw new UserError(`"${w.branch}" has no session ${sessionName}.`);
+    this.emitIfChanged(true);
+  }
+
   // ── delete (D1–D6) ───────────────────────────────────────────────────────
 
   /** D1: what a delete would refuse over; changes nothing. */

@@ -166,8 +166,19 @@ export class Git {
     return parseStatusPorcelain(out).map((e) => e.path);
   }
 
+  /**
+   * Changed files and lines against HEAD, untracked files included (as D1
+   * lists them): each counts as a changed file and its lines as insertions.
+   */
   async changeStats(worktree: string): Promise<ShortStat> {
-    return parseShortStat(await this.ok(worktree, ['diff', '--shortstat', 'HEAD']));
+    const [diff, others] = await Promise.all([
+      this.ok(worktree, ['diff', '--shortstat', 'HEAD']),
+      this.ok(worktree, ['ls-files', '-z', '--others', '--exclude-standard']),
+    ]);
+    const stats = parseShortStat(diff);
+    const untracked = others.split('\0').filter(Boolean);
+    if (!untracked.length) return stats;
+    return { files: stats.files + untracked.length, insertions: stats.insertions + (await countLines(worktree, untracked)), deletions: stats.deletions };
   }
 
   /** D6 in one process where possible: whether `branch` is merged into `base`, not merged, or gone. */
@@ -239,4 +250,31 @@ export function linkedGitDir(worktree: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Reading untracked files to count their lines stops here: the count is for a row's description. */
+const LINE_COUNT_BUDGET_BYTES = 4 * 1024 * 1024;
+
+/** Lines of text files as `git diff` counts them (binary files have none); files past the budget are not read. */
+async function countLines(dir: string, files: readonly string[]): Promise<number> {
+  let budget = LINE_COUNT_BUDGET_BYTES;
+  let lines = 0;
+  for (const f of files) {
+    try {
+      const file = path.join(dir, f);
+      // A FIFO would never end a read; a link's target may be anywhere.
+      const st = await fs.promises.lstat(file);
+      if (!st.isFile()) continue;
+      if (st.size > budget) break;
+      budget -= st.size;
+      const data = await fs.promises.readFile(file);
+      if (!data.length || data.subarray(0, 8000).includes(0)) continue;
+      let n = 0;
+      for (const byte of data) if (byte === 10) n++;
+      lines += data[data.length - 1] === 10 ? n : n + 1;
+    } catch {
+      // Gone since the listing, or not a regular file: nothing to count.
+    }
+  }
+  return lines;
 }

@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { SessionState, SessionView, WorkspaceStatus, WorkspaceView } from '../core';
+import type { LogLine } from './log';
 import type { Prompter } from './prompts/prompter';
 import type { TreeNode } from './tree/nodes';
 import type { TreeSnapshot, WorkspaceTreeProvider } from './tree/workspaceTree';
@@ -51,6 +52,8 @@ export interface TestHooks {
   rememberedTerminals(): Promise<string[]>;
   /** The extension's global storage folder, where the shared database lives. */
   readonly storageDir: string;
+  /** The last lines the log showed at its default level (Info and above). */
+  logLines(): LogLine[];
   /** Runs a reconciliation now instead of waiting for the next tick. */
   reconcile(): Promise<void>;
 }

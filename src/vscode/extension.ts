@@ -24,7 +24,7 @@ export type { WorktreeSessionsApi } from './api';
  * at once, the view shows progress, and commands wait for `ready`.
  */
 export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi {
-  const { channel: log, logger } = createLog();
+  const { channel: log, logger, recent: recentLog } = createLog();
   const settings = new SettingsFacade();
   const keys = new ContextKeys();
   const realPrompter = new QuickInputPrompter();
@@ -43,7 +43,13 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
   let statusBar: SessionStatusBar | undefined;
   const tree = new WorkspaceTreeProvider(core.then((c) => c.lifecycle), (list) => repositories?.windowWorkspace(list));
   const treeView = vscode.window.createTreeView<TreeNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
-  context.subscriptions.push(tree, treeView);
+  context.subscriptions.push(
+    tree,
+    treeView,
+    ...tree.watch(treeView),
+    // The view's Enter and Delete keys act on the selected row; their `when` clauses read its kind.
+    treeView.onDidChangeSelection(({ selection }) => keys.set(ContextKey.selectedRow, selection[0]?.treeItem().contextValue ?? '')),
+  );
 
   let deactivated = false;
   context.subscriptions.push({ dispose: () => (deactivated = true) });
@@ -65,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       const list = c.lifecycle.list();
       const windowWorkspace = repos.windowWorkspace(list);
       keys.fromWorkspaces(list);
-      bar.render({ workspaces: list, windowWorkspace, tmux });
+      bar.render({ workspaces: list, windowWorkspace, tmux, targets: c.lifecycle.targets().targets });
       treeView.message = tmux && !tmux.ok && list.length ? `${tmux.message} Terminals cannot open until it is installed.` : undefined;
       // Agents waiting for input show on the activity bar, wherever the user is.
       const waiting = list.reduce((n, w) => n + w.sessions.filter((x) => x.state === 'waiting').length, 0);
@@ -157,6 +163,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
         return { text: item.text, visible, tooltip, warning: item.backgroundColor !== undefined };
       },
       storageDir: context.globalStorageUri.fsPath,
+      logLines: () => [...recentLog()],
       terminalOf: async (name) => (await services).terminals.terminalOf(name),
       reloadTerminals: async () => {
         const { terminals } = await services;

@@ -1,21 +1,25 @@
 import fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { Core, Logger, WorkspaceView } from '../core';
+import { sessionLabels } from './sessionLabels';
 
 export interface TerminalTarget {
   workspace: WorkspaceView;
   sessionName: string;
-  /** "Terminal" for the base terminal, else the session's label. */
+  /** "Terminal" for the base terminal, else the session's label as shown ("Shell 2"). */
   label: string;
   /** Agents get their own icon. */
   isAgent: boolean;
 }
 
-/** The terminal target for a session of `workspace` (its base terminal included), if it is running. */
-export function terminalTarget(workspace: WorkspaceView, sessionName: string): TerminalTarget | undefined {
+/**
+ * The terminal target for a session of `workspace` (its base terminal
+ * included), if it is running; `labels` are the sessions' labels as shown.
+ */
+export function terminalTarget(workspace: WorkspaceView, sessionName: string, labels: ReadonlyMap<string, string>): TerminalTarget | undefined {
   if (sessionName === workspace.baseSession.name) return { workspace, sessionName, label: 'Terminal', isAgent: false };
   const session = workspace.sessions.find((x) => x.name === sessionName);
-  return session && { workspace, sessionName, label: session.label, isAgent: session.target !== 'shell' };
+  return session && { workspace, sessionName, label: labels.get(sessionName) ?? session.label, isAgent: session.target !== 'shell' };
 }
 
 /** Which sessions had a terminal in this window, so a reload can reattach them. */
@@ -61,9 +65,10 @@ export class SessionTerminals implements vscode.Disposable {
   /** Reattaches the terminals that were open when this window last closed, without taking focus. */
   restore(): number {
     const workspaces = this.core.lifecycle.list();
+    const { targets } = this.core.lifecycle.targets();
     let restored = 0;
     for (const name of this.remembered()) {
-      const target = workspaces.map((w) => terminalTarget(w, name)).find((t) => t !== undefined);
+      const target = workspaces.map((w) => terminalTarget(w, name, sessionLabels(w, targets))).find((t) => t !== undefined);
       if (!target || (name === target.workspace.baseSession.name && !target.workspace.baseSession.running)) {
         this.remember(name, false);
         continue;
@@ -112,6 +117,21 @@ export class SessionTerminals implements vscode.Disposable {
     this.logger.info(`Attached a terminal to ${target.sessionName} (${target.workspace.branch} · ${target.label}).`);
     if (options.reveal !== false) terminal.show(options.preserveFocus);
     return terminal;
+  }
+
+  /**
+   * A terminal's name cannot change once it is open: after a rename its tmux
+   * client is replaced by one under the new name (the session is untouched),
+   * in front only if the old one was.
+   */
+  renamed(target: TerminalTarget): void {
+    const existing = this.bySession.get(target.sessionName);
+    if (!existing || existing.exitStatus !== undefined) return;
+    const wasActive = vscode.window.activeTerminal === existing;
+    this.detaching.add(existing);
+    this.bySession.delete(target.sessionName);
+    existing.dispose();
+    this.open(target, { preserveFocus: true, reveal: wasActive });
   }
 
   /** Closes the terminals of sessions about to be stopped, so their tmux clients do not report a failure. */

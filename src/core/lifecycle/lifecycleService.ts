@@ -10,7 +10,7 @@ import { ExitWatcher } from './exitWatcher';
 import { launch, relaunchLost } from './launch';
 import { readopt } from './readopt';
 import { Reconciler } from './reconcile';
-import { stopSession } from './stop';
+import { renameSession, stopSession } from './stop';
 import type { CreateRequest, DeleteOptions, DeletePreflight, DeleteResult, OperationOptions, ReconcileReport } from './types';
 
 /**
@@ -112,6 +112,10 @@ export class LifecycleService implements Disposable {
 
   stopSession(id: string, sessionName: string): Promise<void> {
     return stopSession(this.ctx, id, sessionName);
+  }
+
+  renameSession(id: string, sessionName: string, label: string): Promise<void> {
+    return renameSession(this.ctx, id, sessionName, label);
   }
 
   deletePreflight(id: string): Promise<DeletePreflight> {

@@ -85,3 +85,17 @@ export async function stopAllSessions(ctx: LifecycleContext, w: WorkspaceRecord,
     });
   }
 }
+
+/** A name the user gave a session, shown instead of its target's label; tmux is not involved. */
+export async function renameSession(ctx: LifecycleContext, id: string, sessionName: string, label: string): Promise<void> {
+  const w = ctx.requireWorkspace(id);
+  const text = label.trim();
+  if (!text) throw new UserError('A session needs a name; it cannot be empty.');
+  const renamed = await ctx.deps.store.write((tx) => {
+    const row = tx.sessions(id).find((s) => s.name === sessionName);
+    if (row) tx.upsertSession({ ...row, label: text });
+    return row !== undefined;
+  });
+  if (!renamed) throw new UserError(`"${w.branch}" has no session ${sessionName}.`);
+  ctx.live.emitIfChanged(true);
+}

@@ -12,6 +12,12 @@ export const CommandId = {
   relaunchLost: 'worktreeSessions.relaunchLost',
   copyAttachCommand: 'worktreeSessions.copyAttachCommand',
   openInNewWindow: 'worktreeSessions.openInNewWindow',
+  openInThisWindow: 'worktreeSessions.openInThisWindow',
+  addToWorkspace: 'worktreeSessions.addToWorkspace',
+  renameSession: 'worktreeSessions.renameSession',
+  /** Enter and Delete in the view: they act on the selected row. */
+  openSelected: 'worktreeSessions.openSelected',
+  deleteSelected: 'worktreeSessions.deleteSelected',
   revealWorktree: 'worktreeSessions.revealWorktree',
   showActions: 'worktreeSessions.showActions',
   showLog: 'worktreeSessions.showLog',

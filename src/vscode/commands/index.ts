@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { UserError } from '../../core';
 import { TreeNode } from '../tree/nodes';
 import type { Command, CommandDeps, Invocation, LocalCommand } from './command';
+import { addToWorkspace } from './addToWorkspace';
 import { copyAttachCommand } from './copyAttachCommand';
 import { createWorkspace } from './createWorkspace';
 import { deleteWorkspace } from './deleteWorkspace';
@@ -9,12 +10,15 @@ import { forgetWorkspace } from './forgetWorkspace';
 import type { CommandIdValue } from './ids';
 import { launch } from './launch';
 import { openInNewWindow } from './openInNewWindow';
+import { openInThisWindow } from './openInThisWindow';
 import { openTerminal } from './openTerminal';
 import { recreateWorkspace } from './recreateWorkspace';
 import { refresh } from './refresh';
 import { relaunchLost } from './relaunchLost';
+import { renameSession } from './renameSession';
 import { retrySetup } from './retrySetup';
 import { revealWorktree } from './revealWorktree';
+import { deleteSelected, openSelected } from './selection';
 import { showActions } from './showActions';
 import { showLog } from './showLog';
 import { stopSession } from './stopSession';
@@ -23,7 +27,8 @@ import { stopSession } from './stopSession';
 const COMMANDS: readonly (Command<any, unknown> | LocalCommand)[] = [
   createWorkspace, openTerminal, launch, stopSession, deleteWorkspace, refresh, retrySetup,
   recreateWorkspace, forgetWorkspace, relaunchLost, copyAttachCommand, openInNewWindow,
-  revealWorktree, showActions, showLog,
+  openInThisWindow, addToWorkspace, renameSession, revealWorktree, showActions, showLog,
+  openSelected, deleteSelected,
 ];
 
 /** Registers every command; each runs through `execute`, which reports failures as SPEC §6–§7 ask. */

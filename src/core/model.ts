@@ -1,3 +1,4 @@
+import manifest from '../../package.json';
 /** Statuses a workspace row can hold in the store. */
 export type StoredWorkspaceStatus = 'creating' | 'ready' | 'error' | 'deleting' | 'deletion_failed';
 /** What users see: the stored status, or `missing` when the worktree folder is gone (R4). */
@@ -107,16 +108,19 @@ export interface CoreSettings {
   socketName: string;
 }
 
+const declared = manifest.contributes.configuration.properties;
+
+/** SPEC §5's defaults, read once from package.json, where VS Code reads them too. */
 export const defaultSettings: CoreSettings = {
-  worktreeRoot: '',
-  agents: [],
-  disabledAgents: [],
-  copyFiles: [],
-  setupCommand: [],
-  setupTimeoutMinutes: 10,
-  deleteBranch: 'merged',
-  tmuxPath: 'tmux',
-  socketName: 'worktree-sessions',
+  worktreeRoot: declared['worktreeSessions.worktreeRoot'].default,
+  agents: declared['worktreeSessions.agents'].default,
+  disabledAgents: declared['worktreeSessions.disabledAgents'].default,
+  copyFiles: declared['worktreeSessions.copyFiles'].default,
+  setupCommand: declared['worktreeSessions.setupCommand'].default,
+  setupTimeoutMinutes: declared['worktreeSessions.setupTimeoutMinutes'].default,
+  deleteBranch: declared['worktreeSessions.deleteBranch'].default as BranchPolicy,
+  tmuxPath: declared['worktreeSessions.tmux.path'].default,
+  socketName: declared['worktreeSessions.tmux.socketName'].default,
 };
 
 /** A failure users should read: the message names what failed and what to do. */

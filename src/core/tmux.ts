@@ -160,7 +160,7 @@ export class Tmux {
     // `tmux -V` prints a constant without asking any server: a binary that hangs here is broken.
     const r = await this.exec.run(file, ['-V'], { env: serverEnvironment(this.environment), timeoutMs: PROBE_DEADLINE_MS });
     if (r.kind === 'not-found') {
-      return { ok: false, problem: 'missing', message: `${r.spawnError}. Install tmux 3.2 or later, e.g. "sudo apt-get install tmux", or set worktreeSessions.tmux.path.` };
+      return { ok: false, problem: 'missing', message: `tmux cannot be run: ${r.spawnError}. Install tmux 3.2 or later, e.g. "sudo apt-get install tmux", or set worktreeSessions.tmux.path.` };
     }
     if (r.kind !== 'ok' && r.kind !== 'exit') {
       return { ok: false, problem: r.spawnError ? 'missing' : 'unrecognised', message: `tmux -V failed: ${describeOutcome(file, r)}. Check worktreeSessions.tmux.path.` };

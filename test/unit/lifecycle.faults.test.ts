@@ -151,8 +151,8 @@ describe('lifecycle faults and bad input', function () {
     const noTmux = await makeCore({ storageDir: core.storageDir, socket: core.socket, env });
     const probe = await noTmux.lifecycle.tmuxStatus();
     assert.equal(probe.ok, false);
-    assert.match(probe.ok ? '' : probe.message, /tmux was not found.*Install tmux 3\.2 or later/);
-    await rejects(noTmux.lifecycle.launch(w.id, 'shell'), /tmux was not found/);
+    assert.match(probe.ok ? '' : probe.message, /tmux cannot be run: .* Install tmux 3\.2 or later/);
+    await rejects(noTmux.lifecycle.launch(w.id, 'shell'), /tmux cannot be run/);
     assert.deepEqual(noTmux.store.sessions(), []);
     const report = await noTmux.lifecycle.reconcile();
     assert.match(report.tmuxError ?? '', /could not be started/);

@@ -313,7 +313,8 @@ async function runSetupCommand(ctx: LifecycleContext, w: WorkspaceRecord, journa
     ? `The setup command did not finish within ${minutes} min (worktreeSessions.setupTimeoutMinutes) and was stopped with everything it started`
     : r.kind === 'exit' ? `The setup command exited with code ${r.exitCode}` : `The setup command: ${describeOutcome(setup[0], r, w.worktreePath)}`;
   const tail = shortTail(output);
-  throw new UserError(`${what}${tail ? `: ${tail}` : '.'}${output ? ' The full output is in the log.' : ''}`);
+  // The whole output is in the log, which every failure message offers to open.
+  throw new UserError(`${what}${tail ? `: ${tail}` : '.'}`);
 }
 
 /** What a setup command may print into memory; its end is what explains a failure. */

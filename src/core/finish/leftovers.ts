@@ -71,9 +71,9 @@ async function leftoversOf(ctx: LifecycleContext, repo: string): Promise<Leftove
 }
 
 /**
- * Workspaces whose branch got commits after the workspace was made and is now
- * merged into its base. (A fresh branch is "merged" too, having nothing of its
- * own: it is work about to start, not a leftover.)
+ * Workspaces whose branch is merged into its base and has moved since it was
+ * made. (A fresh branch is "merged" too, having nothing of its own: it is work
+ * about to start, not a leftover.)
  */
 async function mergedWorkspaces(ctx: LifecycleContext, repo: string, rows: readonly WorkspaceRecord[]): Promise<Leftover[]> {
   const { exec, git } = ctx.deps;
@@ -90,7 +90,7 @@ async function mergedWorkspaces(ctx: LifecycleContext, repo: string, rows: reado
     }));
     for (const w of ready.filter((x) => x.baseRef === base)) {
       const committedAt = tips.get(w.branch);
-      if (committedAt === undefined || w.branch === base || committedAt < w.createdAt - 1000) continue;
+      if (committedAt === undefined || w.branch === base || !(await movedSinceCreated(ctx, repo, w.branch, committedAt, w.createdAt))) continue;
       const [dirty, view] = [await git.dirtyFiles(w.worktreePath).catch(() => ['(unreadable)']), ctx.live.workspace(w.id)];
       const sessions = view?.sessions.length ?? 0;
       const problems = [
@@ -105,6 +105,17 @@ async function mergedWorkspaces(ctx: LifecycleContext, repo: string, rows: reado
     }
   }
   return out;
+}
+
+/**
+ * Whether the branch moved (a commit, a reset, a rebase) since it was made:
+ * its reflog has more than the entry that made it. Without a reflog
+ * (core.logAllRefUpdates off), a tip committed well after the workspace was made.
+ */
+async function movedSinceCreated(ctx: LifecycleContext, repo: string, branch: string, committedAt: number, createdAt: number): Promise<boolean> {
+  const r = await gitRun(ctx.deps.exec, repo, ['reflog', 'show', '--format=%H', `refs/heads/${branch}`, '--']);
+  const entries = r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean).length : 0;
+  return entries ? entries > 1 : committedAt > createdAt + 1000;
 }
 
 /** R4: workspaces whose worktree folder is gone; removing the row deletes no file. */

@@ -6,6 +6,7 @@ import { UserError, type WorkspaceView } from '../model';
 import type { LifecycleContext } from '../lifecycle/context';
 import { createWorkspace } from '../lifecycle/create';
 import { errorMessage, type OperationOptions } from '../lifecycle/types';
+import { createdBranches } from './createdBranches';
 import { gitOk, gitRun, isObjectId } from './gitCalls';
 import { parseNameStatus, type ChangedFile } from './review';
 
@@ -103,6 +104,9 @@ export async function restoreSavedChange(ctx: LifecycleContext, saved: SavedChan
   let workspace: WorkspaceView;
   if (original) {
     workspace = await createWorkspace(ctx, { repoRoot: repo, branch: original, existingBranch: true }, options);
+    // D6 treats the branch as ours again when we had made it.
+    const createdFrom = (await createdBranches(exec, repo)).get(original);
+    if (createdFrom !== undefined) await store.write((tx) => tx.updateWorkspace(workspace.id, { createdBranch: true, baseRef: createdFrom }));
   } else {
     const branch = await freeBranchName(ctx, repo, `${saved.label}-restored`);
     workspace = await createWorkspace(ctx, { repoRoot: repo, branch, baseRef: saved.base, existingBranch: false }, options);

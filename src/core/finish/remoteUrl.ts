@@ -17,6 +17,11 @@ export interface RemoteRepository {
 }
 
 const SEGMENT = /^[A-Za-z0-9_.-]+$/;
+
+/** Spaces and control characters have no place in a URL we turn into a link or a git argument. */
+function hasControlOrSpace(text: string): boolean {
+  return [...text].some((c) => c.charCodeAt(0) < 0x21 || c.charCodeAt(0) === 0x7f || /\s/.test(c));
+}
 const HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 
 function repositoryPath(raw: string): string | undefined {
@@ -50,8 +55,7 @@ function repository(hostname: string, port: string, rawPath: string, scheme: 'ht
  */
 export function parseRemoteUrl(url: string): RemoteRepository | undefined {
   const value = url.trim();
-  // Control characters or spaces have no place in a remote URL we would turn into a link.
-  if (!value || /[\s\0-\x1f\x7f]/.test(value)) return undefined;
+  if (!value || hasControlOrSpace(value)) return undefined;
   const scp = /^(?:[A-Za-z0-9._~+-]+@)?([A-Za-z0-9.-]+):(?!\/\/)(.+)$/.exec(value);
   if (scp && !value.includes('://')) {
     // "C:/x" is a Windows path, not a host.
@@ -123,7 +127,7 @@ export function parsePullRequest(input: unknown): PullRequestReference | undefin
   const text = input.trim();
   const bare = /^#?([1-9][0-9]{0,8})$/.exec(text);
   if (bare) return { number: Number(bare[1]) };
-  if (!/^https?:\/\//i.test(text) || /[\s\0-\x1f\x7f]/.test(text)) return undefined;
+  if (!/^https?:\/\//i.test(text) || hasControlOrSpace(text)) return undefined;
   let url: URL;
   try {
     url = new URL(text);

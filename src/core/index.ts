@@ -75,3 +75,4 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
   };
 }
+export * from './finish';

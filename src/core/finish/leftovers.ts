@@ -49,12 +49,14 @@ export async function findLeftovers(ctx: LifecycleContext, repos: readonly strin
       ctx.deps.logger.warn(`Could not look for leftovers in ${repo}: ${errorMessage(e)}`);
     }
   }
-  if (options.measure !== false) {
-    const folders = found.filter((l) => l.path && l.kind !== 'missing-worktree').map((l) => l.path!);
-    const sizes = await diskUsages(ctx.deps.exec, folders, options.signal);
-    for (const l of found) if (l.path && sizes.has(l.path)) l.bytes = sizes.get(l.path);
-  }
-  return found;
+  return options.measure === false ? found : measureLeftovers(ctx, found, options.signal);
+}
+
+/** The leftovers with the disk usage of their folders, measured until `signal` fires. */
+export async function measureLeftovers(ctx: LifecycleContext, leftovers: readonly Leftover[], signal?: AbortSignal): Promise<Leftover[]> {
+  const folders = leftovers.filter((l) => l.path && l.kind !== 'missing-worktree').map((l) => l.path!);
+  const sizes = await diskUsages(ctx.deps.exec, folders, signal);
+  return leftovers.map((l) => (l.path && sizes.has(l.path) ? { ...l, bytes: sizes.get(l.path) } : l));
 }
 
 async function leftoversOf(ctx: LifecycleContext, repo: string): Promise<Leftover[]> {

@@ -159,14 +159,21 @@ async function freeBranchName(ctx: LifecycleContext, repo: string, wanted: strin
 /**
  * The tree asks for saved changes on every repaint; a listing is a git
  * process per repository, so one is reused for a few seconds, and forgotten
- * at once when this window changes the saves.
+ * at once when this window changes the saves, or when the workspaces change
+ * (a forced delete is what makes a save).
  */
 export class SavedChangesCache {
   private readonly entries = new Map<string, { at: number; value: Promise<SavedChange[]> }>();
+  private workspacesSeen = '';
 
   constructor(private readonly exec: Exec, private readonly savedChangesDir: string, private readonly clock: () => number, private readonly ttlMs = 5_000) {}
 
-  async list(repos: readonly string[]): Promise<SavedChange[]> {
+  /** `workspaces`: a key of the current workspaces; a different one lists again. */
+  async list(repos: readonly string[], workspaces = ''): Promise<SavedChange[]> {
+    if (workspaces !== this.workspacesSeen) {
+      this.workspacesSeen = workspaces;
+      this.entries.clear();
+    }
     const now = this.clock();
     const lists = await Promise.all([...new Set(repos)].map((repo) => {
       const cached = this.entries.get(repo);

@@ -1,6 +1,6 @@
 import type { Disposable } from '../event';
 import { adoptWorktree } from '../finish/adopt';
-import { findLeftovers, removeLeftovers, type FindLeftoversOptions, type Leftover, type RemoveOutcome } from '../finish/leftovers';
+import { findLeftovers, measureLeftovers, removeLeftovers, type FindLeftoversOptions, type Leftover, type RemoveOutcome } from '../finish/leftovers';
 import { mergeIntoBase, type MergeMode, type MergeOptions, type MergeResult } from '../finish/merge';
 import { createPullRequest, createWorkspaceFromPullRequest, type FromPullRequestOptions, type PullRequestOptions, type PullRequestResult } from '../finish/pullRequest';
 import { aheadBehind, fileAtCommit, reviewChanges, type AheadBehind, type ChangedFile, type Review } from '../finish/review';
@@ -180,6 +180,10 @@ export class LifecycleService implements Disposable {
     return findLeftovers(this.ctx, repos, options);
   }
 
+  measureLeftovers(items: readonly Leftover[], signal?: AbortSignal): Promise<Leftover[]> {
+    return measureLeftovers(this.ctx, items, signal);
+  }
+
   async removeLeftovers(items: readonly Leftover[], options?: { force?: boolean; onProgress?: (m: string) => void }): Promise<RemoveOutcome[]> {
     try {
       return await removeLeftovers(this.ctx, items, options);
@@ -195,7 +199,8 @@ export class LifecycleService implements Disposable {
   /** Saved changes (D5) of the given repositories and those the store knows, newest first. */
   savedChanges(repos: readonly string[] = []): Promise<SavedChange[]> {
     this.savedList ??= new SavedChangesCache(this.ctx.deps.exec, this.ctx.deps.savedChangesDir, () => this.ctx.now);
-    return this.savedList.list([...repos, ...this.knownRepositories()]);
+    const workspaces = this.ctx.deps.store.workspaces().map((w) => w.id).join();
+    return this.savedList.list([...repos, ...this.knownRepositories()], workspaces);
   }
 
   savedChangeFiles(saved: SavedChange): Promise<ChangedFile[]> {

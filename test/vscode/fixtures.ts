@@ -8,7 +8,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ApiSession, ApiWorkspace, WorktreeSessionsApi } from '../../src/vscode/api';
 import type {
-  BaseRefRequest, BranchAnswer, BranchRequest, ConfirmRequest, PickPurpose, PickRequest, Prompter, TargetRequest,
+  BaseRefRequest, BranchAnswer, BranchRequest, ConfirmRequest, InputRequest, PickManyRequest, PickPurpose, PickRequest, Prompter, TargetRequest,
 } from '../../src/vscode/prompts/prompter';
 import type { LaunchTarget } from '../../src/core';
 import type { TreeSnapshot } from '../../src/vscode/tree/workspaceTree';
@@ -137,7 +137,9 @@ type Call =
   | { kind: 'pickBranch'; request: BranchRequest }
   | { kind: 'pickBaseRef'; request: BaseRefRequest }
   | { kind: 'pickTarget'; request: TargetRequest }
-  | { kind: 'confirm'; request: ConfirmRequest };
+  | { kind: 'confirm'; request: ConfirmRequest }
+  | { kind: 'pickMany'; request: PickManyRequest<unknown> }
+  | { kind: 'input'; request: InputRequest };
 
 type Step = { kind: Call['kind']; answer: (request: never) => unknown };
 
@@ -197,6 +199,24 @@ export class ScriptedPrompter implements Prompter {
     });
   }
 
+  /** Chooses the items `choose` returns from those offered (undefined dismisses the list). */
+  answerPickMany(choose: (items: PickManyRequest<unknown>['items']) => readonly unknown[] | undefined): this {
+    return this.step('pickMany', (request: PickManyRequest<unknown>) => {
+      const chosen = choose(request.items);
+      return chosen && request.items.filter((i) => chosen.includes(i)).map((i) => i.value);
+    });
+  }
+
+  /** Types `text`; like the input box, a value its validation refuses cannot be accepted. */
+  answerInput(text: string | undefined): this {
+    return this.step('input', (request: InputRequest) => {
+      if (text === undefined) return undefined;
+      const problem = request.validate?.(text);
+      if (problem) throw new Error(`input "${text}" refused: ${problem}`);
+      return text;
+    });
+  }
+
   /** How many scripted answers are left. */
   get pending(): number {
     return this.steps.length;
@@ -220,6 +240,14 @@ export class ScriptedPrompter implements Prompter {
 
   confirm(request: ConfirmRequest): Promise<string | undefined> {
     return this.next({ kind: 'confirm', request });
+  }
+
+  pickMany<T>(request: PickManyRequest<T>): Promise<T[] | undefined> {
+    return this.next({ kind: 'pickMany', request: request as PickManyRequest<unknown> });
+  }
+
+  input(request: InputRequest): Promise<string | undefined> {
+    return this.next({ kind: 'input', request });
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind has its own request type

@@ -16,6 +16,29 @@ export interface Prompter {
   pickTarget(request: TargetRequest): Promise<LaunchTarget | undefined>;
   /** A modal question; resolves to the chosen action's title, or undefined for Cancel. */
   confirm(request: ConfirmRequest): Promise<string | undefined>;
+  /** Several choices from a list (Clean Up); resolves to the chosen values, or undefined when dismissed. */
+  pickMany<T>(request: PickManyRequest<T>): Promise<T[] | undefined>;
+  /** A line of text (a pull request's number or URL), validated as it is typed. */
+  input(request: InputRequest): Promise<string | undefined>;
+}
+
+export interface PickManyItem<T> extends PickItem<T> {
+  /** Selected at first. */
+  picked?: boolean;
+}
+
+export interface PickManyRequest<T> {
+  title: string;
+  placeholder: string;
+  items: readonly PickManyItem<T>[];
+}
+
+export interface InputRequest {
+  title: string;
+  prompt: string;
+  placeholder?: string;
+  /** Why `value` cannot be accepted, or undefined when it can. */
+  validate?(value: string): string | undefined;
 }
 
 /** What a pick is for; lets a scripted prompter tell its questions apart. */
@@ -54,12 +77,16 @@ export interface BranchRequest {
   remote: readonly string[];
   /** Why `name` cannot be a new branch, or undefined when it can. */
   validateNewBranch(name: string): Promise<string | undefined>;
+  /** What the typed text names when it is a pull request (`#123`, a URL), else undefined. */
+  pullRequest?(text: string): string | undefined;
 }
 
 export interface BranchAnswer {
   branch: string;
   /** True for a listed local or remote branch, false for a new one. */
   existing: boolean;
+  /** Set when the user chose the typed pull request instead of a branch: what they typed. */
+  pullRequest?: string;
 }
 
 export interface BaseRefRequest {

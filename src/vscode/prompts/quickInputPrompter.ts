@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { LaunchTarget } from '../../core';
-import type { BaseRefRequest, BranchAnswer, BranchRequest, ConfirmRequest, PickRequest, Prompter, TargetRequest } from './prompter';
+import type { BaseRefRequest, BranchAnswer, BranchRequest, ConfirmRequest, InputRequest, PickManyRequest, PickRequest, Prompter, TargetRequest } from './prompter';
 
 type Item<T> = vscode.QuickPickItem & { value?: T };
 
@@ -40,6 +40,8 @@ export class QuickInputPrompter implements Prompter {
       fixed,
       typed: async (value) => {
         if (!value) return { label: '$(add) New branch…', detail: 'Type its name above', alwaysShow: true, value: 'new' };
+        const pr = request.pullRequest?.(value);
+        if (pr) return { label: `$(git-pull-request) ${pr}`, detail: 'Fetches the pull request and creates a workspace on it', alwaysShow: true, value: { branch: '', existing: true, pullRequest: value } };
         // An existing branch typed in full is offered by its own item below.
         if (request.local.some((b) => b.name === value) || request.remote.includes(value)) return undefined;
         const problem = await request.validateNewBranch(value);
@@ -90,6 +92,30 @@ export class QuickInputPrompter implements Prompter {
 
   async confirm(request: ConfirmRequest): Promise<string | undefined> {
     return vscode.window.showWarningMessage(request.message, { modal: true, detail: request.detail }, ...request.actions);
+  }
+
+  pickMany<T>(request: PickManyRequest<T>): Promise<T[] | undefined> {
+    return new Promise((resolve) => {
+      const qp = vscode.window.createQuickPick<Item<T>>();
+      const items: Item<T>[] = request.items.map((i) => ({ label: withIcon(i.icon, i.label), description: i.description, detail: i.detail, value: i.value }));
+      Object.assign(qp, { title: request.title, placeholder: request.placeholder, canSelectMany: true, matchOnDescription: true, matchOnDetail: true, items });
+      qp.selectedItems = items.filter((_, n) => request.items[n].picked);
+      let result: T[] | undefined;
+      qp.onDidAccept(() => {
+        result = qp.selectedItems.map((i) => i.value as T);
+        qp.hide();
+      });
+      qp.onDidHide(() => {
+        qp.dispose();
+        resolve(result);
+      });
+      qp.show();
+    });
+  }
+
+  async input(request: InputRequest): Promise<string | undefined> {
+    const value = await vscode.window.showInputBox({ title: request.title, prompt: request.prompt, placeHolder: request.placeholder, ignoreFocusOut: true, validateInput: request.validate });
+    return value?.trim() || undefined;
   }
 }
 

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { UserError, type CreateRequest, type WorkspaceView } from '../../core';
+import { looksLikePullRequest, UserError, type CreateRequest, type WorkspaceView } from '../../core';
 import { toApiWorkspace, type ApiWorkspace } from '../api';
 import { tildify } from '../tree/format';
 import { optional, required, withProgress, type Command, type CommandDeps, type Invocation, type Services } from './command';
+import { openPullRequest } from './pullRequestWorkspace';
 import { CommandId } from './ids';
 import { openWorkspaceTerminal } from './openTerminal';
 
@@ -12,6 +13,13 @@ export const createWorkspace: Command<CreateRequest, ApiWorkspace | undefined> =
   async run(invocation, s, deps) {
     const request = invocation.interactive ? await ask(invocation, s, deps) : fromArguments(invocation);
     if (!request) return undefined;
+    // §10: "#123" or a pull-request URL typed into the branch pick.
+    if ('pullRequest' in request) {
+      const fromPr = await openPullRequest(request.repoRoot, request.pullRequest, s);
+      await openWorkspaceTerminal(fromPr, undefined, s);
+      await revealWorkspace(fromPr, s);
+      return toApiWorkspace(fromPr);
+    }
     const trusted = vscode.workspace.isTrusted;
     const workspace = await withProgress(`Creating workspace "${request.branch}"`, true, (report, signal) =>
       s.lifecycle.createWorkspace(request, { signal, trusted, onProgress: report }));
@@ -35,7 +43,7 @@ function fromArguments(invocation: Invocation<CreateRequest>): CreateRequest {
 }
 
 /** Repository, then a new or existing branch, then (for a new branch) where it starts. */
-async function ask(invocation: Invocation<CreateRequest>, s: Services, deps: CommandDeps): Promise<CreateRequest | undefined> {
+async function ask(invocation: Invocation<CreateRequest>, s: Services, deps: CommandDeps): Promise<CreateRequest | { repoRoot: string; pullRequest: string } | undefined> {
   const repoRoot = invocation.args.repoRoot ?? (await pickRepository(s, deps));
   if (!repoRoot) return undefined;
   const { git } = s.core;
@@ -50,8 +58,10 @@ async function ask(invocation: Invocation<CreateRequest>, s: Services, deps: Com
     validateNewBranch: async (branch) =>
       (await git.branchNameProblem(repoRoot, branch))
       ?? (local.includes(branch) ? `A branch "${branch}" already exists; choose it from the list to open it.` : undefined),
+    pullRequest: (text) => (looksLikePullRequest(text) ? `Create a workspace from pull request ${text.trim()}` : undefined),
   });
   if (!answer) return undefined;
+  if (answer.pullRequest) return { repoRoot, pullRequest: answer.pullRequest };
   if (answer.existing) return { repoRoot, branch: answer.branch, existingBranch: true };
   const defaultRef = (await git.currentBranch(repoRoot)) ?? 'HEAD';
   const baseRef = await deps.prompter().pickBaseRef({
@@ -66,7 +76,7 @@ async function ask(invocation: Invocation<CreateRequest>, s: Services, deps: Com
   return { repoRoot, branch: answer.branch, baseRef, existingBranch: false };
 }
 
-async function pickRepository(s: Services, deps: CommandDeps): Promise<string | undefined> {
+export async function pickRepository(s: Services, deps: CommandDeps): Promise<string | undefined> {
   const roots = await s.repositories.current();
   if (!roots.length) throw new UserError('No git repository is open. Open a folder inside a git repository, then create a workspace for one of its branches.');
   if (roots.length === 1) return roots[0];
@@ -93,7 +103,7 @@ function explainSkippedSetup(workspace: WorkspaceView, s: Services, trusted: boo
     .then((choice) => choice === manage && vscode.commands.executeCommand('workbench.trust.manage'));
 }
 
-async function revealWorkspace(workspace: WorkspaceView, s: Services): Promise<void> {
+export async function revealWorkspace(workspace: WorkspaceView, s: Services): Promise<void> {
   try {
     const repo = (await s.tree.getChildren()).find((n) => n.target.repoRoot === workspace.repoRoot);
     const node = repo?.children().find((n) => n.target.workspaceId === workspace.id);

@@ -18,12 +18,27 @@ import { revealWorktree } from './revealWorktree';
 import { showActions } from './showActions';
 import { showLog } from './showLog';
 import { stopSession } from './stopSession';
+import { addToWorkspace } from './addToWorkspace';
+import { adoptWorktree } from './adoptWorktree';
+import { cleanUp } from './cleanUp';
+import { createPullRequest } from './createPullRequest';
+import { createWorkspaceFromPullRequest } from './createWorkspaceFromPullRequest';
+import { dropSavedChanges } from './dropSavedChanges';
+import { findLeftovers } from './findLeftovers';
+import { mergeIntoBase } from './mergeIntoBase';
+import { openInThisWindow } from './openInThisWindow';
+import { restoreSavedChanges } from './restoreSavedChanges';
+import { reviewChanges } from './reviewChanges';
+import { showSavedChanges } from './showSavedChanges';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument type
 const COMMANDS: readonly (Command<any, unknown> | LocalCommand)[] = [
   createWorkspace, openTerminal, launch, stopSession, deleteWorkspace, refresh, retrySetup,
   recreateWorkspace, forgetWorkspace, relaunchLost, copyAttachCommand, openInNewWindow,
   revealWorktree, showActions, showLog,
+  // Finishing the work (SPEC §10).
+  reviewChanges, mergeIntoBase, createPullRequest, createWorkspaceFromPullRequest, findLeftovers, cleanUp,
+  adoptWorktree, restoreSavedChanges, showSavedChanges, dropSavedChanges, openInThisWindow, addToWorkspace,
 ];
 
 /** Registers every command; each runs through `execute`, which reports failures as SPEC §6–§7 ask. */

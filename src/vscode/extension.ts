@@ -46,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
   const treeView = vscode.window.createTreeView<TreeNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   context.subscriptions.push(tree, treeView);
   // The left side of reviews and saved-changes diffs (SPEC §10).
-  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(GIT_CONTENT_SCHEME, new GitContentProvider(core.then((c) => c.lifecycle))));
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(GIT_CONTENT_SCHEME, new GitContentProvider(core.then((c) => c.lifecycle), () => repositories?.list ?? [])));
 
   let deactivated = false;
   context.subscriptions.push({ dispose: () => (deactivated = true) });

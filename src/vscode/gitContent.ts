@@ -22,7 +22,7 @@ export function gitContentUri(repo: string, commit: string, file: string, shownU
 }
 
 export class GitContentProvider implements vscode.TextDocumentContentProvider {
-  constructor(private readonly lifecycle: Promise<LifecycleService>) {}
+  constructor(private readonly lifecycle: Promise<LifecycleService>, private readonly openRepositories: () => readonly string[]) {}
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     let query: GitContentQuery;
@@ -32,8 +32,11 @@ export class GitContentProvider implements vscode.TextDocumentContentProvider {
       return '';
     }
     if (typeof query.repo !== 'string' || typeof query.commit !== 'string' || typeof query.file !== 'string') return '';
+    const lifecycle = await this.lifecycle;
+    // Anyone can open a URI of this scheme: git runs only in a repository the extension already works with.
+    if (![...this.openRepositories(), ...lifecycle.knownRepositories()].includes(query.repo)) return '';
     // core refuses a commit that is not an id and a path that leaves the repository.
-    return (await this.lifecycle).fileAtCommit(query.repo, query.commit, query.file);
+    return lifecycle.fileAtCommit(query.repo, query.commit, query.file);
   }
 }
 

@@ -98,6 +98,13 @@ describe('finishing the work (SPEC §10)', function () {
     await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label.startsWith('feature/review ↔ main')), 'the diff editor tab');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await assert.rejects(run('reviewChanges', {}), /reviewChanges needs "workspaceId"/);
+
+    // The old side comes from our content provider, and only for a repository the extension works with.
+    const left = (repoRoot: string) => vscode.Uri.from({ scheme: 'worktree-sessions-git', path: path.join(repoRoot, 'README.md'), query: JSON.stringify({ repo: repoRoot, commit: git(repoRoot, 'rev-parse', 'main'), file: 'README.md' }) });
+    assert.strictEqual((await vscode.workspace.openTextDocument(left(repo))).getText(), fs.readFileSync(path.join(repo, 'README.md'), 'utf8'));
+    const stranger = makeRepo('stranger');
+    assert.strictEqual((await vscode.workspace.openTextDocument(left(stranger))).getText(), '', 'a repository it does not know is not read');
+    fs.rmSync(path.dirname(stranger), { recursive: true, force: true });
   });
 
   it('the workspace row shows commits ahead of and behind its base', async () => {

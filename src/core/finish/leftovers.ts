@@ -93,8 +93,8 @@ async function mergedWorkspaces(ctx: LifecycleContext, repo: string, rows: reado
     for (const w of ready.filter((x) => x.baseRef === base)) {
       const committedAt = tips.get(w.branch);
       if (committedAt === undefined || w.branch === base || !(await movedSinceCreated(ctx, repo, w.branch, committedAt, w.createdAt))) continue;
-      const [dirty, view] = [await git.dirtyFiles(w.worktreePath).catch(() => ['(unreadable)']), ctx.live.workspace(w.id)];
-      const sessions = view?.sessions.length ?? 0;
+      const dirty = await git.dirtyFiles(w.worktreePath).catch(() => ['(unreadable)']);
+      const sessions = ctx.live.workspace(w.id)?.sessions.length ?? 0;
       const problems = [
         dirty.length ? `${dirty.length} uncommitted ${dirty.length === 1 ? 'change' : 'changes'} (saved before removal)` : '',
         sessions ? `${sessions} running ${sessions === 1 ? 'session' : 'sessions'}` : '',

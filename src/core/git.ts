@@ -125,6 +125,11 @@ export class Git {
     return r.exitCode === 0 ? r.stdout.trim() : undefined;
   }
 
+  /** Where `branch` is checked out, if anywhere. */
+  async checkedOutAt(repo: string, branch: string): Promise<string | undefined> {
+    return (await this.worktrees(repo)).find((w) => w.branch === branch)?.path;
+  }
+
   async addWorktree(
     repo: string,
     worktreePath: string,

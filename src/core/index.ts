@@ -85,3 +85,4 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
   };
 }
+export * from './finish';

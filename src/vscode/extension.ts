@@ -5,6 +5,7 @@ import { toApiWorkspace, type WorktreeSessionsApi } from './api';
 import { registerCommands } from './commands';
 import type { Services } from './commands/command';
 import { ContextKey, ContextKeys } from './contextKeys';
+import { GIT_CONTENT_SCHEME, GitContentProvider } from './gitContent';
 import { createLog } from './log';
 import type { Prompter } from './prompts/prompter';
 import { QuickInputPrompter } from './prompts/quickInputPrompter';
@@ -41,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
 
   let repositories: OpenRepositories | undefined;
   let statusBar: SessionStatusBar | undefined;
-  const tree = new WorkspaceTreeProvider(core.then((c) => c.lifecycle), (list) => repositories?.windowWorkspace(list));
+  const tree = new WorkspaceTreeProvider(core.then((c) => c.lifecycle), (list) => repositories?.windowWorkspace(list), () => repositories?.list ?? []);
   const treeView = vscode.window.createTreeView<TreeNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   context.subscriptions.push(
     tree,
@@ -50,6 +51,8 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
     // The view's Enter and Delete keys act on the selected row; their `when` clauses read its kind.
     treeView.onDidChangeSelection(({ selection }) => keys.set(ContextKey.selectedRow, selection[0]?.treeItem().contextValue ?? '')),
   );
+  // The left side of reviews and saved-changes diffs (SPEC §10).
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(GIT_CONTENT_SCHEME, new GitContentProvider(core.then((c) => c.lifecycle), () => repositories?.list ?? [])));
 
   let deactivated = false;
   context.subscriptions.push({ dispose: () => (deactivated = true) });

@@ -10,7 +10,7 @@ import type { ApiSession, ApiWorkspace, WorktreeSessionsApi } from '../../src/vs
 import {
   ADD_AGENT, BACK, canChoose,
   type BaseRefRequest, type BranchAnswer, type BranchRequest, type ConfirmRequest, type InputRequest, type NotifyRequest,
-  type PickPurpose, type PickRequest, type Prompter, type TargetRequest,
+  type PickManyRequest, type PickPurpose, type PickRequest, type Prompter, type TargetRequest,
 } from '../../src/vscode/prompts/prompter';
 import type { LaunchTarget } from '../../src/core';
 import type { TreeSnapshot } from '../../src/vscode/tree/workspaceTree';
@@ -141,7 +141,8 @@ type Call =
   | { kind: 'pickTarget'; request: TargetRequest }
   | { kind: 'input'; request: InputRequest }
   | { kind: 'confirm'; request: ConfirmRequest }
-  | { kind: 'notify'; request: NotifyRequest };
+  | { kind: 'notify'; request: NotifyRequest }
+  | { kind: 'pickMany'; request: PickManyRequest<unknown> };
 
 type Step = { kind: Call['kind']; answer: (request: never) => unknown };
 
@@ -204,16 +205,6 @@ export class ScriptedPrompter implements Prompter {
     });
   }
 
-  /** Types this text (it must pass the validation), or dismisses the box (undefined). */
-  answerInput(text: string | undefined): this {
-    return this.step('input', (request: InputRequest) => {
-      if (text === undefined) return undefined;
-      const problem = request.validate(text);
-      if (problem) throw new Error(`"${text}" refused: ${problem}`);
-      return text;
-    });
-  }
-
   /** Presses this button of the next notification (it must offer it), or dismisses it. */
   answerNotify(action: string | undefined): this {
     return this.step('notify', (request: NotifyRequest) => {
@@ -232,6 +223,24 @@ export class ScriptedPrompter implements Prompter {
     return this.step('confirm', (request: ConfirmRequest) => {
       if (action !== undefined && !request.actions.includes(action)) throw new Error(`no button "${action}" among ${request.actions.join(', ')}`);
       return action;
+    });
+  }
+
+  /** Chooses the items `choose` returns from those offered (undefined dismisses the list). */
+  answerPickMany(choose: (items: PickManyRequest<unknown>['items']) => readonly unknown[] | undefined): this {
+    return this.step('pickMany', (request: PickManyRequest<unknown>) => {
+      const chosen = choose(request.items);
+      return chosen && request.items.filter((i) => chosen.includes(i)).map((i) => i.value);
+    });
+  }
+
+  /** Types `text`; like the input box, a value its validation refuses cannot be accepted. */
+  answerInput(text: string | undefined): this {
+    return this.step('input', (request: InputRequest) => {
+      if (text === undefined) return undefined;
+      const problem = request.validate?.(text);
+      if (problem) throw new Error(`input "${text}" refused: ${problem}`);
+      return text;
     });
   }
 
@@ -269,6 +278,10 @@ export class ScriptedPrompter implements Prompter {
     // Notifications are not questions: unless the script answers this one, it is dismissed.
     if (this.steps[0]?.kind !== 'notify') return undefined;
     return this.next({ kind: 'notify', request });
+  }
+
+  pickMany<T>(request: PickManyRequest<T>): Promise<T[] | undefined> {
+    return this.next({ kind: 'pickMany', request: request as PickManyRequest<unknown> });
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind has its own request type

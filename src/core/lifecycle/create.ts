@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { markCreatedBranch } from '../finish/createdBranches';
 import { worktreeFolderName } from '../gitParse';
 import { describeOutcome } from '../process/runner';
 import { UserError, type SetupStep, type WorkspaceRecord, type WorkspaceView } from '../model';
@@ -251,6 +252,8 @@ async function prepareWorktree(ctx: LifecycleContext, w: WorkspaceRecord, journa
     await git.addWorktree(w.repoRoot, w.worktreePath,
       options.newBranch ? { newBranch: w.branch, startPoint: options.newBranch.startPoint, track: options.newBranch.track } : { existingBranch: w.branch },
       options.signal);
+    // §10: the branch outlives the workspace when D6 keeps it; its config remembers that we made it.
+    if (options.newBranch) await markCreatedBranch(ctx.deps.exec, w.repoRoot, w.branch, w.baseRef).catch((e: unknown) => ctx.deps.logger.warn(errorMessage(e)));
     journal.record('worktree', 'ok');
   }
   writeMarker(await git.gitDir(w.worktreePath), tmux.ownerId, w);

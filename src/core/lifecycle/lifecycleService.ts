@@ -1,4 +1,10 @@
 import { DisposableStore, type Disposable } from '../event';
+import { adoptWorktree } from '../finish/adopt';
+import { findLeftovers, measureLeftovers, removeLeftovers, type FindLeftoversOptions, type Leftover, type RemoveOutcome } from '../finish/leftovers';
+import { mergeIntoBase, type MergeMode, type MergeOptions, type MergeResult } from '../finish/merge';
+import { createPullRequest, createWorkspaceFromPullRequest, type FromPullRequestOptions, type PullRequestOptions, type PullRequestResult } from '../finish/pullRequest';
+import { aheadBehind, fileAtCommit, reviewChanges, type AheadBehind, type ChangedFile, type Review } from '../finish/review';
+import { dropSavedChange, findSavedChange, restoreSavedChange, savedChangeFiles, SavedChangesCache, type SavedChange } from '../finish/savedChanges';
 import type { ShortStat } from '../gitParse';
 import type { LaunchTarget, SessionView, SetupEvent, WorkspaceView } from '../model';
 import type { TargetProblem } from '../targets';
@@ -148,5 +154,91 @@ export class LifecycleService implements Disposable {
 
   dispose(): void {
     this.disposables.dispose();
+  }
+
+  // Finishing the work (SPEC §10): each operation lives in src/core/finish/.
+  private savedList?: SavedChangesCache;
+
+  /** The repositories the store knows (those with workspaces), for lists that span repositories. */
+  knownRepositories(): string[] {
+    return [...new Set(this.ctx.deps.store.workspaces().map((w) => w.repoRoot))];
+  }
+
+  reviewChanges(id: string): Promise<Review> {
+    return reviewChanges(this.ctx.deps.exec, this.ctx.requireWorkspace(id));
+  }
+
+  /** Commits ahead of and behind the base, for the workspace row; undefined when unknown. */
+  aheadBehind(id: string): Promise<AheadBehind | undefined> {
+    const w = this.ctx.deps.store.workspace(id);
+    return w && w.status === 'ready' ? aheadBehind(this.ctx.deps.exec, w).catch(() => undefined) : Promise.resolve(undefined);
+  }
+
+  /** A file's content at a commit (the left side of a review or saved-changes diff). */
+  fileAtCommit(repoRoot: string, commit: string, file: string): Promise<string> {
+    return fileAtCommit(this.ctx.deps.exec, repoRoot, commit, file);
+  }
+
+  mergeIntoBase(id: string, mode: MergeMode, options?: MergeOptions): Promise<MergeResult> {
+    return mergeIntoBase(this.ctx, id, mode, options);
+  }
+
+  createPullRequest(id: string, options?: PullRequestOptions): Promise<PullRequestResult> {
+    return createPullRequest(this.ctx, id, options);
+  }
+
+  createWorkspaceFromPullRequest(repoRoot: string, pr: unknown, options?: FromPullRequestOptions): Promise<WorkspaceView> {
+    return createWorkspaceFromPullRequest(this.ctx, repoRoot, pr, options);
+  }
+
+  findLeftovers(repos: readonly string[], options?: FindLeftoversOptions): Promise<Leftover[]> {
+    return findLeftovers(this.ctx, repos, options);
+  }
+
+  measureLeftovers(items: readonly Leftover[], signal?: AbortSignal): Promise<Leftover[]> {
+    return measureLeftovers(this.ctx, items, signal);
+  }
+
+  async removeLeftovers(items: readonly Leftover[], options?: { force?: boolean; onProgress?: (m: string) => void }): Promise<RemoveOutcome[]> {
+    try {
+      return await removeLeftovers(this.ctx, items, options);
+    } finally {
+      this.savedList?.invalidate();
+    }
+  }
+
+  adoptWorktree(repoRoot: string, worktreePath: string): Promise<WorkspaceView> {
+    return adoptWorktree(this.ctx, repoRoot, worktreePath);
+  }
+
+  /** Saved changes (D5) of the given repositories and those the store knows, newest first. */
+  savedChanges(repos: readonly string[] = []): Promise<SavedChange[]> {
+    this.savedList ??= new SavedChangesCache(this.ctx.deps.exec, this.ctx.deps.savedChangesDir, () => this.ctx.now);
+    const workspaces = this.ctx.deps.store.workspaces().map((w) => w.id).join();
+    return this.savedList.list([...repos, ...this.knownRepositories()], workspaces);
+  }
+
+  savedChangeFiles(saved: SavedChange): Promise<ChangedFile[]> {
+    return savedChangeFiles(this.ctx.deps.exec, saved);
+  }
+
+  findSavedChange(ref: unknown, repos: readonly string[] = []): Promise<SavedChange> {
+    return findSavedChange(this.ctx, ref, [...repos, ...this.knownRepositories()]);
+  }
+
+  async restoreSavedChanges(ref: unknown, repos: readonly string[] = [], options?: OperationOptions): Promise<WorkspaceView> {
+    try {
+      return await restoreSavedChange(this.ctx, await this.findSavedChange(ref, repos), options);
+    } finally {
+      this.savedList?.invalidate();
+    }
+  }
+
+  async dropSavedChanges(ref: unknown, repos: readonly string[] = []): Promise<void> {
+    try {
+      await dropSavedChange(this.ctx, await this.findSavedChange(ref, repos));
+    } finally {
+      this.savedList?.invalidate();
+    }
   }
 }

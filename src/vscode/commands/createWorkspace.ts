@@ -1,12 +1,13 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { branchNamePrecheck, UserError, type CreateRequest, type WorkspaceView } from '../../core';
+import { branchNamePrecheck, looksLikePullRequest, UserError, type CreateRequest, type WorkspaceView } from '../../core';
 import { toApiWorkspace, type ApiWorkspace } from '../api';
 import { refFormatProblem, refNamespaceConflict } from '../branchNames';
 import { BACK, canChoose, type LocalBranch } from '../prompts/prompter';
 import { tildify } from '../tree/format';
 import { optional, required, withProgress, type Command, type CommandDeps, type Invocation, type Services } from './command';
 import { reportSetupFailure, workspaceOfBranch } from './failures';
+import { openPullRequest } from './pullRequestWorkspace';
 import { CommandId } from './ids';
 import { openWorkspaceTerminal } from './openTerminal';
 import { OPEN_LABEL, openWorktree, type OpenWhere } from './openWorktree';
@@ -16,6 +17,13 @@ export const createWorkspace: Command<CreateRequest, ApiWorkspace | undefined> =
   async run(invocation, s, deps) {
     const request = invocation.interactive ? await ask(invocation, s, deps) : fromArguments(invocation);
     if (!request) return undefined;
+    // §10: "#123" or a pull-request URL typed into the branch pick.
+    if ('pullRequest' in request) {
+      const fromPr = await openPullRequest(request.repoRoot, request.pullRequest, s);
+      await openWorkspaceTerminal(fromPr, undefined, s);
+      await revealWorkspace(fromPr, s);
+      return toApiWorkspace(fromPr);
+    }
     const trusted = vscode.workspace.isTrusted;
     let workspace: WorkspaceView;
     try {
@@ -51,7 +59,7 @@ function fromArguments(invocation: Invocation<CreateRequest>): CreateRequest {
  * Repository, then (step 1/2) a new or existing branch, then (step 2/2, with
  * Back) where a new branch starts.
  */
-async function ask(invocation: Invocation<CreateRequest>, s: Services, deps: CommandDeps): Promise<CreateRequest | undefined> {
+async function ask(invocation: Invocation<CreateRequest>, s: Services, deps: CommandDeps): Promise<CreateRequest | { repoRoot: string; pullRequest: string } | undefined> {
   const repoRoot = invocation.args.repoRoot ?? (await pickRepository(s, deps));
   if (!repoRoot) return undefined;
   const { git } = s.core;
@@ -77,8 +85,11 @@ async function ask(invocation: Invocation<CreateRequest>, s: Services, deps: Com
       local: branches,
       remote,
       validateNewBranch,
+      // §10: "#123" or a pull-request URL typed into the branch pick.
+      pullRequest: (text) => (looksLikePullRequest(text) ? `Create a workspace from pull request ${text.trim()}` : undefined),
     });
     if (!answer) return undefined;
+    if (answer.pullRequest) return { repoRoot, pullRequest: answer.pullRequest };
     if (answer.existing) {
       const chosen = branches.find((b) => b.name === answer.branch);
       // C1: the picker does not offer it; a scripted answer is refused the same way.
@@ -105,7 +116,7 @@ async function ask(invocation: Invocation<CreateRequest>, s: Services, deps: Com
   }
 }
 
-async function pickRepository(s: Services, deps: CommandDeps): Promise<string | undefined> {
+export async function pickRepository(s: Services, deps: CommandDeps): Promise<string | undefined> {
   const roots = await s.repositories.current();
   if (!roots.length) throw new UserError('No git repository is open. Open a folder inside a git repository, then create a workspace for one of its branches.');
   if (roots.length === 1) return roots[0];
@@ -144,7 +155,7 @@ async function offerToOpen(workspace: WorkspaceView, s: Services, deps: CommandD
   if (where) await openWorktree(workspace, where).catch((e: unknown) => deps.log.error(`Opening the worktree of ${workspace.branch} failed: ${e instanceof Error ? e.message : String(e)}`));
 }
 
-async function revealWorkspace(workspace: WorkspaceView, s: Services): Promise<void> {
+export async function revealWorkspace(workspace: WorkspaceView, s: Services): Promise<void> {
   try {
     const repo = (await s.tree.getChildren()).find((n) => n.target.repoRoot === workspace.repoRoot);
     const node = repo?.children().find((n) => n.target.workspaceId === workspace.id);

@@ -21,6 +21,16 @@ export const CommandId = {
   revealWorktree: 'worktreeSessions.revealWorktree',
   showActions: 'worktreeSessions.showActions',
   showLog: 'worktreeSessions.showLog',
+  reviewChanges: 'worktreeSessions.reviewChanges',
+  mergeIntoBase: 'worktreeSessions.mergeIntoBase',
+  createPullRequest: 'worktreeSessions.createPullRequest',
+  createWorkspaceFromPullRequest: 'worktreeSessions.createWorkspaceFromPullRequest',
+  findLeftovers: 'worktreeSessions.findLeftovers',
+  cleanUp: 'worktreeSessions.cleanUp',
+  adoptWorktree: 'worktreeSessions.adoptWorktree',
+  restoreSavedChanges: 'worktreeSessions.restoreSavedChanges',
+  showSavedChanges: 'worktreeSessions.showSavedChanges',
+  dropSavedChanges: 'worktreeSessions.dropSavedChanges',
 } as const;
 
 export type CommandIdValue = (typeof CommandId)[keyof typeof CommandId];

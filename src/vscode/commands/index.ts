@@ -22,6 +22,16 @@ import { deleteSelected, openSelected } from './selection';
 import { showActions } from './showActions';
 import { showLog } from './showLog';
 import { stopSession } from './stopSession';
+import { adoptWorktree } from './adoptWorktree';
+import { cleanUp } from './cleanUp';
+import { createPullRequest } from './createPullRequest';
+import { createWorkspaceFromPullRequest } from './createWorkspaceFromPullRequest';
+import { dropSavedChanges } from './dropSavedChanges';
+import { findLeftovers } from './findLeftovers';
+import { mergeIntoBase } from './mergeIntoBase';
+import { restoreSavedChanges } from './restoreSavedChanges';
+import { reviewChanges } from './reviewChanges';
+import { showSavedChanges } from './showSavedChanges';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument type
 const COMMANDS: readonly (Command<any, unknown> | LocalCommand)[] = [
@@ -29,6 +39,9 @@ const COMMANDS: readonly (Command<any, unknown> | LocalCommand)[] = [
   recreateWorkspace, forgetWorkspace, relaunchLost, copyAttachCommand, openInNewWindow,
   openInThisWindow, addToWorkspace, renameSession, revealWorktree, showActions, showLog,
   openSelected, deleteSelected,
+  // Finishing the work (SPEC §10).
+  reviewChanges, mergeIntoBase, createPullRequest, createWorkspaceFromPullRequest, findLeftovers, cleanUp,
+  adoptWorktree, restoreSavedChanges, showSavedChanges, dropSavedChanges,
 ];
 
 /** Registers every command; each runs through `execute`, which reports failures as SPEC §6–§7 ask. */

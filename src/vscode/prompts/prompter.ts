@@ -14,7 +14,7 @@ export interface Prompter {
   pickBaseRef(request: BaseRefRequest): Promise<string | typeof BACK | undefined>;
   /** A launch target (unavailable ones are shown with their reason and cannot be chosen), or ADD_AGENT. */
   pickTarget(request: TargetRequest): Promise<LaunchTarget | typeof ADD_AGENT | undefined>;
-  /** A line of text, validated as it is typed (a session's new name). */
+  /** A line of text, validated as it is typed (a session's new name, a pull request's number or URL). */
   input(request: InputRequest): Promise<string | undefined>;
   /**
    * A modal question, only where work could be lost (SPEC §5); resolves to the
@@ -23,7 +23,21 @@ export interface Prompter {
   confirm(request: ConfirmRequest): Promise<string | undefined>;
   /** A notification with buttons; resolves to the pressed one, or undefined when it is dismissed. */
   notify(request: NotifyRequest): Promise<string | undefined>;
+  /** Several choices from a list (Clean Up); resolves to the chosen values, or undefined when dismissed. */
+  pickMany<T>(request: PickManyRequest<T>): Promise<T[] | undefined>;
 }
+
+export interface PickManyItem<T> extends PickItem<T> {
+  /** Selected at first. */
+  picked?: boolean;
+}
+
+export interface PickManyRequest<T> {
+  title: string;
+  placeholder: string;
+  items: readonly PickManyItem<T>[];
+}
+
 
 // Registered symbols: a scripted prompter in the tests' own bundle answers with the same ones.
 /** The Back button of a multi-step question was pressed. */
@@ -84,12 +98,16 @@ export interface BranchRequest {
   remote: readonly string[];
   /** Why `name` cannot be a new branch, or undefined when it can. */
   validateNewBranch(name: string): Promise<string | undefined>;
+  /** What the typed text names when it is a pull request (`#123`, a URL), else undefined. */
+  pullRequest?(text: string): string | undefined;
 }
 
 export interface BranchAnswer {
   branch: string;
   /** True for a listed local or remote branch, false for a new one. */
   existing: boolean;
+  /** Set when the user chose the typed pull request instead of a branch: what they typed. */
+  pullRequest?: string;
 }
 
 export interface BaseRefRequest {
@@ -112,9 +130,11 @@ export interface TargetRequest {
 export interface InputRequest {
   title: string;
   prompt: string;
-  value: string;
+  /** Shown selected at first. */
+  value?: string;
+  placeholder?: string;
   /** Why `value` cannot be used, or undefined when it can. */
-  validate(value: string): string | undefined;
+  validate?(value: string): string | undefined;
 }
 
 export interface ConfirmRequest {

@@ -3,7 +3,7 @@ import type { LaunchTarget } from '../../core';
 import {
   ADD_AGENT, BACK, canChoose,
   type BaseRefRequest, type BranchAnswer, type BranchRequest, type ConfirmRequest, type InputRequest, type NotifyRequest,
-  type PickRequest, type Prompter, type Step, type TargetRequest,
+  type PickManyRequest, type PickRequest, type Prompter, type Step, type TargetRequest,
 } from './prompter';
 
 /** An item without a value is shown but cannot be chosen; its description says why. */
@@ -52,6 +52,8 @@ export class QuickInputPrompter implements Prompter {
       fixed,
       typed: async (value) => {
         if (!value) return { label: '$(add) New branch…', detail: 'Type its name above', alwaysShow: true, value: 'new' };
+        const pr = request.pullRequest?.(value);
+        if (pr) return { label: `$(git-pull-request) ${pr}`, detail: 'Fetches the pull request and creates a workspace on it', alwaysShow: true, value: { branch: '', existing: true, pullRequest: value } };
         // An existing branch typed in full is offered by its own item below.
         if (request.local.some((b) => b.name === value) || request.remote.includes(value)) return undefined;
         const problem = await request.validateNewBranch(value);
@@ -105,14 +107,17 @@ export class QuickInputPrompter implements Prompter {
     return chosen === BACK ? undefined : chosen?.value;
   }
 
-  input(request: InputRequest): Promise<string | undefined> {
-    return Promise.resolve(vscode.window.showInputBox({
+  async input(request: InputRequest): Promise<string | undefined> {
+    const value = await vscode.window.showInputBox({
       title: request.title,
       prompt: request.prompt,
       value: request.value,
-      valueSelection: [0, request.value.length],
-      validateInput: (v) => request.validate(v),
-    }));
+      valueSelection: request.value ? [0, request.value.length] : undefined,
+      placeHolder: request.placeholder,
+      ignoreFocusOut: true,
+      validateInput: (v) => request.validate?.(v),
+    });
+    return value?.trim() || undefined;
   }
 
   async confirm(request: ConfirmRequest): Promise<string | undefined> {
@@ -123,6 +128,26 @@ export class QuickInputPrompter implements Prompter {
     const show = request.severity === 'error' ? vscode.window.showErrorMessage : request.severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     return show(request.message, ...request.actions);
   }
+
+  pickMany<T>(request: PickManyRequest<T>): Promise<T[] | undefined> {
+    return new Promise((resolve) => {
+      const qp = vscode.window.createQuickPick<Item<T>>();
+      const items: Item<T>[] = request.items.map((i) => ({ label: withIcon(i.icon, i.label), description: i.description, detail: i.detail, value: i.value }));
+      Object.assign(qp, { title: request.title, placeholder: request.placeholder, canSelectMany: true, matchOnDescription: true, matchOnDetail: true, items });
+      qp.selectedItems = items.filter((_, n) => request.items[n].picked);
+      let result: T[] | undefined;
+      qp.onDidAccept(() => {
+        result = qp.selectedItems.map((i) => i.value as T);
+        qp.hide();
+      });
+      qp.onDidHide(() => {
+        qp.dispose();
+        resolve(result);
+      });
+      qp.show();
+    });
+  }
+
 }
 
 interface PickOptions<T> {

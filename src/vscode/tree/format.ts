@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { SessionState, ShortStat, WorkspaceStatus } from '../../core';
+import type { AheadBehind, SessionState, ShortStat, WorkspaceStatus } from '../../core';
 
 /**
  * How long ago `then` was: "<1m", "5m", "3h", "2d" — or, `precise`, "42s"
@@ -33,6 +33,12 @@ export function formatStats(stats: ShortStat | undefined): string | undefined {
   if (!stats || stats.files === 0) return undefined;
   if (!stats.insertions && !stats.deletions) return `${stats.files} ${plural(stats.files, 'file')} changed`;
   return [stats.insertions ? `+${stats.insertions}` : '', stats.deletions ? `−${stats.deletions}` : ''].filter(Boolean).join(' ');
+}
+
+/** "↑2 ↓1": commits ahead of and behind the base (SPEC §10); undefined when level or unknown. */
+export function formatAheadBehind(counts: AheadBehind | undefined): string | undefined {
+  if (!counts || (!counts.ahead && !counts.behind)) return undefined;
+  return [counts.ahead ? `↑${counts.ahead}` : '', counts.behind ? `↓${counts.behind}` : ''].filter(Boolean).join(' ');
 }
 
 export const STATE_LABEL: Record<SessionState, string> = {

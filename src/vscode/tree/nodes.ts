@@ -1,14 +1,16 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { LostSessionView, SessionView, ShortStat, WorkspaceView } from '../../core';
+import type { AheadBehind, LostSessionView, SessionView, ShortStat, WorkspaceView } from '../../core';
 import { CommandId } from '../commands/ids';
-import { codeBlock, formatAge, formatStats, plural, STATE_LABEL, STATUS_LABEL, tildify } from './format';
+import { codeBlock, formatAge, formatAheadBehind, formatStats, plural, STATE_LABEL, STATUS_LABEL, tildify } from './format';
 
 /** What a command invoked on a tree row acts on; shaped like the commands' argument objects. */
 export interface NodeTarget {
   repoRoot?: string;
   workspaceId?: string;
   sessionName?: string;
+  /** Saved changes (SPEC §10). */
+  ref?: string;
 }
 
 type RowFields = Partial<Pick<vscode.TreeItem, 'description' | 'iconPath' | 'contextValue' | 'tooltip' | 'command'>>;
@@ -34,6 +36,8 @@ export interface WorkspaceDecorations {
   isWindowWorkspace(workspaceId: string): boolean;
   /** Each session's label as shown, numbered when two share one (sessionLabels). */
   sessionLabels(workspace: WorkspaceView): ReadonlyMap<string, string>;
+  /** Commits ahead of and behind the base (SPEC §10), when counted. */
+  aheadBehind?(workspaceId: string): AheadBehind | undefined;
 }
 
 export class RepositoryNode extends TreeNode {
@@ -41,7 +45,13 @@ export class RepositoryNode extends TreeNode {
   readonly id: string;
   readonly target: NodeTarget;
 
-  constructor(readonly repoRoot: string, private readonly workspaces: readonly WorkspaceView[], private readonly decorations: WorkspaceDecorations) {
+  constructor(
+    readonly repoRoot: string,
+    private readonly workspaces: readonly WorkspaceView[],
+    private readonly decorations: WorkspaceDecorations,
+    /** Rows after the workspaces (the repository's saved changes). */
+    private readonly extraChildren: (parent: RepositoryNode) => TreeNode[] = () => [],
+  ) {
     super();
     this.id = `repo:${repoRoot}`;
     this.target = { repoRoot };
@@ -55,10 +65,13 @@ export class RepositoryNode extends TreeNode {
     }, vscode.TreeItemCollapsibleState.Expanded);
   }
 
-  override children(): WorkspaceNode[] {
-    return [...this.workspaces]
-      .sort((a, b) => a.branch.localeCompare(b.branch))
-      .map((w) => new WorkspaceNode(w, this, this.decorations));
+  override children(): TreeNode[] {
+    return [
+      ...[...this.workspaces]
+        .sort((a, b) => a.branch.localeCompare(b.branch))
+        .map((w) => new WorkspaceNode(w, this, this.decorations)),
+      ...this.extraChildren(this),
+    ];
   }
 }
 
@@ -93,6 +106,8 @@ export class WorkspaceNode extends TreeNode {
     if (w.status === 'ready') {
       const stats = formatStats(this.decorations.stats(w.id));
       if (stats) parts.push(stats);
+      const counts = formatAheadBehind(this.decorations.aheadBehind?.(w.id));
+      if (counts) parts.push(counts);
     }
     if (w.sessions.length) {
       const waiting = w.sessions.filter((s) => s.state === 'waiting').length;
@@ -111,6 +126,8 @@ export class WorkspaceNode extends TreeNode {
     md.appendMarkdown(`Repository: ${escape(tildify(w.repoRoot))}  \n`);
     md.appendMarkdown(`Base: ${escape(w.baseRef)}${w.createdBranch ? ' (branch created by Worktree Sessions)' : ''}\n`);
     const stats = this.decorations.stats(w.id);
+    const counts = this.decorations.aheadBehind?.(w.id);
+    if (counts && (counts.ahead || counts.behind)) md.appendMarkdown(`${counts.ahead} ${plural(counts.ahead, 'commit')} ahead of ${escape(w.baseRef)}, ${counts.behind} behind\n`);
     if (stats?.files) md.appendMarkdown(`\n${stats.files} ${plural(stats.files, 'file')} changed (untracked files included), ${stats.insertions} ${plural(stats.insertions, 'insertion')}(+), ${stats.deletions} ${plural(stats.deletions, 'deletion')}(−)\n`);
     if (w.error) md.appendMarkdown(`\n$(error) ${escape(w.error)}\n`);
     return md;

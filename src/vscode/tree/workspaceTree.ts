@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
-import type { LifecycleService, ShortStat, WorkspaceView } from '../../core';
+import type { AheadBehind, LifecycleService, ShortStat, WorkspaceView } from '../../core';
 import { sessionLabels } from '../sessionLabels';
 import { formatAge, nextAgeChange } from './format';
 import { RepositoryNode, RuntimeSessionNode, TerminalNode, WorkspaceNode, type TreeNode, type WorkspaceDecorations } from './nodes';
+import { savedChangesRows } from './savedChangesNode';
 
 export const VIEW_ID = 'worktreeSessions.workspaces';
 
@@ -39,14 +40,20 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   private view?: vscode.TreeView<TreeNode>;
   private ageTick?: NodeJS.Timeout;
 
+  /** Commits ahead of and behind the base, refreshed with the change counts (SPEC §10). */
+  private readonly aheadBehind = new Map<string, AheadBehind | undefined>();
+
   constructor(
     private readonly model: Promise<LifecycleService>,
     private readonly windowWorkspace: (list: readonly WorkspaceView[]) => WorkspaceView | undefined,
+    /** The window's repositories: their saved changes show even without a workspace. */
+    private readonly openRepositories: () => readonly string[] = () => [],
   ) {
     this.decorations = {
       stats: (id) => this.stats.get(id),
       isWindowWorkspace: (id) => this.windowWorkspaceId === id,
       sessionLabels: (w) => sessionLabels(w, this.lifecycle?.targets().targets ?? []),
+      aheadBehind: (id) => this.aheadBehind.get(id),
     };
     model.then((lifecycle) => {
       this.lifecycle = lifecycle;
@@ -144,9 +151,12 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     this.scheduleStatsRefresh(50, Date.now() - this.lastFullStats > STATS_FULL_REFRESH_MS);
     const byRepo = new Map<string, WorkspaceView[]>();
     for (const w of list) byRepo.set(w.repoRoot, [...(byRepo.get(w.repoRoot) ?? []), w]);
+    // §10: saved changes are listed under their repository.
+    const saved = await lifecycle.savedChanges(this.openRepositories()).catch(() => []);
+    for (const x of saved) if (!byRepo.has(x.repoRoot)) byRepo.set(x.repoRoot, []);
     return [...byRepo.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([root, workspaces]) => new RepositoryNode(root, workspaces, this.decorations));
+      .map(([root, workspaces]) => new RepositoryNode(root, workspaces, this.decorations, savedChangesRows(saved.filter((x) => x.repoRoot === root))));
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
@@ -221,13 +231,15 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       if (!lifecycle) return;
       const ready = lifecycle.list().filter((w) => w.status === 'ready');
       for (const id of [...this.stats.keys()]) if (!ready.some((w) => w.id === id)) this.stats.delete(id);
+      for (const id of [...this.aheadBehind.keys()]) if (!ready.some((w) => w.id === id)) this.aheadBehind.delete(id);
       if (refreshAll) this.lastFullStats = Date.now();
       const due = refreshAll ? ready : ready.filter((w) => !this.stats.has(w.id));
       let changed = false;
       await Promise.all(due.map(async (w) => {
-        const next = await lifecycle.changeStats(w.id);
-        const same = this.stats.has(w.id) && JSON.stringify(next) === JSON.stringify(this.stats.get(w.id));
+        const [next, counts] = await Promise.all([lifecycle.changeStats(w.id), lifecycle.aheadBehind(w.id)]);
+        const same = this.stats.has(w.id) && JSON.stringify(next) === JSON.stringify(this.stats.get(w.id)) && JSON.stringify(counts) === JSON.stringify(this.aheadBehind.get(w.id));
         this.stats.set(w.id, next);
+        this.aheadBehind.set(w.id, counts);
         if (!same) changed = true;
       }));
       if (changed) this.refresh();

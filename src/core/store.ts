@@ -46,6 +46,8 @@ const MIGRATIONS: readonly string[] = [
      message TEXT
    );
    CREATE INDEX events_by_workspace ON setup_events(workspace_id);`,
+  // §8: the agent's own conversation id, so a relaunch resumes exactly that conversation.
+  `ALTER TABLE sessions ADD COLUMN agent_session_id TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -131,6 +133,7 @@ function toSession(r: Row): SessionRecord {
     command: JSON.parse(String(r.command)) as string[],
     createdAt: Number(r.created_at),
     lost: r.lost === 1,
+    ...(typeof r.agent_session_id === 'string' && r.agent_session_id ? { agentSessionId: r.agent_session_id } : {}),
   };
 }
 
@@ -495,8 +498,8 @@ export class OwnershipStore implements WorkspaceStore {
       },
       upsertSession: (s) => {
         this.db.run(
-          `INSERT OR REPLACE INTO sessions (name, workspace_id, target_key, label, command, created_at, lost) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          [s.name, s.workspaceId, s.targetKey, s.label, JSON.stringify(s.command), s.createdAt, s.lost ? 1 : 0],
+          `INSERT OR REPLACE INTO sessions (name, workspace_id, target_key, label, command, created_at, lost, agent_session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          [s.name, s.workspaceId, s.targetKey, s.label, JSON.stringify(s.command), s.createdAt, s.lost ? 1 : 0, s.agentSessionId ?? null],
         );
       },
       deleteSession: (name, createdAt) => {

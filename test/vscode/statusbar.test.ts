@@ -82,8 +82,8 @@ describe('status bar', function () {
     it('shows the branch and its running sessions in a window opened on a managed worktree', () => {
       const here = view({
         sessions: [
-          { name: 'wts-0123456789abcdef-claude', target: 'claude', label: 'Claude Code', createdAt: Date.now(), state: 'waiting' },
-          { name: 'wts-0123456789abcdef-shell', target: 'shell', label: 'Shell', createdAt: Date.now(), state: 'running' },
+          { name: 'wts-0123456789abcdef-claude', target: 'claude', label: 'Claude Code', createdAt: Date.now(), state: 'waiting', stateSource: 'hook', stateAt: Date.now() },
+          { name: 'wts-0123456789abcdef-shell', target: 'shell', label: 'Shell', createdAt: Date.now(), state: 'running', stateSource: 'process', stateAt: Date.now() },
         ],
       });
       bar.render({ workspaces: [here, view({ id: 'fedcba9876543210', branch: 'other' })], windowWorkspace: here, tmux: { ok: true, version: { major: 3, minor: 3, raw: 'tmux 3.3a' } } as never });

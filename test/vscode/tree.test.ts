@@ -146,7 +146,7 @@ describe('tree view', function () {
     const other = await createCore({
       storageDir: api._test.storageDir,
       wasmPath: path.join(vscode.extensions.getExtension('worktree-sessions.worktree-sessions')!.extensionPath, 'dist', 'sql-wasm.wasm'),
-      settings: () => ({ worktreeRoot: '', agents: [], disabledAgents: [], copyFiles: [], setupCommand: [], deleteBranch: 'merged', tmuxPath: 'tmux', socketName: api.tmuxSocket }),
+      settings: () => ({ worktreeRoot: '', agents: [], disabledAgents: [], copyFiles: [], setupCommand: [], deleteBranch: 'merged', tmuxPath: 'tmux', socketName: api.tmuxSocket, stateRules: {} }),
       logger: silentLoggerForTests,
     });
     try {

@@ -44,6 +44,8 @@ export class Reconciler {
     if (listing) {
       await this.forgetEnded(listing, rowsBefore, report);
       report.orphansKilled = await this.reapOrphans(listing);
+      // §8: screen rules only for panes that wrote something since their last check (none: no tmux call).
+      await ctx.signals.afterListing(listing);
     }
     ctx.live.emitIfChanged(false);
     return report;

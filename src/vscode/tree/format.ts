@@ -21,6 +21,8 @@ export function formatStats(stats: ShortStat | undefined): string | undefined {
 }
 
 export const STATE_LABEL: Record<SessionState, string> = {
+  working: 'working',
+  done: 'done',
   running: 'running',
   waiting: 'waiting for input',
   idle: 'idle',

@@ -253,7 +253,7 @@ export class Tmux {
       'set-hook', '-g', `session-closed[${HOOK_INDEX}]`, hook, ';',
       'set-hook', '-g', `pane-died[${HOOK_INDEX}]`, hook, ';',
       // The bell also leaves its time on the session: an attached terminal clears tmux's own bell flag at once.
-      'set-hook', '-g', `alert-bell[${HOOK_INDEX}]`, `set-option -F ${BELL_OPTION} "#{session_activity}" ; ${hook}`, ';',
+      'set-hook', '-g', `alert-bell[${HOOK_INDEX}]`, `set-option -F ${BELL_OPTION} "#{window_activity}" ; ${hook}`, ';',
       'wait-for', CHANGE_CHANNEL,
     ], { env: serverEnvironment(this.environment), signal });
     return r.exitCode === 0 && !signal.aborted;

@@ -6,7 +6,8 @@ export const LIST_FIELDS = [
   '@wts_owner',
   '@wts_created',
   'session_created',
-  'session_activity',
+  // Output time: session_activity only moves with a client's keys, window_activity with the pane's output.
+  'window_activity',
   'pane_pid',
   'pane_dead',
   'start_time',

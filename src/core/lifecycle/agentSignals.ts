@@ -26,10 +26,10 @@ const AGENT_SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
  * session lives (it is gone with a lost server), and saved scrollback.
  */
 export class AgentSignals {
-  /** Activity time of each pane at its last rule check. */
-  private readonly ruleChecked = new Map<string, number>();
-  /** Activity time of each pane when its scrollback was last saved. */
-  private readonly scrollbackSaved = new Map<string, number>();
+  /** Each pane's activity time at its last rule check, and when that check ran. */
+  private readonly ruleChecked = new Map<string, Checked>();
+  /** Each pane's activity time when its scrollback was last saved, and when that was. */
+  private readonly scrollbackSaved = new Map<string, Checked>();
   private lastScrollbackSave: number;
   private savingScrollback?: Promise<void>;
 
@@ -91,7 +91,7 @@ export class AgentSignals {
       const report = currentReport(l, now, { reportsWorking: reportsWorking(row.targetKey) });
       // The agent's own hook is the strongest signal: while it holds, no capture is needed.
       if (report?.source === 'hook' && !stale) continue;
-      if (!stale && this.ruleChecked.get(l.name) === l.activityAt) continue;
+      if (!stale && isCurrent(this.ruleChecked.get(l.name), l)) continue;
       due.push({ l, rules, stale });
     }
     for (const name of this.ruleChecked.keys()) if (!seen.has(name)) this.ruleChecked.delete(name);
@@ -102,7 +102,7 @@ export class AgentSignals {
     for (const { l, rules, stale } of due) {
       const pane = panes.get(l.name);
       if (pane === undefined) continue;
-      this.ruleChecked.set(l.name, l.activityAt);
+      this.ruleChecked.set(l.name, { activityAt: l.activityAt, at: now });
       const rule = matchRules(rules, pane);
       const seenAt = String(l.reported ? Math.floor(l.reported.at / 1000) : '');
       const generation = l.createdStamp === undefined ? '' : String(l.createdStamp);
@@ -158,7 +158,7 @@ export class AgentSignals {
   private async saveScrollbackNow(): Promise<void> {
     const listing = this.ctx.live.current;
     if (!listing?.serverRunning) return;
-    const changed = this.ownRows(listing).filter(({ l }) => this.scrollbackSaved.get(l.name) !== l.activityAt).map(({ l }) => l);
+    const changed = this.ownRows(listing).filter(({ l }) => !isCurrent(this.scrollbackSaved.get(l.name), l)).map(({ l }) => l);
     if (changed.length) fs.mkdirSync(this.scrollbackDir, { recursive: true });
     for (let i = 0; i < changed.length; i += SCROLLBACK_BATCH) {
       const batch = changed.slice(i, i + SCROLLBACK_BATCH);
@@ -167,7 +167,7 @@ export class AgentSignals {
         const text = panes.get(l.name);
         if (text === undefined) continue;
         writeAtomically(this.scrollbackFile(l.name), text ? `${text}\n` : '');
-        this.scrollbackSaved.set(l.name, l.activityAt);
+        this.scrollbackSaved.set(l.name, { activityAt: l.activityAt, at: this.ctx.now });
       }
     }
     this.sweepScrollback();
@@ -187,6 +187,20 @@ export class AgentSignals {
       this.scrollbackSaved.delete(f.slice(0, -4));
     }
   }
+}
+
+interface Checked {
+  activityAt: number;
+  at: number;
+}
+
+/**
+ * Whether a look at the pane already saw its latest output. tmux keeps the
+ * output time in whole seconds, so a look within that second may have come
+ * before more output of the same second: only a look after it is current.
+ */
+function isCurrent(checked: Checked | undefined, l: LiveSession): boolean {
+  return checked !== undefined && checked.activityAt === l.activityAt && checked.at >= l.activityAt + 1000;
 }
 
 function writeAtomically(file: string, content: string): void {

@@ -67,6 +67,8 @@ export interface SessionView {
   /** What the agent works on: its terminal title, else the first line of its last prompt. */
   summary?: string;
   agentSessionId?: string;
+  /** The window that launched it (§8: its notifications fall back there). */
+  launcher?: string;
   /** Last output time, ms since epoch, when tmux knows it. */
   activityAt?: number;
 }

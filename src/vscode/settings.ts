@@ -29,6 +29,12 @@ export class SettingsFacade implements vscode.Disposable {
     return this.current;
   }
 
+  /** §8: `worktreeSessions.notify`, read when a notification is due (the view's settings, not core's). */
+  get notify(): { waiting: boolean; done: boolean } {
+    const value = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<Record<string, unknown>>('notify') ?? {};
+    return { waiting: value.waiting !== false, done: value.done !== false };
+  }
+
   dispose(): void {
     this.listener.dispose();
     this.changed.dispose();

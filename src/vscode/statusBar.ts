@@ -32,7 +32,8 @@ export class SessionStatusBar implements vscode.Disposable {
     const here = state.windowWorkspace;
     const sessions = (here ? [here] : state.workspaces).flatMap((w) => w.sessions.map((s) => ({ w, s }))).filter(({ s }) => s.state !== 'exited');
     const waiting = sessions.filter(({ s }) => s.state === 'waiting').length;
-    const counts = `${sessions.length} running${waiting ? ` $(bell-dot) ${waiting}` : ''}`;
+    // §5: what the sessions need from the user, "3 sessions · 1 waiting".
+    const counts = `${sessions.length} ${plural(sessions.length, 'session')}${waiting ? ` · ${waiting} waiting` : ''}`;
 
     if (tmuxProblem) {
       item.text = here ? `$(warning) ${here.branch} · tmux unavailable` : '$(warning) tmux unavailable';

@@ -32,13 +32,13 @@ describe('status bar', function () {
 
   it('counts the running sessions of all workspaces elsewhere', async () => {
     const one = await launchShell(t.ws.id);
-    await waitFor(async () => (await t.api._test.statusBar()).text === '$(terminal-tmux) 1 running', 'one running session');
+    await waitFor(async () => (await t.api._test.statusBar()).text === '$(terminal-tmux) 1 session', 'one running session');
     assert.strictEqual((await t.api._test.statusBar()).visible, true);
     await launchShell(t.ws.id);
-    await waitFor(async () => (await t.api._test.statusBar()).text === '$(terminal-tmux) 2 running', 'two running sessions');
+    await waitFor(async () => (await t.api._test.statusBar()).text === '$(terminal-tmux) 2 sessions', 'two running sessions');
     assert.match((await t.api._test.statusBar()).tooltip, /feature\/status · Shell — (running|idle)/);
     await run('stopSession', { workspaceId: t.ws.id, sessionName: one.name });
-    await waitFor(async () => (await t.api._test.statusBar()).text === '$(terminal-tmux) 1 running', 'back to one');
+    await waitFor(async () => (await t.api._test.statusBar()).text === '$(terminal-tmux) 1 session', 'back to one');
   });
 
   it('clicking it offers the fitting actions; choosing a session opens its terminal', async () => {
@@ -87,7 +87,7 @@ describe('status bar', function () {
         ],
       });
       bar.render({ workspaces: [here, view({ id: 'fedcba9876543210', branch: 'other' })], windowWorkspace: here, tmux: { ok: true, version: { major: 3, minor: 3, raw: 'tmux 3.3a' } } as never });
-      assert.strictEqual(bar.item.text, '$(git-branch) feat · 2 running $(bell-dot) 1');
+      assert.strictEqual(bar.item.text, '$(git-branch) feat · 2 sessions · 1 waiting');
       assert.strictEqual(bar.visible, true);
       assert.strictEqual(bar.item.backgroundColor, undefined);
     });
@@ -95,7 +95,7 @@ describe('status bar', function () {
     it('shows the branch with no session too', () => {
       const here = view({});
       bar.render({ workspaces: [here], windowWorkspace: here });
-      assert.strictEqual(bar.item.text, '$(git-branch) feat · 0 running');
+      assert.strictEqual(bar.item.text, '$(git-branch) feat · 0 sessions');
       assert.strictEqual(bar.visible, true);
     });
 

@@ -145,6 +145,7 @@ export class LiveView {
       ...(derived.note ? { stateNote: derived.note } : {}),
       ...(summary ? { summary } : {}),
       ...(agentSessionId ? { agentSessionId } : {}),
+      ...(l.launcher ? { launcher: l.launcher } : {}),
       activityAt: l.activityAt || undefined,
     };
   }

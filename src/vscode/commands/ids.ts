@@ -15,6 +15,7 @@ export const CommandId = {
   revealWorktree: 'worktreeSessions.revealWorktree',
   showActions: 'worktreeSessions.showActions',
   showLog: 'worktreeSessions.showLog',
+  nextWaitingSession: 'worktreeSessions.nextWaitingSession',
 } as const;
 
 export type CommandIdValue = (typeof CommandId)[keyof typeof CommandId];

@@ -8,6 +8,7 @@ import { deleteWorkspace } from './deleteWorkspace';
 import { forgetWorkspace } from './forgetWorkspace';
 import type { CommandIdValue } from './ids';
 import { launch } from './launch';
+import { nextWaitingSession } from './nextWaitingSession';
 import { openInNewWindow } from './openInNewWindow';
 import { openTerminal } from './openTerminal';
 import { recreateWorkspace } from './recreateWorkspace';
@@ -23,7 +24,7 @@ import { stopSession } from './stopSession';
 const COMMANDS: readonly (Command<any, unknown> | LocalCommand)[] = [
   createWorkspace, openTerminal, launch, stopSession, deleteWorkspace, refresh, retrySetup,
   recreateWorkspace, forgetWorkspace, relaunchLost, copyAttachCommand, openInNewWindow,
-  revealWorktree, showActions, showLog,
+  revealWorktree, showActions, showLog, nextWaitingSession,
 ];
 
 /** Registers every command; each runs through `execute`, which reports failures as SPEC §6–§7 ask. */

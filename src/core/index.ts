@@ -12,6 +12,8 @@ export * from './model';
 export type { Logger } from './log';
 export type { Disposable, Event } from './event';
 export { LifecycleService } from './lifecycle';
+export { AGENT_WIRING } from './agents/wiring';
+export { BUILTIN_STATE_RULES } from './agents/state';
 export type { CreateRequest, DeleteOptions, DeletePreflight, DeleteResult, OperationOptions, ReconcileReport, BranchChoice } from './lifecycle';
 export type { TmuxProbe } from './tmux';
 export type { ShortStat } from './gitParse';
@@ -63,6 +65,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     settings: options.settings,
     logger: options.logger,
     savedChangesDir: path.join(options.storageDir, 'saved-changes'),
+    storageDir: options.storageDir,
     env,
     pollIntervalMs: options.pollIntervalMs,
     orphanGraceMs: options.orphanGraceMs,

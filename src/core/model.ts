@@ -3,7 +3,14 @@ import manifest from '../../package.json';
 export type StoredWorkspaceStatus = 'creating' | 'ready' | 'error' | 'deleting' | 'deletion_failed';
 /** What users see: the stored status, or `missing` when the worktree folder is gone (R4). */
 export type WorkspaceStatus = StoredWorkspaceStatus | 'missing';
-export type SessionState = 'running' | 'waiting' | 'idle' | 'exited';
+/**
+ * §8: `working`, `waiting`, `done` come from an agent signal (hook, bell,
+ * screen rule); `running` / `idle` mean no signal, with output in the last
+ * 30 s or none; `exited` lasts until S2 removes the row.
+ */
+export type SessionState = 'working' | 'waiting' | 'done' | 'running' | 'idle' | 'exited';
+/** Which signal set a session's state (§8, strongest first). */
+export type StateSource = 'hook' | 'bell' | 'rule' | 'process';
 export type BranchPolicy = 'merged' | 'never' | 'ask';
 
 export interface WorkspaceRecord {
@@ -19,6 +26,10 @@ export interface WorkspaceRecord {
   error?: string;
   /** Process id of the extension host working on a `creating`/`deleting` row (R1). */
   opPid?: number;
+  /** That process's start time, so a later process with the same id is not taken for it (pid reuse). */
+  opStartTime?: string;
+  /** The setup command running for a `creating` row, as "pid:startTime" (issue 8: still running after its window died). */
+  setupProcess?: string;
   createdAt: number;
   updatedAt: number;
 }
@@ -33,6 +44,8 @@ export interface SessionRecord {
   createdAt: number;
   /** R2: the tmux server went away while this session lived; offered for relaunch. */
   lost: boolean;
+  /** §8: the agent's own conversation id, copied from its hook so a relaunch resumes exactly that conversation. */
+  agentSessionId?: string;
 }
 
 export type SetupStep = 'worktree' | 'copy-files' | 'setup-command' | 'base-terminal';
@@ -51,6 +64,16 @@ export interface SessionView {
   label: string;
   createdAt: number;
   state: SessionState;
+  stateSource: StateSource;
+  /** When the state was set, ms since epoch. */
+  stateAt: number;
+  /** Why, when the signal said (e.g. "Claude needs your permission to use Bash"). */
+  stateNote?: string;
+  /** What the agent works on: its terminal title, else the first line of its last prompt. */
+  summary?: string;
+  agentSessionId?: string;
+  /** The window that launched it (§8: its notifications fall back there). */
+  launcher?: string;
   /** Last output time, ms since epoch, when tmux knows it. */
   activityAt?: number;
 }
@@ -62,6 +85,8 @@ export interface LostSessionView {
   createdAt: number;
   /** The argv a relaunch would run: the agent's resume command where configured. */
   relaunchCommand: string[];
+  /** The conversation a relaunch resumes (§8). */
+  agentSessionId?: string;
 }
 
 /** A workspace as the tree and the API show it: its record joined with the live tmux view. */
@@ -78,7 +103,10 @@ export interface LaunchTarget {
   key: string;
   label: string;
   command: string[];
+  /** May hold `{sessionId}`: replaced by the agent's conversation id when one is known (§8). */
   resumeCommand?: string[];
+  /** Built-ins: what resumes the latest conversation when no id is known. */
+  continueCommand?: string[];
   env?: Record<string, string>;
   source: 'builtin' | 'configured' | 'shell';
   available: boolean;
@@ -106,6 +134,16 @@ export interface CoreSettings {
   deleteBranch: BranchPolicy;
   tmuxPath: string;
   socketName: string;
+  /** §8 screen rules per target key: the last pane lines → a state. */
+  stateRules: Record<string, StateRule[]>;
+}
+
+export interface StateRule {
+  /** A regular expression, tried on each of the last `lines` non-empty lines of the pane. */
+  pattern: string;
+  state: 'working' | 'waiting' | 'done';
+  /** How many of the last non-empty lines to look at (default 8). */
+  lines?: number;
 }
 
 const declared = manifest.contributes.configuration.properties;
@@ -121,6 +159,7 @@ export const defaultSettings: CoreSettings = {
   deleteBranch: declared['worktreeSessions.deleteBranch'].default as BranchPolicy,
   tmuxPath: declared['worktreeSessions.tmux.path'].default,
   socketName: declared['worktreeSessions.tmux.socketName'].default,
+  stateRules: declared['worktreeSessions.stateRules'].default as Record<string, StateRule[]>,
 };
 
 /** A failure users should read: the message names what failed and what to do. */

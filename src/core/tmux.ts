@@ -57,7 +57,7 @@ const WAIT_FOR_CHANGE_DEADLINE_MS = 60 * 60_000;
  * - new-session -F, list-sessions -F, if-shell -F's condition: formats by
  *   design; constants, except ownerId, which is checked to be plain letters
  *   and digits.
- * - set-option -F: only in the bell hook, on the constant "#{session_activity}".
+ * - set-option -F: only in the bell hook, on the constant "#{window_activity}".
  *
  * Not expanded: new-session -e values and the command's argv, set-option
  * values without -F (@wts_owner, @wts_created, @wts_worktree), targets (-t,
@@ -117,7 +117,20 @@ export interface NewSessionRequest {
   stamp: number;
   /** Written to @wts_worktree on base sessions. */
   worktree?: string;
+  /** Written to @wts_launcher: the window that launched it, where its notifications fall back (§8). */
+  launcher?: string;
 }
+
+/** A user option the extension itself writes on a session, with a value of its own making. */
+export interface SessionOptionChange {
+  name: string;
+  options: ReadonlyArray<readonly [option: string, value: string]>;
+  /** Set only while this option still has this value. */
+  onlyIf?: readonly [option: string, value: string];
+}
+
+/** Option names and claim keys the extension writes: plain words, never a "#", "," or "}". */
+const PLAIN_WORD = /^[A-Za-z0-9_@-]+$/;
 
 export interface TmuxConfig {
   path(): string;
@@ -228,6 +241,7 @@ export class Tmux {
       ['set-option', '-t', target, '@wts_owner', this.ownerId],
       ['set-option', '-t', target, '@wts_created', String(req.stamp)],
       ...(req.worktree ? [['set-option', '-t', target, '@wts_worktree', req.worktree]] : []),
+      ...(req.launcher ? [['set-option', '-t', target, '@wts_launcher', req.launcher]] : []),
     ];
     const chain = [create, ...mark].flatMap((command, i) => [...(i ? [';'] : []), ...command.map(escapeArgument)]);
     const r = await this.run([...NO_USER_CONFIG, ...chain]);
@@ -254,7 +268,7 @@ export class Tmux {
       'set-hook', '-g', `session-closed[${HOOK_INDEX}]`, hook, ';',
       'set-hook', '-g', `pane-died[${HOOK_INDEX}]`, hook, ';',
       // The bell also leaves its time on the session: an attached terminal clears tmux's own bell flag at once.
-      'set-hook', '-g', `alert-bell[${HOOK_INDEX}]`, `set-option -F ${BELL_OPTION} "#{session_activity}" ; ${hook}`, ';',
+      'set-hook', '-g', `alert-bell[${HOOK_INDEX}]`, `set-option -F ${BELL_OPTION} "#{window_activity}" ; ${hook}`, ';',
       'wait-for', CHANGE_CHANNEL,
     ], { env: serverEnvironment(this.environment), signal, timeoutMs: WAIT_FOR_CHANGE_DEADLINE_MS });
     return r.exitCode === 0 && !signal.aborted;
@@ -302,6 +316,94 @@ export class Tmux {
     const r = await this.run(['capture-pane', '-p', '-J', '-t', `=${name}:`, '-S', String(-Math.max(1, lines))], { timeoutMs: 5_000 });
     if (r.exitCode !== 0) return '';
     return r.stdout.replace(/\s+$/, '');
+  }
+
+  /**
+   * The last lines of several sessions' panes in one tmux process (§8 screen
+   * rules, scrollback): each capture follows a marker line of its own, with a
+   * nonce no pane can have printed. A session that ended meanwhile stops the
+   * chain; the panes before it are still returned.
+   */
+  async capturePanes(names: readonly string[], lines: number): Promise<Map<string, string>> {
+    const own = names.filter(isOwnSessionName);
+    const out = new Map<string, string>();
+    if (!own.length) return out;
+    const nonce = Math.random().toString(36).slice(2, 10);
+    const args = own.flatMap((n, i) => [
+      ...(i ? [';'] : []),
+      'display-message', '-p', `wts-capture-${nonce}-${i}`, ';',
+      'capture-pane', '-p', '-J', '-t', `=${n}:`, '-S', String(-Math.max(1, lines)),
+    ]);
+    const r = await this.run(args, { timeoutMs: 10_000 });
+    if (r.spawnError) throw this.unavailable(r);
+    let current: string | undefined;
+    let text: string[] = [];
+    const flush = () => {
+      if (current !== undefined) out.set(current, text.join('\n').replace(/\s+$/, ''));
+    };
+    const marker = new RegExp(`^wts-capture-${nonce}-(\\d+)$`);
+    for (const line of r.stdout.split('\n')) {
+      const m = marker.exec(line);
+      if (!m) {
+        text.push(line);
+        continue;
+      }
+      flush();
+      current = own[Number(m[1])];
+      text = [];
+    }
+    // A failed capture leaves its marker with nothing after it: that pane is not known.
+    if (current !== undefined && (r.exitCode === 0 || text.length)) flush();
+    return out;
+  }
+
+  /**
+   * Sets user options the extension computed (a screen rule's state) on
+   * several sessions in one tmux process, then wakes every window. Each
+   * change may hold a condition (an option still has the value the caller
+   * saw), so a hook that reported meanwhile is never overwritten. Only plain
+   * words (or nothing) are written: they go into tmux command strings.
+   */
+  async setSessionOptions(changes: readonly SessionOptionChange[]): Promise<void> {
+    const plain = (v: string) => v === '' || PLAIN_WORD.test(v);
+    const args: string[] = [];
+    for (const c of changes) {
+      if (!isOwnSessionName(c.name)) continue;
+      const target = `=${c.name}:`;
+      for (const [option, value] of [...c.options, ...(c.onlyIf ? [c.onlyIf] : [])]) {
+        if (!PLAIN_WORD.test(option) || !plain(value)) throw new Error(`refusing to set ${option} to ${JSON.stringify(value)}`);
+      }
+      const sets = c.options.map(([option, value]) => `set-option -t '${target}' ${option} '${value}'`).join(' ; ');
+      if (args.length) args.push(';');
+      // Every word was checked above: plain words only, so the command string and the format mean what they say.
+      args.push('if-shell', '-F', '-t', target, c.onlyIf ? `#{==:#{${c.onlyIf[0]}},${c.onlyIf[1]}}` : '1', sets);
+    }
+    if (!args.length) return;
+    args.push(';', 'wait-for', '-S', CHANGE_CHANNEL);
+    const r = await this.run(args, { timeoutMs: 5_000 });
+    if (r.spawnError) throw this.unavailable(r);
+  }
+
+  /**
+   * Compare-and-set on the session itself, so that of all the windows that
+   * see one event exactly one acts on it (§8 notifications): the first call
+   * with a new key records it with the caller's id; every call answers who
+   * holds that key. tmux runs one command at a time, so two windows cannot
+   * both pass the comparison.
+   */
+  async claim(name: string, key: string, claimant: string): Promise<boolean> {
+    if (!isOwnSessionName(name) || !PLAIN_WORD.test(key) || !PLAIN_WORD.test(claimant)) throw new Error(`refusing a claim on ${name} for ${key} by ${claimant}`);
+    const target = `=${name}:`;
+    // The name, key and claimant were checked above: plain words, safe in this command string and format.
+    const r = await this.run([
+      'if-shell', '-F', '-t', target, `#{!=:#{@wts_claimed},${key}}`,
+      `set-option -t '${target}' @wts_claimed ${key} ; set-option -t '${target}' @wts_claimed_by ${claimant}`, ';',
+      'show-options', '-qv', '-t', target, '@wts_claimed', ';',
+      'show-options', '-qv', '-t', target, '@wts_claimed_by',
+    ], { timeoutMs: 5_000 });
+    if (r.exitCode !== 0) return false;
+    const [heldKey, heldBy] = r.stdout.split('\n');
+    return heldKey === key && heldBy === claimant;
   }
 
   /** S3: `tmux -L <socket> -f /dev/null -u attach-session -t =<name>`, TMUX unset; attach starts a server when none runs. */

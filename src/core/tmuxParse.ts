@@ -6,12 +6,26 @@ export const LIST_FIELDS = [
   '@wts_owner',
   '@wts_created',
   'session_created',
-  'session_activity',
+  // Output time: session_activity only moves with a client's keys, window_activity with the pane's output.
+  'window_activity',
   'pane_pid',
   'pane_dead',
   'start_time',
   'window_bell_flag',
   '@wts_bell',
+  'pane_current_command',
+  // tmux strips control characters from titles, so a tab or newline never reaches the listing from here.
+  'pane_title',
+  // §8: what an agent's hook (or a screen rule) reported; written by the state hook, never a tab or newline.
+  '@wts_state',
+  '@wts_state_at',
+  '@wts_state_source',
+  '@wts_state_note',
+  '@wts_gen',
+  '@wts_summary',
+  '@wts_agent_session',
+  '@wts_launcher',
+  // Last: the one value that may hold a tab (a path).
   '@wts_worktree',
 ] as const;
 
@@ -33,6 +47,31 @@ export interface LiveSession {
   bellAt?: number;
   /** @wts_worktree on base sessions: lets a lost database be rebuilt. */
   worktree?: string;
+  /** The program in the foreground of the pane (pane_current_command). */
+  command?: string;
+  /** The title the program set on its terminal; tmux's default is the host name. */
+  title?: string;
+  /** A reported state (§8): from the agent's hook, or a screen rule a window wrote back. */
+  reported?: ReportedState;
+  /** What the agent works on, from its hook (first line of the last prompt). */
+  summary?: string;
+  /** The agent's own conversation id (Claude Code session_id, Codex thread id). */
+  agentSessionId?: string;
+  /** Which window launched the session (its notification falls back there). */
+  launcher?: string;
+}
+
+export type ReportedStateName = 'working' | 'waiting' | 'done';
+
+export interface ReportedState {
+  state: ReportedStateName;
+  /** ms since epoch (tmux keeps seconds). */
+  at: number;
+  source: 'hook' | 'rule';
+  /** Why, e.g. "Claude needs your permission to use Bash". */
+  note?: string;
+  /** The generation (@wts_created) the reporter was started for. */
+  generation?: number;
 }
 
 export interface SessionListing {
@@ -55,7 +94,7 @@ export function parseSessionListing(stdout: string): SessionListing {
     const parts = line.split('\t');
     if (parts.length < LIST_FIELDS.length) continue;
     // A worktree path may itself hold a tab; everything past the fixed fields belongs to it.
-    const [name, owner, stamp, created, activity, pid, dead, start, bell, bellAt] = parts;
+    const [name, owner, stamp, created, activity, pid, dead, start, bell, bellAt, command, title, state, stateAt, stateSource, note, gen, summary, agentSession, launcher] = parts;
     const worktree = parts.slice(LIST_FIELDS.length - 1).join('\t');
     const startSec = intOrUndefined(start);
     if (startSec !== undefined) serverStartedAt = startSec * 1000;
@@ -70,9 +109,28 @@ export function parseSessionListing(stdout: string): SessionListing {
       bell: bell === '1',
       bellAt: intOrUndefined(bellAt) === undefined ? undefined : intOrUndefined(bellAt)! * 1000,
       worktree: worktree || undefined,
+      command: command || undefined,
+      title: title || undefined,
+      reported: reportedState(state, stateAt, stateSource, note, gen),
+      summary: summary || undefined,
+      agentSessionId: agentSession || undefined,
+      launcher: launcher || undefined,
     });
   }
   return { serverRunning: true, serverStartedAt, sessions };
+}
+
+const REPORTED_STATES: readonly string[] = ['working', 'waiting', 'done'];
+
+function reportedState(state: string, at: string, source: string, note: string, gen: string): ReportedState | undefined {
+  if (!REPORTED_STATES.includes(state)) return undefined;
+  return {
+    state: state as ReportedStateName,
+    at: (intOrUndefined(at) ?? 0) * 1000,
+    source: source === 'rule' ? 'rule' : 'hook',
+    note: note || undefined,
+    generation: intOrUndefined(gen),
+  };
 }
 
 /** tmux's answer when there is no server on the socket (not an error for us). */

@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { SessionState, SessionView, WorkspaceStatus, WorkspaceView } from '../core';
+import type { SessionState, SessionView, StateSource, WorkspaceStatus, WorkspaceView } from '../core';
 import type { LogLine } from './log';
 import type { Prompter } from './prompts/prompter';
 import type { TreeNode } from './tree/nodes';
@@ -24,6 +24,10 @@ export interface ApiSession {
   label: string;
   createdAt: number;
   state: SessionState;
+  stateSource: StateSource;
+  stateAt: number;
+  summary?: string;
+  agentSessionId?: string;
 }
 
 export interface WorktreeSessionsApi {
@@ -59,7 +63,12 @@ export interface TestHooks {
 }
 
 export function toApiSession(s: SessionView): ApiSession {
-  return { name: s.name, target: s.target, label: s.label, createdAt: s.createdAt, state: s.state };
+  return {
+    name: s.name, target: s.target, label: s.label, createdAt: s.createdAt,
+    state: s.state, stateSource: s.stateSource, stateAt: s.stateAt,
+    ...(s.summary !== undefined ? { summary: s.summary } : {}),
+    ...(s.agentSessionId !== undefined ? { agentSessionId: s.agentSessionId } : {}),
+  };
 }
 
 /** SPEC §6's shape exactly: what the tree needs besides (lost sessions, busy) stays inside. */

@@ -7,6 +7,7 @@ import type { Services } from './commands/command';
 import { ContextKey, ContextKeys } from './contextKeys';
 import { GIT_CONTENT_SCHEME, GitContentProvider } from './gitContent';
 import { createLog } from './log';
+import { SessionNotifier } from './notifications';
 import type { Prompter } from './prompts/prompter';
 import { QuickInputPrompter } from './prompts/quickInputPrompter';
 import { OpenRepositories } from './repositories';
@@ -17,6 +18,13 @@ import type { TreeNode } from './tree/nodes';
 import { VIEW_ID, WorkspaceTreeProvider } from './tree/workspaceTree';
 
 export type { WorktreeSessionsApi } from './api';
+
+/**
+ * §8: the scrollback save when the window closes. VS Code awaits only the
+ * promise `deactivate` returns (disposables are synchronous), so activate
+ * leaves the one step that needs it here.
+ */
+let saveOnDeactivate: (() => Promise<void>) | undefined;
 
 /**
  * The composition root. Everything the extension registers is built here and
@@ -67,7 +75,9 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
     const repos = (repositories = new OpenRepositories(c.git, logger));
     const terminals = new SessionTerminals(c, logger, context.workspaceState);
     const bar = (statusBar = new SessionStatusBar());
-    context.subscriptions.push(repos, terminals, bar);
+    const notifier = new SessionNotifier(c.lifecycle, terminals, () => settings.notify, logger);
+    context.subscriptions.push(repos, terminals, bar, notifier);
+    saveOnDeactivate = () => c.lifecycle.saveScrollback({ force: true });
 
     let tmux: TmuxProbe | undefined;
     const render = () => {
@@ -181,6 +191,9 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
   };
 }
 
-export function deactivate(): void {
-  // Everything is in context.subscriptions; tmux sessions deliberately outlive the window.
+export function deactivate(): Promise<void> | undefined {
+  // Everything else is in context.subscriptions; tmux sessions deliberately outlive the window.
+  const save = saveOnDeactivate;
+  saveOnDeactivate = undefined;
+  return save?.().catch(() => undefined);
 }

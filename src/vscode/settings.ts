@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { defaultSettings, type AgentSetting, type BranchPolicy, type CoreSettings } from '../core';
+import { defaultSettings, type AgentSetting, type BranchPolicy, type CoreSettings, type StateRule } from '../core';
 
 export const SETTINGS_SECTION = 'worktreeSessions';
 
@@ -29,6 +29,12 @@ export class SettingsFacade implements vscode.Disposable {
     return this.current;
   }
 
+  /** §8: `worktreeSessions.notify`, read when a notification is due (the view's settings, not core's). */
+  get notify(): { waiting: boolean; done: boolean } {
+    const value = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<Record<string, unknown>>('notify') ?? {};
+    return { waiting: value.waiting !== false, done: value.done !== false };
+  }
+
   dispose(): void {
     this.listener.dispose();
     this.changed.dispose();
@@ -48,7 +54,20 @@ function read(): CoreSettings {
     deleteBranch: BRANCH_POLICIES.includes(deleteBranch as BranchPolicy) ? (deleteBranch as BranchPolicy) : defaultSettings.deleteBranch,
     tmuxPath: stringOr(c.get('tmux.path'), defaultSettings.tmuxPath).trim() || defaultSettings.tmuxPath,
     socketName: stringOr(c.get('tmux.socketName'), defaultSettings.socketName).trim() || defaultSettings.socketName,
+    stateRules: stateRulesOr(c.get('stateRules')),
   };
+}
+
+/** Per target key, the rules that are well formed; a key without a list falls back to core's built-in rules. */
+function stateRulesOr(value: unknown): Record<string, StateRule[]> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return defaultSettings.stateRules;
+  const out: Record<string, StateRule[]> = {};
+  for (const [key, rules] of Object.entries(value as Record<string, unknown>)) {
+    if (!Array.isArray(rules)) continue;
+    out[key] = rules.filter((r): r is StateRule =>
+      typeof r === 'object' && r !== null && typeof (r as StateRule).pattern === 'string' && ['working', 'waiting', 'done'].includes((r as StateRule).state));
+  }
+  return out;
 }
 
 function stringOr(value: unknown, fallback: string): string {

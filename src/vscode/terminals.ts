@@ -148,6 +148,13 @@ export class SessionTerminals implements vscode.Disposable {
     return this.bySession.get(sessionName);
   }
 
+  /** The session whose terminal is the active one, if any. */
+  activeSessionName(): string | undefined {
+    const active = vscode.window.activeTerminal;
+    for (const [name, terminal] of this.bySession) if (terminal === active) return name;
+    return undefined;
+  }
+
   /**
    * Closes the terminals of sessions that ended. The lifecycle's view can lag
    * a launch by one listing, so a session missing from it is confirmed with

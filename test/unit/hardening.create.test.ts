@@ -2,10 +2,10 @@
 // that cannot work, and operations that must settle. Real git, real tmux on a
 // private socket, real files.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { git, makeCore, makeRepo, onCleanup, rejects, runCleanups, tempDir, tmux, waitFor } from '../support/fixtures';
+import { git, makeCore, makeRepo, MemoryLogger, onCleanup, privateSocket, projectRoot, rejects, runCleanups, tempDir, testEnv, tmux, waitFor, wasmPath } from '../support/fixtures';
 
 /** Fails the test instead of hanging it: what a hang looks like to the user. */
 function settlesWithin<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -242,4 +242,63 @@ describe('hardening: create and launch (issue 8)', function () {
       assert.ok(fs.statSync(path.join(core.storageDir, 'worktree-sessions.db')).size < 1024 * 1024);
     });
   });
+
+  it('stuck or misleading: a creating row whose pid now belongs to an unrelated process is judged interrupted, and can be retried', async () => {
+    const repo = makeRepo();
+    const core = await makeCore();
+    const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/reused' });
+    // A live process with the recorded pid, but not the one that wrote the row (pid reuse): its start time differs.
+    const unrelated = spawn('sleep', ['30'], { stdio: 'ignore' });
+    onCleanup(() => unrelated.kill('SIGKILL'));
+    await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'creating', opPid: unrelated.pid, opStartTime: '1' }));
+    const report = await core.lifecycle.reconcile();
+    assert.deepEqual(report.interrupted, [w.id]);
+    assert.equal(core.store.workspace(w.id)!.status, 'error');
+    assert.equal((await core.lifecycle.retrySetup(w.id)).status, 'ready');
+  });
+
+  it('stuck or misleading: a setup command still running after its window was killed is reported as such, and blocks a retry', async () => {
+    const repo = makeRepo();
+    const storageDir = tempDir('wts-storage-');
+    const socket = privateSocket();
+    const marker = `1000.${process.pid}${Math.floor(Math.random() * 1e6)}`;
+    // A window (a child process) creates the workspace; its setup command outlives it.
+    const child = spawn(process.execPath, [path.join(projectRoot, 'out/test/support/createChild.js'), storageDir, socket, repo, 'feat/orphaned-setup', marker], { stdio: ['ignore', 'pipe', 'inherit'], env: testEnv() });
+    onCleanup(() => {
+      child.kill('SIGKILL');
+      for (const pid of sleepers(marker)) process.kill(pid, 'SIGKILL');
+    });
+    await waitFor(() => sleepers(marker).length > 0, 'the setup command to start', 15_000);
+    await waitFor(async () => {
+      const { OwnershipStore } = await import('../../src/core/store');
+      const { store } = await OwnershipStore.open(storageDir, { wasmPath, logger: new MemoryLogger(), watch: false });
+      try {
+        return store.workspaces()[0]?.setupProcess;
+      } finally {
+        store.dispose();
+      }
+    }, 'the setup command to be recorded');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+
+    const core = await makeCore({ storageDir, socket });
+    const report = await core.lifecycle.start();
+    const [w] = core.store.workspaces();
+    assert.deepEqual(report.interrupted, [w.id]);
+    assert.match(w.error ?? '', /its setup command \(process \d+\) is still running in /);
+    await rejects(core.lifecycle.retrySetup(w.id), /is still running from a window that closed/);
+    for (const pid of sleepers(marker)) process.kill(pid, 'SIGKILL');
+  });
 });
+
+/** Pids of `sleep <marker>` processes, from /proc. */
+function sleepers(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8') === `sleep\0${marker}\0`) pids.push(Number(entry));
+    } catch { /* ended meanwhile */ }
+  }
+  return pids;
+}

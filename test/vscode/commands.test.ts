@@ -49,7 +49,7 @@ describe('commands with an argument object', function () {
 
   it('launch { workspaceId, target } starts a session and returns it', async () => {
     const session = await launchShell(t.ws.id);
-    assert.deepStrictEqual(Object.keys(session).sort(), ['createdAt', 'label', 'name', 'state', 'target']);
+    assert.deepStrictEqual(Object.keys(session).sort(), ['createdAt', 'label', 'name', 'state', 'stateAt', 'stateSource', 'target']);
     assert.strictEqual(session.name, `wts-${t.ws.id}-shell`);
     assert.strictEqual(session.target, 'shell');
     assert.strictEqual(session.label, 'Shell');

@@ -1,7 +1,7 @@
 // package.json and the running extension agree: commands, menus, settings.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { defaultSettings } from '../../src/core';
+import { BUILTIN_STATE_RULES, defaultSettings } from '../../src/core';
 import { CommandId } from '../../src/vscode/commands/ids';
 import { EXTENSION_ID } from './helpers';
 import { readyApi } from './fixtures';
@@ -71,6 +71,9 @@ describe('manifest', () => {
       'worktreeSessions.deleteBranch': defaultSettings.deleteBranch,
       'worktreeSessions.tmux.path': defaultSettings.tmuxPath,
       'worktreeSessions.tmux.socketName': defaultSettings.socketName,
+      // §8: the built-in rules apply to any key the setting does not list.
+      'worktreeSessions.stateRules': BUILTIN_STATE_RULES,
+      'worktreeSessions.notify': { waiting: true, done: true },
     };
     assert.deepStrictEqual(Object.keys(props).sort(), Object.keys(expected).sort());
     for (const [key, value] of Object.entries(expected)) {

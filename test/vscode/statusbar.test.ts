@@ -86,12 +86,12 @@ describe('status bar', function () {
     it('in a window opened on a managed worktree counts its sessions and those waiting, without the branch', () => {
       const here = view({
         sessions: [
-          { name: 'wts-0123456789abcdef-claude', target: 'claude', label: 'Claude Code', createdAt: Date.now(), state: 'waiting' },
-          { name: 'wts-0123456789abcdef-shell', target: 'shell', label: 'Shell', createdAt: Date.now(), state: 'idle' },
-          { name: 'wts-0123456789abcdef-shell-2', target: 'shell', label: 'Shell', createdAt: Date.now(), state: 'idle' },
+          { name: 'wts-0123456789abcdef-claude', target: 'claude', label: 'Claude Code', createdAt: Date.now(), state: 'waiting', stateSource: 'hook', stateAt: Date.now() },
+          { name: 'wts-0123456789abcdef-shell', target: 'shell', label: 'Shell', createdAt: Date.now(), state: 'idle', stateSource: 'process', stateAt: Date.now() },
+          { name: 'wts-0123456789abcdef-shell-2', target: 'shell', label: 'Shell', createdAt: Date.now(), state: 'idle', stateSource: 'process', stateAt: Date.now() },
         ],
       });
-      const other = view({ id: 'fedcba9876543210', branch: 'other', sessions: [{ name: 'wts-fedcba9876543210-shell', target: 'shell', label: 'Shell', createdAt: Date.now(), state: 'running' }] });
+      const other = view({ id: 'fedcba9876543210', branch: 'other', sessions: [{ name: 'wts-fedcba9876543210-shell', target: 'shell', label: 'Shell', createdAt: Date.now(), state: 'running', stateSource: 'process', stateAt: Date.now() }] });
       bar.render({ workspaces: [here, other], windowWorkspace: here, tmux: { ok: true, version: { major: 3, minor: 3, raw: 'tmux 3.3a' } } as never, targets: [{ key: 'shell', label: 'Shell' }] });
       assert.strictEqual(bar.item.text, '$(bell-dot) 3 sessions · 1 waiting');
       assert.doesNotMatch(bar.item.text, /feat/);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { markCreatedBranch } from '../finish/createdBranches';
 import { worktreeFolderName } from '../gitParse';
+import { processIdentity } from '../process/liveness';
 import { describeOutcome } from '../process/runner';
 import { UserError, type SetupStep, type WorkspaceRecord, type WorkspaceView } from '../model';
 import type { LifecycleContext } from './context';
@@ -129,6 +130,7 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
       baseSession: `wts-${id}`,
       status: 'creating',
       opPid: ctx.pid,
+      opStartTime: ctx.pidStartTime,
       createdAt: now,
       updatedAt: now,
     };
@@ -165,7 +167,10 @@ export async function retrySetup(ctx: LifecycleContext, id: string, options: Ope
 }
 
 async function retryInTurn(ctx: LifecycleContext, w: WorkspaceRecord, options: OperationOptions): Promise<WorkspaceView> {
-  await ctx.deps.store.write((tx) => tx.updateWorkspace(w.id, { status: 'creating', error: undefined, opPid: ctx.pid }));
+  const setupPid = ctx.guards.setupStillRunning(w);
+  // Two setup commands in one worktree would fight; the first one's window is gone, not the command.
+  if (setupPid !== undefined) throw new UserError(`The setup command of "${w.branch}" (process ${setupPid}) is still running from a window that closed. Wait for it to finish, or end it, then retry.`);
+  await ctx.deps.store.write((tx) => tx.updateWorkspace(w.id, { status: 'creating', error: undefined, opPid: ctx.pid, opStartTime: ctx.pidStartTime }));
   const branchExists = await ctx.deps.git.localBranchExists(w.repoRoot, w.branch);
   return runSetup(ctx, w.id, { ...options, newBranch: branchExists ? undefined : { startPoint: w.baseRef, track: false } });
 }
@@ -198,7 +203,7 @@ async function runSetup(ctx: LifecycleContext, id: string, options: SetupOptions
       } else {
         journal.record(step, 'skipped', probe.message);
       }
-      await journal.flush((tx) => tx.updateWorkspace(id, { status: 'ready', error: undefined, opPid: undefined }));
+      await journal.flush((tx) => tx.updateWorkspace(id, { status: 'ready', error: undefined, opPid: undefined, setupProcess: undefined }));
       ctx.deps.logger.info(`Workspace ${w.branch} (${id}) is ready at ${w.worktreePath}.`);
       ctx.live.emitIfChanged(true);
       return ctx.live.workspace(id)!;
@@ -211,7 +216,7 @@ async function runSetup(ctx: LifecycleContext, id: string, options: SetupOptions
         throw new UserError(`Could not create the worktree for "${w.branch}": ${msg} Nothing was changed.`, e instanceof Error ? e.stack : undefined);
       }
       journal.record(step, 'failed', msg);
-      await journal.flush((tx) => tx.updateWorkspace(id, { status: 'error', error: `${step}: ${msg}`, opPid: undefined })).catch(() => undefined);
+      await journal.flush((tx) => tx.updateWorkspace(id, { status: 'error', error: `${step}: ${msg}`, opPid: undefined, setupProcess: undefined })).catch(() => undefined);
       ctx.deps.logger.error(`Setting up ${w.branch} failed at ${step}: ${msg}`);
       throw new UserError(`Setting up "${w.branch}" failed at the ${step} step: ${msg} Retry setup or delete the workspace.`, e instanceof Error ? e.stack : undefined);
     }
@@ -301,9 +306,16 @@ async function runSetupCommand(ctx: LifecycleContext, w: WorkspaceRecord, journa
   journal.record('setup-command', 'started', setup.join(' '));
   await journal.flush();
   const minutes = ctx.deps.settings().setupTimeoutMinutes;
+  let recorded: Promise<void> = Promise.resolve();
   const r = await ctx.deps.exec.run(setup[0], setup.slice(1), {
     cwd: w.worktreePath, signal: options.signal, purpose: 'user', timeoutMs: Math.round(minutes * 60_000), maxOutputBytes: SETUP_OUTPUT_BYTES,
+    // Issue 8: should this window die, the next start can tell the command still runs.
+    onSpawn: (pid) => {
+      const id = processIdentity(pid);
+      if (id) recorded = journal.flush((tx) => tx.updateWorkspace(w.id, { setupProcess: `${id.pid}:${id.startTime ?? ''}` })).catch(() => undefined);
+    },
   });
+  await recorded;
   throwIfCancelled(options.signal);
   if (r.kind === 'ok') {
     journal.record('setup-command', 'ok');

@@ -52,7 +52,7 @@ async function deleteNow(ctx: LifecycleContext, w: WorkspaceRecord, options: Del
   const step: Step = { name: 'recording the deletion' };
   try {
     // D2: intent first.
-    await store.write((tx) => tx.updateWorkspace(w.id, { status: 'deleting', error: undefined, opPid: ctx.pid }));
+    await store.write((tx) => tx.updateWorkspace(w.id, { status: 'deleting', error: undefined, opPid: ctx.pid, opStartTime: ctx.pidStartTime }));
     ctx.live.emitIfChanged(true);
     // D3: launches already in flight finish, and are stopped below with the rest.
     await ctx.guards.launchesSettled(w.id);

@@ -87,6 +87,24 @@ export class LifecycleService implements Disposable {
     return this.ctx.deps.tmux.capturePane(sessionName, lines);
   }
 
+  /** This window's id among the windows on the socket (§8: who launched a session, who notifies). */
+  get windowId(): string {
+    return this.ctx.windowId;
+  }
+
+  /**
+   * §8: of all windows that see one state change, exactly one gets true: the
+   * first to claim it. `key` names the change (state and time).
+   */
+  claimNotification(sessionName: string, key: string): Promise<boolean> {
+    return this.ctx.deps.tmux.claim(sessionName, key, this.ctx.windowId).catch(() => false);
+  }
+
+  /** §8: saves the scrollback of panes that changed; `force` when the window closes. */
+  saveScrollback(options?: { force?: boolean }): Promise<void> {
+    return this.ctx.signals.saveScrollback(options);
+  }
+
   attachArgv(sessionName: string): { file: string; args: string[] } {
     return this.ctx.deps.tmux.attachArgv(sessionName);
   }

@@ -20,6 +20,8 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Bytes kept of each of stdout and stderr: the last ones. */
   maxOutputBytes?: number;
+  /** Called once the program runs, with its pid (the leader of its process group). */
+  onSpawn?: (pid: number) => void;
 }
 
 /**
@@ -188,6 +190,7 @@ export class ProcessRunner implements Exec, ExecCounter {
       const r = await subprocess;
       return this.startFailure(file, options.cwd, (r as { code?: string }).code, r.originalMessage ?? r.message, started, timeoutMs);
     }
+    options.onSpawn?.(pid);
 
     let reason: 'timeout' | 'cancelled' | undefined;
     let outputLeftOpen = false;

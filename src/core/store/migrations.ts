@@ -37,6 +37,11 @@ const MIGRATIONS: readonly string[] = [
      message TEXT
    );
    CREATE INDEX events_by_workspace ON setup_events(workspace_id);`,
+  // §8: the agent's own conversation id, so a relaunch resumes exactly that conversation.
+  `ALTER TABLE sessions ADD COLUMN agent_session_id TEXT;`,
+  // R1: who works on a row is a process identity (pid and start time), and so is its setup command.
+  `ALTER TABLE workspaces ADD COLUMN op_start_time TEXT;
+   ALTER TABLE workspaces ADD COLUMN setup_process TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

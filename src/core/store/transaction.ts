@@ -50,6 +50,8 @@ export function toWorkspace(r: Row): WorkspaceRecord {
     status: String(r.status) as StoredWorkspaceStatus,
     error: r.error === null ? undefined : String(r.error),
     opPid: r.op_pid === null ? undefined : Number(r.op_pid),
+    ...(typeof r.op_start_time === 'string' ? { opStartTime: r.op_start_time } : {}),
+    ...(typeof r.setup_process === 'string' ? { setupProcess: r.setup_process } : {}),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -64,6 +66,7 @@ export function toSession(r: Row): SessionRecord {
     command: JSON.parse(String(r.command)) as string[],
     createdAt: Number(r.created_at),
     lost: r.lost === 1,
+    ...(typeof r.agent_session_id === 'string' && r.agent_session_id ? { agentSessionId: r.agent_session_id } : {}),
   };
 }
 
@@ -97,9 +100,9 @@ export function transactionOn(db: Database): StoreTx {
       ).map(toSession),
     insertWorkspace: (w) => {
       db.run(
-        `INSERT INTO workspaces (id, repo_root, worktree_path, branch, base_ref, created_branch, base_session, status, error, op_pid, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [w.id, w.repoRoot, w.worktreePath, w.branch, w.baseRef, w.createdBranch ? 1 : 0, w.baseSession, w.status, w.error ?? null, w.opPid ?? null, w.createdAt, w.updatedAt],
+        `INSERT INTO workspaces (id, repo_root, worktree_path, branch, base_ref, created_branch, base_session, status, error, op_pid, op_start_time, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [w.id, w.repoRoot, w.worktreePath, w.branch, w.baseRef, w.createdBranch ? 1 : 0, w.baseSession, w.status, w.error ?? null, w.opPid ?? null, w.opStartTime ?? null, w.createdAt, w.updatedAt],
       );
     },
     updateWorkspace: (id, patch) => {
@@ -107,6 +110,9 @@ export function transactionOn(db: Database): StoreTx {
       if (patch.status !== undefined) columns.status = patch.status;
       if ('error' in patch) columns.error = patch.error ?? null;
       if ('opPid' in patch) columns.op_pid = patch.opPid ?? null;
+      // The pid and its start time name one process: a new pid never keeps an old start time.
+      if ('opStartTime' in patch || 'opPid' in patch) columns.op_start_time = patch.opStartTime ?? null;
+      if ('setupProcess' in patch) columns.setup_process = patch.setupProcess ?? null;
       if (patch.worktreePath !== undefined) columns.worktree_path = patch.worktreePath;
       if (patch.baseRef !== undefined) columns.base_ref = patch.baseRef;
       if (patch.createdBranch !== undefined) columns.created_branch = patch.createdBranch ? 1 : 0;
@@ -118,8 +124,8 @@ export function transactionOn(db: Database): StoreTx {
     },
     upsertSession: (s) => {
       db.run(
-        `INSERT OR REPLACE INTO sessions (name, workspace_id, target_key, label, command, created_at, lost) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        [s.name, s.workspaceId, s.targetKey, s.label, JSON.stringify(s.command), s.createdAt, s.lost ? 1 : 0],
+        `INSERT OR REPLACE INTO sessions (name, workspace_id, target_key, label, command, created_at, lost, agent_session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        [s.name, s.workspaceId, s.targetKey, s.label, JSON.stringify(s.command), s.createdAt, s.lost ? 1 : 0, s.agentSessionId ?? null],
       );
     },
     deleteSession: (name, createdAt) => {

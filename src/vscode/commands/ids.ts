@@ -31,6 +31,7 @@ export const CommandId = {
   restoreSavedChanges: 'worktreeSessions.restoreSavedChanges',
   showSavedChanges: 'worktreeSessions.showSavedChanges',
   dropSavedChanges: 'worktreeSessions.dropSavedChanges',
+  nextWaitingSession: 'worktreeSessions.nextWaitingSession',
 } as const;
 
 export type CommandIdValue = (typeof CommandId)[keyof typeof CommandId];

@@ -9,6 +9,7 @@ import { deleteWorkspace } from './deleteWorkspace';
 import { forgetWorkspace } from './forgetWorkspace';
 import type { CommandIdValue } from './ids';
 import { launch } from './launch';
+import { nextWaitingSession } from './nextWaitingSession';
 import { openInNewWindow } from './openInNewWindow';
 import { openInThisWindow } from './openInThisWindow';
 import { openTerminal } from './openTerminal';
@@ -37,7 +38,7 @@ import { showSavedChanges } from './showSavedChanges';
 const COMMANDS: readonly (Command<any, unknown> | LocalCommand)[] = [
   createWorkspace, openTerminal, launch, stopSession, deleteWorkspace, refresh, retrySetup,
   recreateWorkspace, forgetWorkspace, relaunchLost, copyAttachCommand, openInNewWindow,
-  openInThisWindow, addToWorkspace, renameSession, revealWorktree, showActions, showLog,
+  openInThisWindow, addToWorkspace, renameSession, revealWorktree, showActions, showLog, nextWaitingSession,
   openSelected, deleteSelected,
   // Finishing the work (SPEC §10).
   reviewChanges, mergeIntoBase, createPullRequest, createWorkspaceFromPullRequest, findLeftovers, cleanUp,

@@ -42,6 +42,8 @@ export function formatAheadBehind(counts: AheadBehind | undefined): string | und
 }
 
 export const STATE_LABEL: Record<SessionState, string> = {
+  working: 'working',
+  done: 'done',
   running: 'running',
   waiting: 'waiting for input',
   idle: 'idle',

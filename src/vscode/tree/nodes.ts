@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { AheadBehind, LostSessionView, SessionView, ShortStat, WorkspaceView } from '../../core';
 import { CommandId } from '../commands/ids';
 import { codeBlock, formatAge, formatAheadBehind, formatStats, plural, STATE_LABEL, STATUS_LABEL, tildify } from './format';
+import { sessionDescription, sessionIcon, stateLine } from './sessionState';
 
 /** What a command invoked on a tree row acts on; shaped like the commands' argument objects. */
 export interface NodeTarget {
@@ -225,7 +226,7 @@ export class RuntimeSessionNode extends TerminalNode {
   treeItem(): vscode.TreeItem {
     const s = this.session;
     return this.row(this.label, {
-      description: `${STATE_LABEL[s.state]} · ${formatAge(s.createdAt)}`,
+      description: sessionDescription(s, STATE_LABEL[s.state], formatAge(s.createdAt)),
       iconPath: sessionIcon(s),
       contextValue: 'session.runtime',
       command: this.openCommand(),
@@ -238,24 +239,10 @@ export class RuntimeSessionNode extends TerminalNode {
     const active = s.activityAt ? ` · last output ${formatAge(s.activityAt, Date.now(), true)} ago` : '';
     return sessionTooltip(
       `$(${s.target === 'shell' ? 'terminal' : 'hubot'}) **${escape(this.label)}** in ${escape(this.parent.workspace.branch)}`,
-      `${capitalise(STATE_LABEL[s.state])} · started ${escape(started)}${active}`,
+      `${escape(capitalise(stateLine(s, STATE_LABEL[s.state])))}  \n${s.summary ? `${escape(s.summary)}  \n` : ''}Started ${escape(started)}${active}`,
       pane,
       attach,
     );
-  }
-}
-
-function sessionIcon(s: SessionView): vscode.ThemeIcon {
-  const icon = s.target === 'shell' ? 'terminal' : 'hubot';
-  switch (s.state) {
-    case 'running':
-      return new vscode.ThemeIcon(icon, new vscode.ThemeColor('charts.green'));
-    case 'waiting':
-      return new vscode.ThemeIcon('bell-dot', new vscode.ThemeColor('charts.yellow'));
-    case 'exited':
-      return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
-    default:
-      return new vscode.ThemeIcon(icon);
   }
 }
 

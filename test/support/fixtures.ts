@@ -1,5 +1,5 @@
 // Real git repositories, private tmux sockets and temporary folders for the unit tier.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -188,4 +188,20 @@ export function rebuildLifecycle(core: TestCore, parts: { store?: WorkspaceStore
   });
   onCleanup(() => lifecycle.dispose());
   return lifecycle;
+}
+
+/**
+ * Starts a delete of `workspaceId` in a child process (test/support/deleteChild.ts)
+ * and resolves once it holds right before the worktree removal; the caller kills it.
+ */
+export async function deleteInChildUntilRemoving(core: TestCore, workspaceId: string): Promise<{ child: ChildProcess; exited: Promise<unknown> }> {
+  const child = spawn(process.execPath, [path.join(projectRoot, 'out/test/support/deleteChild.js'), core.storageDir, core.socket, workspaceId], {
+    stdio: ['ignore', 'pipe', 'inherit'], env: testEnv(),
+  });
+  onCleanup(() => child.kill('SIGKILL'));
+  const exited = new Promise((r) => child.on('exit', r));
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  await waitFor(() => out.includes('REMOVING'), 'the child to reach the worktree removal', 20_000);
+  return { child, exited };
 }

@@ -2,13 +2,12 @@
 // and never leaves something running or half removed that a retry cannot finish.
 // Real git repositories, a real tmux server on a private socket, a real sql.js file.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { branchFate } from '../../src/core/lifecycle';
 import { InterceptingStore } from '../support/faults';
 import {
-  git, makeCore, makeRepo, projectRoot, rebuildLifecycle, rejects, runCleanups, tempDir, testEnv, tmuxSessions, waitFor, type TestCore,
+  deleteInChildUntilRemoving, git, makeCore, makeRepo, rebuildLifecycle, rejects, runCleanups, tempDir, tmuxSessions, type TestCore,
 } from '../support/fixtures';
 
 const FILE_PROTOCOL = ['-c', 'protocol.file.allow=always'];
@@ -264,13 +263,7 @@ describe('delete keeps work (issue 8)', function () {
     const w = await first.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/killed' });
     first.dispose();
 
-    const child = spawn(process.execPath, [path.join(projectRoot, 'out/test/support/deleteChild.js'), first.storageDir, first.socket, w.id], {
-      stdio: ['ignore', 'pipe', 'inherit'], env: testEnv(),
-    });
-    const exited = new Promise((r) => child.on('exit', r));
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    await waitFor(() => out.includes('REMOVING'), 'the child to reach the worktree removal', 20_000);
+    const { child, exited } = await deleteInChildUntilRemoving(first, w.id);
     // What git had done when it was killed: the `.git` file and part of the tree gone, its private folder still there.
     fs.rmSync(path.join(w.worktreePath, '.git'));
     fs.rmSync(path.join(w.worktreePath, 'src'), { recursive: true });

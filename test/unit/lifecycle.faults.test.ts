@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SessionWriteFailingStore } from '../support/faults';
 import {
-  git, makeCore, makeRepo, projectRoot, rebuildLifecycle, rejects, runCleanups, tempDir, testEnv, tmux, tmuxSessions, waitFor,
+  deleteInChildUntilRemoving, git, makeCore, makeRepo, projectRoot, rebuildLifecycle, rejects, runCleanups, tempDir, testEnv, tmux, tmuxSessions, waitFor,
 } from '../support/fixtures';
 
 describe('lifecycle faults and bad input', function () {
@@ -116,13 +116,7 @@ describe('lifecycle faults and bad input', function () {
     await first.lifecycle.launch(w.id, 'shell');
     first.dispose();
 
-    const child = spawn(process.execPath, [path.join(projectRoot, 'out/test/support/deleteChild.js'), first.storageDir, first.socket, w.id], {
-      stdio: ['ignore', 'pipe', 'inherit'], env: testEnv(),
-    });
-    const exited = new Promise((r) => child.on('exit', r));
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    await waitFor(() => out.includes('REMOVING'), 'the child to reach the worktree removal', 20_000);
+    const { child, exited } = await deleteInChildUntilRemoving(first, w.id);
     assert.deepEqual(tmuxSessions(first.socket), [], 'sessions were stopped before the kill');
     assert.equal(child.exitCode, null, 'the child is still inside the delete');
     child.kill('SIGKILL');

@@ -87,7 +87,8 @@ describe('delete flow', function () {
   it('a clean worktree with idle sessions confirms in the quick pick, counting its sessions by state, and says it in one line (no modal)', async () => {
     const w = await create(repo, 'feature/clean');
     await launchShell(w.id);
-    await waitFor(async () => (await workspace(api, w.id))?.sessions[0]?.state === 'idle', 'the shell to be idle', { timeoutMs: 20_000 });
+    // Idle: no output for 30 s (SPEC §8).
+    await waitFor(async () => (await workspace(api, w.id))?.sessions[0]?.state === 'idle', 'the shell to be idle', { timeoutMs: 45_000 });
     const prompter = new ScriptedPrompter().answerPick('confirm', 'Delete');
     api._test.setPrompter(prompter);
     const result = await run('deleteWorkspace', await nodeOf((await workspace(api, w.id))!));

@@ -2,15 +2,7 @@ import type { Leftover, LeftoverKind } from '../../core';
 import { tildify } from '../tree/format';
 
 /** SPEC §6: what `findLeftovers` returns for each, and nothing more. */
-export interface ApiLeftover {
-  kind: LeftoverKind;
-  path?: string;
-  branch?: string;
-  ref?: string;
-  bytes?: number;
-  reason: string;
-  safe: boolean;
-}
+export type ApiLeftover = Omit<Leftover, 'repoRoot' | 'workspaceId'>;
 
 export function toApiLeftover({ kind, path, branch, ref, bytes, reason, safe }: Leftover): ApiLeftover {
   return {

@@ -69,7 +69,11 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
    * tooltip every two seconds.
    */
   private modelChanged(): void {
-    const shown = JSON.stringify(this.lifecycle?.list().map((w) => ({ ...w, sessions: w.sessions.map(({ activityAt: _, ...s }) => s) })));
+    // A running session's state time is its last output: the row does not show it (the tooltip, resolved on hover, does).
+    const shown = JSON.stringify(this.lifecycle?.list().map((w) => ({
+      ...w,
+      sessions: w.sessions.map(({ activityAt: _, stateAt, ...s }) => (s.state === 'running' && s.stateSource === 'process' ? s : { ...s, stateAt })),
+    })));
     if (shown === this.shownModel) return;
     this.shownModel = shown;
     this.refresh();

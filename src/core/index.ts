@@ -14,7 +14,7 @@ export type { Disposable, Event } from './event';
 export { LifecycleService } from './lifecycle';
 export { AGENT_WIRING } from './agents/wiring';
 export { BUILTIN_STATE_RULES } from './agents/state';
-export type { CreateRequest, DeleteOptions, DeletePreflight, DeleteResult, OperationOptions, ReconcileReport, BranchChoice } from './lifecycle';
+export type { CreateRequest, DeleteOptions, DeletePreflight, DeleteResult, OperationOptions, ReconcileReport, BranchChoice, RepositoryQueries } from './lifecycle';
 export type { TmuxProbe } from './tmux';
 export type { ShortStat } from './gitParse';
 export type { SavedChanges, SubmoduleState } from './git';

@@ -26,6 +26,8 @@ export interface WorkspaceStore {
   refresh(): boolean;
   write<T>(fn: (tx: StoreTx) => T): Promise<T>;
   readonly onDidChangeExternally: Event<void>;
+  /** The file was lost while running and started afresh (SPEC §4). */
+  readonly onDidRecover: Event<RecoveryWhileRunning>;
   dispose(): void;
 }
 

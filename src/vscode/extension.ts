@@ -72,8 +72,8 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       throw new Error('the extension was deactivated while starting');
     }
     context.subscriptions.push({ dispose: () => c.dispose() });
-    const repos = (repositories = new OpenRepositories(c.git, logger));
-    const terminals = new SessionTerminals(c, logger, context.workspaceState);
+    const repos = (repositories = new OpenRepositories(c.lifecycle.repository, logger));
+    const terminals = new SessionTerminals(c.lifecycle, logger, context.workspaceState);
     const bar = (statusBar = new SessionStatusBar());
     const notifier = new SessionNotifier(c.lifecycle, terminals, () => settings.notify, logger);
     context.subscriptions.push(repos, terminals, bar, notifier);
@@ -91,8 +91,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       treeView.badge = waiting ? { value: waiting, tooltip: `${waiting} ${waiting === 1 ? 'session is' : 'sessions are'} waiting for input` } : undefined;
     };
     const recheckTmux = async () => {
-      c.tmux.forgetProbe();
-      tmux = await c.lifecycle.tmuxStatus();
+      tmux = await c.lifecycle.recheckTmux();
       if (!tmux.ok) logger.warn(tmux.message);
       keys.fromTmux(tmux);
       render();
@@ -101,7 +100,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
 
     context.subscriptions.push(
       c.lifecycle.onDidChange(render),
-      c.store.onDidRecover((lost) => {
+      c.lifecycle.onDidRecoverDatabase((lost) => {
         const what = lost.movedTo ? `could not be read any more (${lost.reason}). It was moved to ${lost.movedTo}` : 'was deleted';
         void vscode.window.showWarningMessage(`The Worktree Sessions database ${what} and a new one was started from this window's copy; anything missing that can be proven ours is being re-adopted.`);
       }),
@@ -136,7 +135,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
     keys.set(ContextKey.ready, true);
     logger.info('Worktree Sessions is ready.');
     terminals.restore();
-    return { core: c, lifecycle: c.lifecycle, terminals, repositories: repos, tree, treeView, recheckTmux };
+    return { lifecycle: c.lifecycle, terminals, repositories: repos, tree, treeView, recheckTmux };
   });
 
   const ready: Promise<void> = services.then(() => undefined);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import * as vscode from 'vscode';
-import type { Core, Logger, WorkspaceView } from '../core';
+import type { LifecycleService, Logger, WorkspaceView } from '../core';
 import { sessionLabels } from './sessionLabels';
 
 export interface TerminalTarget {
@@ -38,7 +38,7 @@ export class SessionTerminals implements vscode.Disposable {
   private checking = false;
   private checkAgain = false;
 
-  constructor(private readonly core: Core, private readonly logger: Logger, private readonly memory: vscode.Memento) {
+  constructor(private readonly lifecycle: LifecycleService, private readonly logger: Logger, private readonly memory: vscode.Memento) {
     this.subscriptions.push(
       vscode.window.onDidCloseTerminal((t) => {
         for (const [name, terminal] of this.bySession) {
@@ -49,7 +49,7 @@ export class SessionTerminals implements vscode.Disposable {
         }
         this.detaching.delete(t);
       }),
-      core.lifecycle.onDidChange(() => void this.closeEnded()),
+      lifecycle.onDidChange(() => void this.closeEnded()),
     );
   }
 
@@ -64,8 +64,8 @@ export class SessionTerminals implements vscode.Disposable {
 
   /** Reattaches the terminals that were open when this window last closed, without taking focus. */
   restore(): number {
-    const workspaces = this.core.lifecycle.list();
-    const { targets } = this.core.lifecycle.targets();
+    const workspaces = this.lifecycle.list();
+    const { targets } = this.lifecycle.targets();
     let restored = 0;
     for (const name of this.remembered()) {
       const target = workspaces.map((w) => terminalTarget(w, name, sessionLabels(w, targets))).find((t) => t !== undefined);
@@ -100,7 +100,7 @@ export class SessionTerminals implements vscode.Disposable {
       existing.show(options.preserveFocus);
       return existing;
     }
-    const { file, args } = this.core.lifecycle.attachArgv(target.sessionName);
+    const { file, args } = this.lifecycle.attachArgv(target.sessionName);
     const terminal = vscode.window.createTerminal({
       name: `${target.workspace.branch} · ${target.label}`,
       shellPath: file,
@@ -169,16 +169,15 @@ export class SessionTerminals implements vscode.Disposable {
     this.checking = true;
     try {
       const live = new Set<string>();
-      for (const w of this.core.lifecycle.list()) {
+      for (const w of this.lifecycle.list()) {
         if (w.baseSession.running) live.add(w.baseSession.name);
         for (const s of w.sessions) if (s.state !== 'exited') live.add(s.name);
       }
       const suspects = [...this.bySession.keys()].filter((name) => !live.has(name));
       if (!suspects.length) return;
-      const listing = await this.core.tmux.list();
+      const running = await this.lifecycle.runningSessionNames();
       for (const name of suspects) {
-        const session = listing.sessions.find((s) => s.name === name);
-        if (session && !session.paneDead) continue;
+        if (running.has(name)) continue;
         const terminal = this.bySession.get(name);
         this.bySession.delete(name);
         this.remember(name, false);

@@ -8,6 +8,7 @@ class DelegatingStore implements WorkspaceStore {
   constructor(protected readonly inner: WorkspaceStore) {}
   get file() { return this.inner.file; }
   get onDidChangeExternally() { return this.inner.onDidChangeExternally; }
+  get onDidRecover() { return this.inner.onDidRecover; }
   workspaces() { return this.inner.workspaces(); }
   workspace(id: string) { return this.inner.workspace(id); }
   sessions(workspaceId?: string) { return this.inner.sessions(workspaceId); }

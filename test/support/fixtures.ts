@@ -4,18 +4,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createCore, type Core } from '../../src/core';
+import { GIT_IDENTITY, initRepository, waitFor } from './common';
 import { defaultSettings, type CoreSettings } from '../../src/core/model';
 import type { Logger } from '../../src/core/log';
 import type { Git } from '../../src/core/git';
 import { LifecycleService } from '../../src/core/lifecycle';
 import type { WorkspaceStore } from '../../src/core/store';
 
-export const GIT_IDENTITY = {
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.invalid',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.invalid',
-};
+export { GIT_IDENTITY, sleep, waitFor } from './common';
 
 // The core's own git calls (commit-tree in D5) need an identity on a bare CI machine too.
 Object.assign(process.env, GIT_IDENTITY, { GIT_CONFIG_NOSYSTEM: '1' });
@@ -56,15 +52,7 @@ export function git(cwd: string, ...args: string[]): string {
 export function makeRepo(options: { parent?: string; name?: string; files?: Record<string, string> } = {}): string {
   const parent = options.parent ?? tempDir();
   const repo = path.join(parent, options.name ?? 'repo');
-  fs.mkdirSync(repo, { recursive: true });
-  git(repo, 'init', '-q', '-b', 'main');
-  const files = options.files ?? { 'README.md': '# test repository\n', 'src/app.txt': 'hello\n' };
-  for (const [name, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(repo, name)), { recursive: true });
-    fs.writeFileSync(path.join(repo, name), content);
-  }
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-q', '-m', 'initial');
+  initRepository(repo, options.files ?? { 'README.md': '# test repository\n', 'src/app.txt': 'hello\n' });
   return repo;
 }
 
@@ -142,23 +130,6 @@ export async function makeCore(options: { settings?: Partial<CoreSettings>; stor
   const core = await createCore({ storageDir, wasmPath, settings: () => settings, logger, env: options.env ?? testEnv(), pollIntervalMs: 200, orphanGraceMs: options.orphanGraceMs });
   onCleanup(() => core.dispose());
   return Object.assign(core, { socket, storageDir, settings, logger });
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 5000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await fn();
-      if (last) return last as NonNullable<T>;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
 }
 
 /** Asserts a promise rejects with a message matching `re`, and returns the error. */

@@ -15,6 +15,7 @@ import {
 import type { LaunchTarget } from '../../src/core';
 import type { TreeSnapshot } from '../../src/vscode/tree/workspaceTree';
 import { getApi, waitFor } from './helpers';
+import { initRepository } from '../support/common';
 
 export type Api = WorktreeSessionsApi;
 
@@ -32,14 +33,7 @@ export function git(cwd: string, ...args: string[]): string {
 export function makeRepo(name = 'repo'): string {
   const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'wts-it-'));
   const dir = path.join(parent, name);
-  fs.mkdirSync(dir);
-  git(dir, 'init', '--quiet', '--initial-branch=main');
-  git(dir, 'config', 'user.name', 'Integration Test');
-  git(dir, 'config', 'user.email', 'it@example.invalid');
-  git(dir, 'config', 'commit.gpgsign', 'false');
-  fs.writeFileSync(path.join(dir, 'README.md'), `# ${name}\n`);
-  git(dir, 'add', '--all');
-  git(dir, 'commit', '--quiet', '-m', 'Initial commit');
+  initRepository(dir, { 'README.md': `# ${name}\n` });
   return dir;
 }
 

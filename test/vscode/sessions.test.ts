@@ -99,6 +99,8 @@ describe('sessions', function () {
     const terminal = (await t.api._test.terminalOf(session.name))!;
     await waitFor(() => tmux(t.api, 'list-clients', '-F', '#{client_session}').split('\n').includes(session.name), 'its terminal attached');
     const activity = () => tmux(t.api, 'display-message', '-p', '-t', `=${session.name}:`, '#{session_activity}');
+    // The view settles first: the launch showed the session before tmux listed its pane's title and command.
+    await vscode.commands.executeCommand('worktreeSessions.refresh');
     let repaints = 0;
     const listener = t.api._test.tree.onDidChangeTreeData((e) => e === undefined && repaints++);
     try {

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { Git } from '../../src/core';
+import type { RepositoryQueries } from '../../src/core';
 import { ProcessRunner } from '../../src/core/process/runner';
 import { silentLogger } from '../../src/core/log';
 import { OpenRepositories } from '../../src/vscode/repositories';
@@ -110,8 +111,10 @@ describe('status bar', function () {
     });
 
     it('knows the window is on a managed worktree when its folder is that worktree (or inside it)', () => {
+      const git = new Git(new ProcessRunner(silentLogger));
+      const repositoryQueries = { root: (folder: string) => git.repositoryRoot(folder) } as RepositoryQueries;
       const folder = fs.realpathSync(vscode.workspace.workspaceFolders![0].uri.fsPath);
-      const repositories = new OpenRepositories(new Git(new ProcessRunner(silentLogger)), silentLogger);
+      const repositories = new OpenRepositories(repositoryQueries, silentLogger);
       try {
         assert.strictEqual(repositories.windowWorkspace([view({ worktreePath: folder })])?.branch, 'feat');
         assert.strictEqual(repositories.windowWorkspace([view({ worktreePath: path.dirname(folder) })])?.branch, 'feat');

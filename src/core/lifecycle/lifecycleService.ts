@@ -5,7 +5,7 @@ import { mergeIntoBase, type MergeMode, type MergeOptions, type MergeResult } fr
 import { createPullRequest, createWorkspaceFromPullRequest, type FromPullRequestOptions, type PullRequestOptions, type PullRequestResult } from '../finish/pullRequest';
 import { aheadBehind, fileAtCommit, reviewChanges, type AheadBehind, type ChangedFile, type Review } from '../finish/review';
 import { dropSavedChange, findSavedChange, restoreSavedChange, savedChangeFiles, SavedChangesCache, type SavedChange } from '../finish/savedChanges';
-import type { ShortStat } from '../gitParse';
+import type { ShortStat, WorktreeEntry } from '../gitParse';
 import type { LaunchTarget, SessionView, SetupEvent, WorkspaceView } from '../model';
 import type { TargetProblem } from '../targets';
 import type { TmuxProbe } from '../tmux';
@@ -170,6 +170,42 @@ export class LifecycleService implements Disposable {
     }
   }
 
+  /**
+   * What the surface may ask git about a repository, read-only: the prompts
+   * list branches and check names through here, never through Git itself.
+   */
+  get repository(): RepositoryQueries {
+    const git = this.ctx.deps.git;
+    return {
+      root: (folder) => git.repositoryRoot(folder),
+      localBranches: (repo) => git.localBranches(repo),
+      remoteBranches: (repo) => git.remoteBranches(repo),
+      worktrees: (repo) => git.worktrees(repo),
+      currentBranch: (repo) => git.currentBranch(repo),
+      branchNameProblem: (repo, name) => git.branchNameProblem(repo, name),
+      refExists: (repo, ref) => git.refExists(repo, ref),
+      commitOf: (repo, ref) => git.commitOf(repo, ref),
+      localBranchExists: (repo, branch) => git.localBranchExists(repo, branch),
+    };
+  }
+
+  /** tmux is probed again (the user may have installed it, or changed its path). */
+  recheckTmux(): Promise<TmuxProbe> {
+    this.ctx.deps.tmux.forgetProbe();
+    return this.ctx.deps.tmux.probe();
+  }
+
+  /** Names of the sessions tmux runs now, dead panes left out: one listing. */
+  async runningSessionNames(): Promise<Set<string>> {
+    const listing = await this.ctx.live.listNow();
+    return new Set(listing.sessions.filter((s) => !s.paneDead).map((s) => s.name));
+  }
+
+  /** The database was lost while running and started afresh (SPEC §4). */
+  get onDidRecoverDatabase() {
+    return this.ctx.deps.store.onDidRecover;
+  }
+
   dispose(): void {
     this.disposables.dispose();
   }
@@ -259,4 +295,17 @@ export class LifecycleService implements Disposable {
       this.savedList?.invalidate();
     }
   }
+}
+
+/** Read-only questions about a repository, for prompts and commands. */
+export interface RepositoryQueries {
+  root(folder: string): Promise<string>;
+  localBranches(repo: string): Promise<string[]>;
+  remoteBranches(repo: string): Promise<string[]>;
+  worktrees(repo: string): Promise<WorktreeEntry[]>;
+  currentBranch(repo: string): Promise<string | undefined>;
+  branchNameProblem(repo: string, name: string): Promise<string | undefined>;
+  refExists(repo: string, ref: string): Promise<boolean>;
+  commitOf(repo: string, ref: string): Promise<string | undefined>;
+  localBranchExists(repo: string, branch: string): Promise<boolean>;
 }

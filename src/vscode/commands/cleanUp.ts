@@ -26,7 +26,7 @@ export const cleanUp: Command<CleanUpArgs, CleanUpOutcome | undefined> = {
   id: CommandId.cleanUp,
   async run(invocation, s, deps) {
     const repoRoot = optional(invocation, 'repoRoot', CommandId.cleanUp, 'string');
-    const repos = repoRoot ? [await s.core.git.repositoryRoot(repoRoot)] : await knownRepositories(s);
+    const repos = repoRoot ? [await s.lifecycle.repository.root(repoRoot)] : await knownRepositories(s);
     const found = await withProgress('Looking for leftovers', true, (_, signal) => s.lifecycle.findLeftovers(repos, { measure: false, signal }));
     if (!found.length) {
       void vscode.window.showInformationMessage('Nothing to clean up: no merged workspaces, stray worktrees, unused branches or saved changes.');

@@ -62,7 +62,7 @@ function fromArguments(invocation: Invocation<CreateRequest>): CreateRequest {
 async function ask(invocation: Invocation<CreateRequest>, s: Services, deps: CommandDeps): Promise<CreateRequest | { repoRoot: string; pullRequest: string } | undefined> {
   const repoRoot = invocation.args.repoRoot ?? (await pickRepository(s, deps));
   if (!repoRoot) return undefined;
-  const { git } = s.core;
+  const git = s.lifecycle.repository;
   const name = path.basename(repoRoot);
   const [local, remote, worktrees] = await Promise.all([git.localBranches(repoRoot), git.remoteBranches(repoRoot), git.worktrees(repoRoot)]);
   const managed = new Set(s.lifecycle.list().filter((w) => w.repoRoot === repoRoot).map((w) => w.branch));

@@ -13,7 +13,7 @@ export const findLeftovers: Command<FindLeftoversArgs, ApiLeftover[]> = {
   id: CommandId.findLeftovers,
   async run(invocation, s, deps) {
     const repoRoot = optional(invocation, 'repoRoot', CommandId.findLeftovers, 'string');
-    const repos = repoRoot ? [await s.core.git.repositoryRoot(repoRoot)] : await knownRepositories(s);
+    const repos = repoRoot ? [await s.lifecycle.repository.root(repoRoot)] : await knownRepositories(s);
     // du runs in processes of its own (off this thread); cancelling stops it.
     const found = await withProgress('Looking for leftovers', true, (report, signal) => {
       report('Finding them…');

@@ -9,7 +9,7 @@ export const forgetWorkspace = workspaceCommand<WorkspaceArgs, void>(
   async (workspace, invocation, s, deps) => {
     if (invocation.interactive) {
       // Nothing is lost by forgetting, so it confirms in the quick pick, not a modal (SPEC §5).
-      const branchExists = await s.core.git.localBranchExists(workspace.repoRoot, workspace.branch).catch(() => false);
+      const branchExists = await s.lifecycle.repository.localBranchExists(workspace.repoRoot, workspace.branch).catch(() => false);
       const keeps = [
         workspace.status === 'missing' ? '' : `the folder ${tildify(workspace.worktreePath)}`,
         branchExists ? `the branch "${workspace.branch}"` : '',

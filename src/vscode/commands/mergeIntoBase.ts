@@ -94,7 +94,7 @@ async function sendToAgent(workspace: WorkspaceView, result: MergeResult, s: Ser
  * branch too, while it still ends where it was squashed.
  */
 async function deleteAfterMerge(workspace: WorkspaceView, result: MergeResult, s: Services): Promise<void> {
-  const tip = await s.core.git.commitOf(workspace.repoRoot, `refs/heads/${workspace.branch}`);
+  const tip = await s.lifecycle.repository.commitOf(workspace.repoRoot, `refs/heads/${workspace.branch}`);
   const branch = result.mode === 'squash' && tip && tip === result.branchTip ? 'delete' as const : undefined;
   const outcome = await withProgress(`Deleting workspace "${workspace.branch}"`, false, (report) =>
     s.lifecycle.deleteWorkspace(workspace.id, {

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
-import type { Logger } from './log';
 import type { SessionRecord, SetupEvent, WorkspaceRecord } from './model';
-import { Emitter, type Event } from './event';
+import { Emitter } from './event';
 import { DatabaseLock } from './store/lockFile';
 import { fileSignature, isDiskFull, moveAside, realDisk, replaceFile, signatureOf, writeTemporary, type StoreDisk } from './store/durableFile';
 import { migrate, missingTables, schemaVersion, SCHEMA_VERSION } from './store/migrations';
@@ -12,49 +11,10 @@ import { rows, toEvent, toSession, toWorkspace, transactionOn, type StoreTx } fr
 export { SCHEMA_VERSION } from './store/migrations';
 export type { StoreDisk } from './store/durableFile';
 export type { StoreTx } from './store/transaction';
+export type { OpenOptions, Recovery, RecoveryWhileRunning, WorkspaceStore } from './store/types';
+import type { OpenOptions, Recovery, RecoveryWhileRunning, WorkspaceStore } from './store/types';
 
 export const DATABASE_FILE = 'worktree-sessions.db';
-
-/** What the lifecycle needs of persistence; the tests wrap it to inject faults. */
-export interface WorkspaceStore {
-  readonly file: string;
-  workspaces(): WorkspaceRecord[];
-  workspace(id: string): WorkspaceRecord | undefined;
-  sessions(workspaceId?: string): SessionRecord[];
-  events(workspaceId: string): SetupEvent[];
-  /** Re-reads the file if another process changed it; true when it did. */
-  refresh(): boolean;
-  write<T>(fn: (tx: StoreTx) => T): Promise<T>;
-  readonly onDidChangeExternally: Event<void>;
-  /** The file was lost while running and started afresh (SPEC §4). */
-  readonly onDidRecover: Event<RecoveryWhileRunning>;
-  dispose(): void;
-}
-
-export interface OpenOptions {
-  wasmPath: string;
-  logger: Logger;
-  /** Watch the file for other windows' writes (default true). */
-  watch?: boolean;
-  /** How long to wait for another process's lock before giving up. */
-  lockTimeoutMs?: number;
-  /** Where writes go; tests hand in a disk that fills up. */
-  disk?: StoreDisk;
-}
-
-export interface Recovery {
-  movedTo: string;
-  reason: string;
-}
-
-/** A database lost while this window ran (emptied, replaced, deleted), and started afresh. */
-export interface RecoveryWhileRunning {
-  /** Where the unusable file now is; absent when it was deleted. */
-  movedTo?: string;
-  reason: string;
-  /** The repositories of the workspaces this window knew just before: where re-adoption should look. */
-  repoRoots: string[];
-}
 
 const engines = new Map<string, Promise<SqlJsStatic>>();
 function engine(wasmPath: string): Promise<SqlJsStatic> {

@@ -8,27 +8,14 @@ import {
   isSupportedTmux,
   parseSessionListing,
   parseTmuxVersion,
+  isOwnSessionName,
+  serverEnvironment,
+  TmuxUnavailableError,
   type SessionListing,
-  type TmuxVersion,
+  type TmuxProbe,
 } from './tmuxParse';
 
-/**
- * Only these variables reach the tmux server: it outlives the window and hands
- * its environment to every later session, so a secret in the extension host's
- * environment must not leak into it. Exact names only, never prefixes.
- */
-export const SERVER_ENV_ALLOWLIST = [
-  'PATH', 'HOME', 'SHELL', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TERM', 'TMPDIR', 'TMUX_TMPDIR',
-] as const;
-
-export function serverEnvironment(source: NodeJS.ProcessEnv): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const key of SERVER_ENV_ALLOWLIST) {
-    const value = source[key];
-    if (value !== undefined) env[key] = value;
-  }
-  return env;
-}
+export { isOwnSessionName, serverEnvironment, SERVER_ENV_ALLOWLIST, TmuxUnavailableError, type TmuxProbe } from './tmuxParse';
 
 /**
  * Every installation on a socket shares the channel and the hook slot: the
@@ -87,24 +74,6 @@ const NO_USER_CONFIG = ['-f', '/dev/null'] as const;
  * program path holding `=` for a variable.
  */
 const EXEC_AS_ARGV = ['/bin/sh', '-c', 'exec "$0" "$@"'] as const;
-
-export type TmuxProbe =
-  | { ok: true; version: TmuxVersion }
-  | { ok: false; problem: 'missing' | 'too-old' | 'unrecognised'; message: string };
-
-export class TmuxUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TmuxUnavailableError';
-  }
-}
-
-/** Names the extension gives its sessions; checked before any name reaches a tmux command string. */
-const OWN_SESSION_NAME = /^wts-[0-9a-f]{16}(?:-[A-Za-z0-9_.-]+)?$/;
-
-export function isOwnSessionName(name: string): boolean {
-  return OWN_SESSION_NAME.test(name);
-}
 
 export interface NewSessionRequest {
   name: string;

@@ -1,4 +1,5 @@
-// Pure parsers for tmux output; fixture-tested in test/unit/tmuxParse.test.ts.
+// Pure parts of the tmux adapter: output parsers, escaping, names and the server's
+// environment; fixture-tested in test/unit/tmuxParse.test.ts.
 
 /** One field per tab; the order here is the order of LIST_FORMAT. */
 export const LIST_FIELDS = [
@@ -180,4 +181,40 @@ export function escapeFormat(value: string): string {
  */
 export function escapeArgument(arg: string): string {
   return arg.endsWith(';') ? `${arg.slice(0, -1)}\\;` : arg;
+}
+
+/**
+ * Only these variables reach the tmux server: it outlives the window and hands
+ * its environment to every later session, so a secret in the extension host's
+ * environment must not leak into it. Exact names only, never prefixes.
+ */
+export const SERVER_ENV_ALLOWLIST = [
+  'PATH', 'HOME', 'SHELL', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TERM', 'TMPDIR', 'TMUX_TMPDIR',
+] as const;
+
+export function serverEnvironment(source: NodeJS.ProcessEnv): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of SERVER_ENV_ALLOWLIST) {
+    const value = source[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
+
+/** Names the extension gives its sessions; checked before any name reaches a tmux command string. */
+const OWN_SESSION_NAME = /^wts-[0-9a-f]{16}(?:-[A-Za-z0-9_.-]+)?$/;
+
+export function isOwnSessionName(name: string): boolean {
+  return OWN_SESSION_NAME.test(name);
+}
+
+export type TmuxProbe =
+  | { ok: true; version: TmuxVersion }
+  | { ok: false; problem: 'missing' | 'too-old' | 'unrecognised'; message: string };
+
+export class TmuxUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TmuxUnavailableError';
+  }
 }

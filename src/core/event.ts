@@ -40,6 +40,11 @@ export class DisposableStore implements Disposable {
     return item;
   }
 
+  /** Adds several at once, like an array's push. */
+  push(...items: Disposable[]): void {
+    for (const item of items) this.add(item);
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

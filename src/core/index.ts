@@ -11,6 +11,7 @@ import { Tmux } from './tmux';
 export * from './model';
 export type { Logger } from './log';
 export type { Disposable, Event } from './event';
+export { DisposableStore } from './event';
 export { LifecycleService } from './lifecycle';
 export { AGENT_WIRING } from './agents/wiring';
 export { BUILTIN_STATE_RULES } from './agents/state';

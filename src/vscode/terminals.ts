@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import * as vscode from 'vscode';
-import type { LifecycleService, Logger, WorkspaceView } from '../core';
+import { DisposableStore, type LifecycleService, type Logger, type WorkspaceView } from '../core';
 import { sessionLabels } from './sessionLabels';
 
 export interface TerminalTarget {
@@ -32,7 +32,7 @@ const OPEN_TERMINALS_KEY = 'worktreeSessions.openTerminals';
  */
 export class SessionTerminals implements vscode.Disposable {
   private readonly bySession = new Map<string, vscode.Terminal>();
-  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly subscriptions = new DisposableStore();
   /** Terminals going away with the window, not because the user closed them. */
   private readonly detaching = new Set<vscode.Terminal>();
   private checking = false;
@@ -196,7 +196,7 @@ export class SessionTerminals implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
+    this.subscriptions.dispose();
     // The terminals themselves stay: closing them would only detach, and VS Code disposes them with the window.
     this.bySession.clear();
   }

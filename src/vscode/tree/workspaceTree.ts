@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { AheadBehind, LifecycleService, ShortStat, WorkspaceView } from '../../core';
+import { DisposableStore, type AheadBehind, type LifecycleService, type ShortStat, type WorkspaceView } from '../../core';
 import { sessionLabels } from '../sessionLabels';
 import { formatAge, nextAgeChange } from './format';
 import { RepositoryNode, RuntimeSessionNode, TerminalNode, WorkspaceNode, type TreeNode, type WorkspaceDecorations } from './nodes';
@@ -28,7 +28,7 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   private readonly changed = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly stats = new Map<string, ShortStat | undefined>();
-  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly subscriptions = new DisposableStore();
   private lifecycle?: LifecycleService;
   private statsRefresh?: NodeJS.Timeout;
   private statsRefreshAll = false;
@@ -253,7 +253,7 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   dispose(): void {
     clearTimeout(this.statsRefresh);
     clearTimeout(this.ageTick);
-    for (const s of this.subscriptions) s.dispose();
+    this.subscriptions.dispose();
     this.changed.dispose();
   }
 }

@@ -5,12 +5,16 @@ import { markCreatedBranch } from '../finish/createdBranches';
 import { worktreeFolderName } from '../gitParse';
 import { processIdentity } from '../process/liveness';
 import { describeOutcome } from '../process/runner';
+import { WORKTREE_INCLUDE_FILE } from '../repoConfig';
 import { UserError, type SetupStep, type WorkspaceRecord, type WorkspaceView } from '../model';
 import type { LifecycleContext } from './context';
 import { recordCopies } from './copies';
 import { copyIgnoredFile } from './copyFiles';
 import { writeMarker } from './marker';
 import { samePath } from './paths';
+import { launch } from './launch';
+import { reservePorts } from './ports';
+import { linkSharedFolders, planRepoSetup, runRepoCommand, sessionWorkspaceEnv, setupProcessRecorder, workspaceEnv, type RepoPlan } from './repoSetup';
 import { SetupJournal } from './setupJournal';
 import { errorMessage, type CreateRequest, type OperationOptions } from './types';
 
@@ -19,6 +23,8 @@ interface SetupOptions extends OperationOptions {
   newBranch?: { startPoint: string; track: boolean };
   /** A new workspace id: nothing of it can exist yet (no worktree listing, no tmux listing needed). */
   fresh?: boolean;
+  /** §9: the repository file, and whether its commands may run. */
+  plan?: RepoPlan;
 }
 
 /**
@@ -122,6 +128,8 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
       throw new UserError(`${worktreePath} already exists and is not a worktree of ${repoRoot} on "${branch}". Move it away or set worktreeSessions.worktreeRoot; nothing was changed.`);
     }
     if (!here) ensureWritableRoot(root);
+    // §9: a bad repository file, or a cancelled approval, stops the create before anything is made.
+    const plan = await planRepoSetup(ctx, repoRoot, options);
     const id = randomBytes(8).toString('hex');
     const now = ctx.now;
     const record: WorkspaceRecord = {
@@ -142,7 +150,7 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
       return undefined;
     });
     if (raced) return reopen(ctx, raced, options);
-    return runSetup(ctx, id, { ...options, newBranch: !here && createdBranch ? { startPoint: startPoint!, track } : undefined, fresh: !here });
+    return runSetup(ctx, id, { ...options, plan, newBranch: !here && createdBranch ? { startPoint: startPoint!, track } : undefined, fresh: !here });
   });
 }
 
@@ -170,15 +178,17 @@ async function retryInTurn(ctx: LifecycleContext, w: WorkspaceRecord, options: O
   const setupPid = ctx.guards.setupStillRunning(w);
   // Two setup commands in one worktree would fight; the first one's window is gone, not the command.
   if (setupPid !== undefined) throw new UserError(`The setup command of "${w.branch}" (process ${setupPid}) is still running from a window that closed. Wait for it to finish, or end it, then retry.`);
+  const plan = await planRepoSetup(ctx, w.repoRoot, options);
   await ctx.deps.store.write((tx) => tx.updateWorkspace(w.id, { status: 'creating', error: undefined, opPid: ctx.pid, opStartTime: ctx.pidStartTime }));
   const branchExists = await ctx.deps.git.localBranchExists(w.repoRoot, w.branch);
-  return runSetup(ctx, w.id, { ...options, newBranch: branchExists ? undefined : { startPoint: w.baseRef, track: false } });
+  return runSetup(ctx, w.id, { ...options, plan, newBranch: branchExists ? undefined : { startPoint: w.baseRef, track: false } });
 }
 
 /** C3: the setup steps in order, each recorded; any failure leaves the row `error` with the step named. */
 async function runSetup(ctx: LifecycleContext, id: string, options: SetupOptions): Promise<WorkspaceView> {
-  const w = ctx.deps.store.workspace(id)!;
+  let w = ctx.deps.store.workspace(id)!;
   const journal = new SetupJournal(ctx, id);
+  const plan = options.plan ?? { approved: false };
   const progress = options.onProgress ?? (() => undefined);
   let step: SetupStep = 'worktree';
   return ctx.guards.whileBusy(id, 'creating', async () => {
@@ -187,12 +197,21 @@ async function runSetup(ctx: LifecycleContext, id: string, options: SetupOptions
       await prepareWorktree(ctx, w, journal, options);
       throwIfCancelled(options.signal);
 
+      step = 'ports';
+      const wanted = plan.loaded?.config.ports ?? 0;
+      if (wanted > 0) {
+        progress(`Reserving ${wanted} port(s)…`);
+        w = await reservePorts(ctx, w, wanted);
+        journal.record(step, 'ok', `${w.ports!.first}–${w.ports!.first + wanted - 1}`);
+      }
+
       step = 'copy-files';
-      await copyIgnoredFiles(ctx, w, journal, progress);
+      await copyIgnoredFiles(ctx, w, journal, progress, plan);
       throwIfCancelled(options.signal);
 
       step = 'setup-command';
       await runSetupCommand(ctx, w, journal, options);
+      await runRepoSetupCommands(ctx, w, journal, options, plan);
 
       step = 'base-terminal';
       const probe = await ctx.deps.tmux.probe();
@@ -206,6 +225,7 @@ async function runSetup(ctx: LifecycleContext, id: string, options: SetupOptions
       await journal.flush((tx) => tx.updateWorkspace(id, { status: 'ready', error: undefined, opPid: undefined, setupProcess: undefined }));
       ctx.deps.logger.info(`Workspace ${w.branch} (${id}) is ready at ${w.worktreePath}.`);
       ctx.live.emitIfChanged(true);
+      if (plan.approved && probe.ok) await launchOnCreate(ctx, w, plan, journal);
       return ctx.live.workspace(id)!;
     } catch (e) {
       const msg = options.signal?.aborted ? 'Setup was cancelled.' : errorMessage(e);
@@ -267,18 +287,29 @@ async function prepareWorktree(ctx: LifecycleContext, w: WorkspaceRecord, journa
 }
 
 /** Step 2: git-ignored files matching the copyFiles patterns, from the main worktree. */
-async function copyIgnoredFiles(ctx: LifecycleContext, w: WorkspaceRecord, journal: SetupJournal, progress: (m: string) => void): Promise<void> {
-  const patterns = ctx.deps.settings().copyFiles;
-  if (!patterns.length) {
+async function copyIgnoredFiles(ctx: LifecycleContext, w: WorkspaceRecord, journal: SetupJournal, progress: (m: string) => void, plan: RepoPlan): Promise<void> {
+  const settings = ctx.deps.settings();
+  // §9: the settings, VS Code's git.worktreeIncludeFiles, the file's `copy`, and .worktreeinclude all name files to copy.
+  const patterns = [...new Set([...settings.copyFiles, ...settings.worktreeIncludeFiles, ...(plan.loaded?.config.copy ?? [])])];
+  const includeFile = path.join(w.repoRoot, WORKTREE_INCLUDE_FILE);
+  const hasInclude = fs.existsSync(includeFile) && !fs.lstatSync(includeFile).isSymbolicLink();
+  const links = plan.loaded?.config.symlink ?? [];
+  if (!patterns.length && !hasInclude && !links.length) {
     recordCopies(await ctx.deps.git.gitDir(w.worktreePath), w.worktreePath, []);
     journal.record('copy-files', 'skipped', 'no copyFiles patterns');
     return;
   }
   progress('Copying files…');
-  const files = await ctx.deps.git.ignoredFilesMatching(w.repoRoot, patterns);
+  const files = new Set(await ctx.deps.git.ignoredFilesMatching(w.repoRoot, patterns));
+  if (hasInclude) for (const f of await ctx.deps.git.ignoredFilesIncluded(w.repoRoot, includeFile)) files.add(f);
   const copied: string[] = [];
   const refused: string[] = [];
+  const shared = linkSharedFolders(w.repoRoot, w.worktreePath, links);
+  refused.push(...shared.refused);
+  // A linked folder is shared whole: copying into it would write into the main worktree.
+  const underLink = (f: string) => shared.linked.some((l) => f === l || f.startsWith(`${l}/`));
   for (const f of files) {
+    if (underLink(f)) continue;
     const outcome = copyIgnoredFile(w.repoRoot, w.worktreePath, f);
     if (outcome.copied) copied.push(f);
     else if (outcome.refused) refused.push(outcome.refused);
@@ -286,7 +317,7 @@ async function copyIgnoredFiles(ctx: LifecycleContext, w: WorkspaceRecord, journ
   // D5: what was copied, so a delete can tell which copies the user changed since.
   recordCopies(await ctx.deps.git.gitDir(w.worktreePath), w.worktreePath, copied);
   if (refused.length) ctx.deps.logger.warn(`Not copied into ${w.branch}: ${refused.join('; ')}`);
-  journal.record('copy-files', 'ok', `${copied.length} file(s) copied${refused.length ? `; refused ${refused.join('; ')}` : ''}`);
+  journal.record('copy-files', 'ok', `${copied.length} file(s) copied${shared.linked.length ? `; linked ${shared.linked.join(', ')}` : ''}${refused.length ? `; refused ${refused.join('; ')}` : ''}`);
 }
 
 /** Step 3: the user's setup command, in trusted workspaces only (SPEC §5). */
@@ -309,6 +340,7 @@ async function runSetupCommand(ctx: LifecycleContext, w: WorkspaceRecord, journa
   let recorded: Promise<void> = Promise.resolve();
   const r = await ctx.deps.exec.run(setup[0], setup.slice(1), {
     cwd: w.worktreePath, signal: options.signal, purpose: 'user', timeoutMs: Math.round(minutes * 60_000), maxOutputBytes: SETUP_OUTPUT_BYTES,
+    extraEnv: workspaceEnv(w, options.plan?.loaded, options.plan?.approved === true), onOutput: options.onOutput,
     // Issue 8: should this window die, the next start can tell the command still runs.
     onSpawn: (pid) => {
       const id = processIdentity(pid);
@@ -330,6 +362,50 @@ async function runSetupCommand(ctx: LifecycleContext, w: WorkspaceRecord, journa
   const tail = shortTail(output);
   // The whole output is in the log, which every failure message offers to open.
   throw new UserError(`${what}${tail ? `: ${tail}` : '.'}`);
+}
+
+/** §9: the repository file's setup commands, in order, once approved; the first failure fails the step. */
+async function runRepoSetupCommands(ctx: LifecycleContext, w: WorkspaceRecord, journal: SetupJournal, options: SetupOptions, plan: RepoPlan): Promise<void> {
+  const commands = plan.loaded?.config.setup ?? [];
+  if (!commands.length) return;
+  if (!plan.approved) {
+    journal.record('setup-command', 'skipped', `${plan.loaded!.file}: ${options.trusted === true ? 'not approved' : 'the workspace is not trusted'}, so its setup was not run`);
+    return;
+  }
+  const env = workspaceEnv(w, plan.loaded, true);
+  for (const cmd of commands) {
+    const recorder = setupProcessRecorder(w, (fn) => journal.flush(fn));
+    const shown = typeof cmd === 'string' ? cmd : cmd.join(' ');
+    options.onProgress?.(`Running ${shown}…`);
+    journal.record('setup-command', 'started', shown);
+    await journal.flush();
+    const failure = await runRepoCommand(ctx, w, cmd, env, { signal: options.signal, onOutput: options.onOutput, onSpawn: recorder.onSpawn });
+    await recorder.done();
+    throwIfCancelled(options.signal);
+    if (failure) {
+      if (failure.output) ctx.deps.logger.error(`Output of "${failure.command}" for ${w.branch}:\n${failure.output.slice(-LOGGED_OUTPUT_CHARS)}`);
+      const tail = shortTail(failure.output);
+      throw new UserError(`The repository's setup command ${failure.message}${tail ? `: ${tail}` : '.'}`);
+    }
+  }
+  journal.record('setup-command', 'ok', `${commands.length} command(s) of the repository file`);
+}
+
+/** §9: `launch` entries with onCreate start once the workspace is ready; one that fails is reported, the workspace stays ready. */
+async function launchOnCreate(ctx: LifecycleContext, w: WorkspaceRecord, plan: RepoPlan, journal: SetupJournal): Promise<void> {
+  const targets = plan.loaded!.config.launch.filter((l) => l.onCreate);
+  if (!targets.length) return;
+  const failed: string[] = [];
+  for (const t of targets) {
+    try {
+      await launch(ctx, w.id, t.target);
+    } catch (e) {
+      failed.push(`${t.target}: ${errorMessage(e)}`);
+    }
+  }
+  if (failed.length) ctx.deps.logger.warn(`Launching on create in ${w.branch} failed for ${failed.join('; ')}`);
+  journal.record('launch-on-create', failed.length ? 'failed' : 'ok', failed.length ? failed.join('; ') : targets.map((t) => t.target).join(', '));
+  await journal.flush().catch(() => undefined);
 }
 
 /** What a setup command may print into memory; its end is what explains a failure. */
@@ -357,7 +433,7 @@ async function startBaseSession(ctx: LifecycleContext, w: WorkspaceRecord, fresh
     if (holder) throw new UserError(`A tmux session that Worktree Sessions did not start holds the name ${w.baseSession} on socket ${tmux.socket}; close or rename it, then open the terminal again.`);
   }
   const stamp = ctx.nextStamp();
-  const started = await tmux.newSession({ name: w.baseSession, cwd: w.worktreePath, stamp, worktree: w.worktreePath });
+  const started = await tmux.newSession({ name: w.baseSession, cwd: w.worktreePath, stamp, worktree: w.worktreePath, env: sessionWorkspaceEnv(ctx, w) });
   if (started.panePid !== undefined && !started.exitedImmediately) {
     ctx.live.addStarted({ name: w.baseSession, owner: tmux.ownerId, createdStamp: stamp, createdAt: ctx.now, activityAt: ctx.now, panePid: started.panePid, paneDead: false, bell: false, worktree: w.worktreePath });
   } else {

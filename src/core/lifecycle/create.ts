@@ -127,9 +127,9 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
     if (fs.existsSync(worktreePath) && !(here && here.branch === branch)) {
       throw new UserError(`${worktreePath} already exists and is not a worktree of ${repoRoot} on "${branch}". Move it away or set worktreeSessions.worktreeRoot; nothing was changed.`);
     }
-    if (!here) ensureWritableRoot(root);
     // §9: a bad repository file, or a cancelled approval, stops the create before anything is made.
     const plan = await planRepoSetup(ctx, repoRoot, options);
+    if (!here) ensureWritableRoot(root);
     const id = randomBytes(8).toString('hex');
     const now = ctx.now;
     const record: WorkspaceRecord = {

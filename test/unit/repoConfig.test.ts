@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { ApprovalRequest } from '../../src/core/lifecycle/types';
 import { listApprovals, revokeApproval } from '../../src/core/lifecycle/repoSetup';
 import { parseRepoConfig, REPO_CONFIG_FILE } from '../../src/core/repoConfig';
-import { git, makeCore, makeRepo, projectRoot, rejects, runCleanups, tempDir, waitFor } from '../support/fixtures';
+import type { StoreTx, WorkspaceStore } from '../../src/core/store';
+import { git, makeCore, makeRepo, projectRoot, rebuildLifecycle, rejects, runCleanups, tempDir, waitFor } from '../support/fixtures';
 
 const CONFIG = REPO_CONFIG_FILE;
 
@@ -24,6 +25,24 @@ class Approver {
 
 function repoWith(config: unknown, extra: Record<string, string> = {}): string {
   return makeRepo({ files: { 'README.md': 'x\n', '.gitignore': '*.local\nnode_modules/\n*.out\n', [CONFIG]: JSON.stringify(config, null, 2), ...extra } });
+}
+
+/**
+ * A window that has not yet seen another window's port reservation: its
+ * in-memory view lacks the blocks, as between that write and the file watch.
+ * Only the write that reserves a block can then keep two windows apart.
+ */
+class LateToSeePorts implements WorkspaceStore {
+  constructor(private readonly inner: WorkspaceStore) {}
+  get file() { return this.inner.file; }
+  get onDidChangeExternally() { return this.inner.onDidChangeExternally; }
+  workspaces() { return this.inner.workspaces().map(({ ports: _unseen, ...w }) => w); }
+  workspace(id: string) { return this.inner.workspace(id); }
+  sessions(workspaceId?: string) { return this.inner.sessions(workspaceId); }
+  events(workspaceId: string) { return this.inner.events(workspaceId); }
+  refresh() { return this.inner.refresh(); }
+  write<T>(fn: (tx: StoreTx) => T) { return this.inner.write(fn); }
+  dispose() { this.inner.dispose(); }
 }
 
 const branches = (repo: string) => git(repo, 'branch', '--format=%(refname:short)').trim().split('\n').sort();
@@ -258,6 +277,14 @@ describe('setup from the repository (issue 11, SPEC §9)', function () {
         await one.lifecycle.deleteWorkspace(lowest.id);
         const again = await one.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/e' });
         assert.equal(again.ports!.first, blocks[0].first, 'the released block is handed out again');
+
+        // A window whose view is behind still cannot take a block the store holds.
+        const late = rebuildLifecycle(two, { store: new LateToSeePorts(two.store) });
+        const behind = await late.createWorkspace({ repoRoot: repo, branch: 'feat/late' });
+        one.store.refresh();
+        const all = one.store.workspaces().map((w) => w.ports!).sort((a, b) => a.first - b.first);
+        for (let i = 1; i < all.length; i++) assert.ok(all[i].first >= all[i - 1].first + 3, `blocks overlap: ${JSON.stringify(all)}`);
+        assert.ok(one.store.workspace(behind.id)?.ports, 'the late window got a block of its own');
       } finally {
         busy.close();
       }

@@ -227,8 +227,11 @@ describe('setup from the repository (issue 11, SPEC §9)', function () {
       assert.equal(fs.realpathSync(path.join(w.worktreePath, 'packages/a/node_modules')), fs.realpathSync(path.join(repo, 'packages/a/node_modules')));
       assert.equal(fs.existsSync(path.join(w.worktreePath, 'cache.out')), false);
       assert.match(core.lifecycle.events(w.id).find((e) => e.step === 'copy-files')?.message ?? '', /refused cache\.out: resolves outside the repository/);
-      // Deleting the workspace removes the link, never the main worktree's folder.
-      await core.lifecycle.deleteWorkspace(w.id, { force: true });
+      // The links are not work at risk; deleting removes them, never the main worktree's folders.
+      assert.deepEqual((await core.lifecycle.deletePreflight(w.id)).dirtyFiles, []);
+      const result = await core.lifecycle.deleteWorkspace(w.id);
+      assert.equal(result.deleted, true);
+      assert.equal(result.savedChanges, undefined);
       assert.ok(fs.existsSync(path.join(repo, 'node_modules', 'left-pad')));
     });
   });

@@ -14,7 +14,7 @@ import { writeMarker } from './marker';
 import { samePath } from './paths';
 import { launch } from './launch';
 import { reservePorts } from './ports';
-import { linkSharedFolders, planRepoSetup, runRepoCommand, sessionWorkspaceEnv, setupProcessRecorder, workspaceEnv, type RepoPlan } from './repoSetup';
+import { linkSharedFolders, planRepoSetup, recordLinks, runRepoCommand, sessionWorkspaceEnv, setupProcessRecorder, workspaceEnv, type RepoPlan } from './repoSetup';
 import { SetupJournal } from './setupJournal';
 import { errorMessage, type CreateRequest, type OperationOptions } from './types';
 
@@ -315,7 +315,9 @@ async function copyIgnoredFiles(ctx: LifecycleContext, w: WorkspaceRecord, journ
     else if (outcome.refused) refused.push(outcome.refused);
   }
   // D5: what was copied, so a delete can tell which copies the user changed since.
-  recordCopies(await ctx.deps.git.gitDir(w.worktreePath), w.worktreePath, copied);
+  const gitDir = await ctx.deps.git.gitDir(w.worktreePath);
+  recordCopies(gitDir, w.worktreePath, copied);
+  if (shared.linked.length) recordLinks(gitDir, w.worktreePath, shared.linked);
   if (refused.length) ctx.deps.logger.warn(`Not copied into ${w.branch}: ${refused.join('; ')}`);
   journal.record('copy-files', 'ok', `${copied.length} file(s) copied${shared.linked.length ? `; linked ${shared.linked.join(', ')}` : ''}${refused.length ? `; refused ${refused.join('; ')}` : ''}`);
 }

@@ -4,7 +4,7 @@ import { worktreeFolderName } from '../gitParse';
 import { UserError, type BranchPolicy, type WorkspaceRecord } from '../model';
 import type { LifecycleContext } from './context';
 import { checkWorktree, deletePreflight, deleteRefusal, submoduleBlockers, workAtRisk, type WorktreeCheck } from './preflight';
-import { isApproved, runRepoCommand, workspaceEnv } from './repoSetup';
+import { isApproved, removeOurLinks, runRepoCommand, workspaceEnv } from './repoSetup';
 import { readRepoConfig } from '../repoConfig';
 import { clearRemoving, finishRemoval, interruptedRemoval, recordRemoving } from './removal';
 import { SessionsBeyondReachError, stopAllSessions } from './stop';
@@ -171,6 +171,8 @@ async function removeKeepingWork(ctx: LifecycleContext, w: WorkspaceRecord, opti
     const gitDir = linkedGitDir(w.worktreePath)!;
     if (check.work.locked && options.unlock) await git.unlockWorktree(w.repoRoot, w.worktreePath);
     recordRemoving(gitDir, w, ctx.now);
+    // §9: git would count the shared-folder links as untracked files and refuse.
+    removeOurLinks(w.worktreePath, gitDir);
     // git needs --force for what was just saved, for submodules (proven clean and pushed above),
     // and for a HEAD whose branch is gone (every file then looks staged). Never twice: that would override a lock.
     const force = saving || check.work.submodules.length > 0 || check.work.head.kind === 'missing-branch';

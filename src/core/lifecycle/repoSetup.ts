@@ -281,3 +281,47 @@ export function linkSharedFolders(repoRoot: string, worktree: string, globs: rea
   }
   return { linked, refused };
 }
+
+/**
+ * The links `symlink` made, kept next to the copies record in the worktree's
+ * private git folder: git lists a link as an untracked file (a pattern such as
+ * `node_modules/` matches folders only), and a delete must not take the
+ * shared folder for work at risk, nor leave git refusing the removal.
+ */
+const LINKS_FILE = 'worktree-sessions-links.json';
+
+export function recordLinks(gitDir: string, worktree: string, linked: readonly string[]): void {
+  const file = path.join(gitDir, LINKS_FILE);
+  let record: Record<string, string> = {};
+  try {
+    record = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+  } catch {
+    // None yet.
+  }
+  for (const rel of linked) record[rel] = fs.readlinkSync(path.join(worktree, rel));
+  fs.writeFileSync(file, JSON.stringify(record, null, 2));
+}
+
+/** The recorded links still there as made (a link the user replaced is theirs). */
+export function ourLinks(worktree: string, gitDir: string | undefined): string[] {
+  if (!gitDir) return [];
+  let record: Record<string, string>;
+  try {
+    record = JSON.parse(fs.readFileSync(path.join(gitDir, LINKS_FILE), 'utf8')) as Record<string, string>;
+  } catch {
+    return [];
+  }
+  return Object.entries(record).filter(([rel, target]) => {
+    if (path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) return false;
+    try {
+      return fs.readlinkSync(path.join(worktree, rel)) === target;
+    } catch {
+      return false;
+    }
+  }).map(([rel]) => rel);
+}
+
+/** Removes the links themselves, never what they point to, before git removes the worktree. */
+export function removeOurLinks(worktree: string, gitDir: string | undefined): void {
+  for (const rel of ourLinks(worktree, gitDir)) fs.unlinkSync(path.join(worktree, rel));
+}

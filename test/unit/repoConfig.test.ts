@@ -160,6 +160,27 @@ describe('setup from the repository (issue 11, SPEC §9)', function () {
       assert.equal(core.store.workspaces()[0].status, 'error');
     });
 
+    it('cancel ends the repository\'s setup command with everything it started, and the workspace is in error', async () => {
+      const folder = tempDir('wts-cancel-');
+      const pidFile = path.join(folder, 'child.pid');
+      const repo = repoWith({ setup: [`sleep 120 & echo $! > ${pidFile}; wait`] });
+      const core = await makeCore();
+      const controller = new AbortController();
+      const creating = core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/cancel' }, { trusted: true, approve: new Approver(true).approve, signal: controller.signal });
+      const pid = Number(await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim(), 'the setup command started its child'));
+      controller.abort();
+      await rejects(creating, /cancelled/i);
+      await waitFor(() => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }, 'the child of the setup command ended', 10_000);
+      assert.equal(core.store.workspaces()[0].status, 'error');
+    });
+
     it('setup output is handed out live as it arrives', async () => {
       const repo = repoWith({ setup: [['sh', '-c', 'echo first; echo second >&2']] });
       const core = await makeCore();

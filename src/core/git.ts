@@ -239,6 +239,14 @@ export class Git {
     const out = await this.ok(repo, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--', ...specs]);
     return out.split('\0').filter(Boolean);
   }
+
+  /** §9: ignored files that the gitignore-syntax patterns of `includeFile` (a `.worktreeinclude`) also match. */
+  async ignoredFilesIncluded(repo: string, includeFile: string): Promise<string[]> {
+    const list = async (args: string[]) => (await this.ok(repo, ['ls-files', '-z', '--others', '--ignored', ...args])).split('\0').filter(Boolean);
+    const [included, ignored] = await Promise.all([list([`--exclude-from=${includeFile}`]), list(['--exclude-standard'])]);
+    const isIgnored = new Set(ignored);
+    return included.filter((f) => isIgnored.has(f));
+  }
 }
 
 /**

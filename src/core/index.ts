@@ -16,6 +16,8 @@ export { LifecycleService } from './lifecycle';
 export { AGENT_WIRING } from './agents/wiring';
 export { BUILTIN_STATE_RULES } from './agents/state';
 export type { CreateRequest, DeleteOptions, DeletePreflight, DeleteResult, OperationOptions, ReconcileReport, BranchChoice, RepositoryQueries } from './lifecycle';
+export type { ApprovalRequest } from './lifecycle/types';
+export type { RepoApproval } from './lifecycle/repoSetup';
 export type { TmuxProbe } from './tmux';
 export type { ShortStat } from './gitParse';
 export type { SavedChanges, SubmoduleState } from './git';

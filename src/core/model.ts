@@ -30,6 +30,8 @@ export interface WorkspaceRecord {
   opStartTime?: string;
   /** The setup command running for a `creating` row, as "pid:startTime" (issue 8: still running after its window died). */
   setupProcess?: string;
+  /** §9: the block of consecutive ports the workspace holds, unique in the installation. */
+  ports?: { first: number; count: number };
   createdAt: number;
   updatedAt: number;
 }
@@ -48,7 +50,7 @@ export interface SessionRecord {
   agentSessionId?: string;
 }
 
-export type SetupStep = 'worktree' | 'copy-files' | 'setup-command' | 'base-terminal';
+export type SetupStep = 'worktree' | 'ports' | 'copy-files' | 'setup-command' | 'base-terminal' | 'launch-on-create';
 
 export interface SetupEvent {
   workspaceId: string;
@@ -90,7 +92,7 @@ export interface LostSessionView {
 }
 
 /** A workspace as the tree and the API show it: its record joined with the live tmux view. */
-export interface WorkspaceView extends Pick<WorkspaceRecord, 'id' | 'repoRoot' | 'worktreePath' | 'branch' | 'baseRef' | 'createdBranch' | 'error'> {
+export interface WorkspaceView extends Pick<WorkspaceRecord, 'id' | 'repoRoot' | 'worktreePath' | 'branch' | 'baseRef' | 'createdBranch' | 'error' | 'ports'> {
   status: WorkspaceStatus;
   baseSession: { name: string; running: boolean };
   sessions: SessionView[];
@@ -131,6 +133,10 @@ export interface CoreSettings {
   setupCommand: string[];
   /** The setup command's deadline (issue 8: nothing waits forever). */
   setupTimeoutMinutes: number;
+  /** §9: where port blocks start. */
+  portBase: number;
+  /** VS Code's git.worktreeIncludeFiles: globs of ignored files to copy, merged with copyFiles (§9). */
+  worktreeIncludeFiles: string[];
   deleteBranch: BranchPolicy;
   tmuxPath: string;
   socketName: string;
@@ -156,6 +162,9 @@ export const defaultSettings: CoreSettings = {
   copyFiles: declared['worktreeSessions.copyFiles'].default,
   setupCommand: declared['worktreeSessions.setupCommand'].default,
   setupTimeoutMinutes: declared['worktreeSessions.setupTimeoutMinutes'].default,
+  portBase: declared['worktreeSessions.portBase'].default,
+  // Not ours: VS Code's git extension declares it.
+  worktreeIncludeFiles: [],
   deleteBranch: declared['worktreeSessions.deleteBranch'].default as BranchPolicy,
   tmuxPath: declared['worktreeSessions.tmux.path'].default,
   socketName: declared['worktreeSessions.tmux.socketName'].default,

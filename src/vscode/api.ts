@@ -16,6 +16,8 @@ export interface ApiWorkspace {
   error?: string;
   baseSession: { name: string; running: boolean };
   sessions: ApiSession[];
+  /** §9: the workspace's port block, when its repository asks for ports. */
+  ports?: { first: number; count: number };
 }
 
 export interface ApiSession {
@@ -72,10 +74,11 @@ export function toApiSession(s: SessionView): ApiSession {
 }
 
 /** SPEC §6's shape exactly: what the tree needs besides (lost sessions, busy) stays inside. */
-export function toApiWorkspace({ id, repoRoot, worktreePath, branch, baseRef, status, error, baseSession, sessions }: WorkspaceView): ApiWorkspace {
+export function toApiWorkspace({ id, repoRoot, worktreePath, branch, baseRef, status, error, baseSession, sessions, ports }: WorkspaceView): ApiWorkspace {
   return {
     id, repoRoot, worktreePath, branch, baseRef, status,
     ...(error !== undefined ? { error } : {}),
+    ...(ports ? { ports: { first: ports.first, count: ports.count } } : {}),
     baseSession: { name: baseSession.name, running: baseSession.running },
     sessions: sessions.map(toApiSession),
   };

@@ -19,7 +19,7 @@ export class SettingsFacade implements vscode.Disposable {
   constructor() {
     this.current = read();
     this.listener = vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!e.affectsConfiguration(SETTINGS_SECTION)) return;
+      if (!e.affectsConfiguration(SETTINGS_SECTION) && !e.affectsConfiguration('git.worktreeIncludeFiles')) return;
       this.current = read();
       this.changed.fire(this.current);
     });
@@ -55,7 +55,16 @@ function read(): CoreSettings {
     tmuxPath: stringOr(c.get('tmux.path'), defaultSettings.tmuxPath).trim() || defaultSettings.tmuxPath,
     socketName: stringOr(c.get('tmux.socketName'), defaultSettings.socketName).trim() || defaultSettings.socketName,
     stateRules: stateRulesOr(c.get('stateRules')),
+    portBase: positiveOr(c.get('portBase'), defaultSettings.portBase),
+    worktreeIncludeFiles: worktreeIncludeFiles(vscode.workspace.getConfiguration('git').get('worktreeIncludeFiles')),
   };
+}
+
+/** §9: VS Code's git.worktreeIncludeFiles, a list of globs (or globs mapped to true, as files.exclude is). */
+function worktreeIncludeFiles(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string' && v.trim() !== '');
+  if (value && typeof value === 'object') return Object.entries(value).filter(([, on]) => on === true).map(([glob]) => glob);
+  return [];
 }
 
 /** Per target key, the rules that are well formed; a key without a list falls back to core's built-in rules. */

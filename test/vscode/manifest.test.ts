@@ -68,6 +68,7 @@ describe('manifest', () => {
       'worktreeSessions.copyFiles': defaultSettings.copyFiles,
       'worktreeSessions.setupCommand': defaultSettings.setupCommand,
       'worktreeSessions.setupTimeoutMinutes': defaultSettings.setupTimeoutMinutes,
+      'worktreeSessions.portBase': defaultSettings.portBase,
       'worktreeSessions.deleteBranch': defaultSettings.deleteBranch,
       'worktreeSessions.tmux.path': defaultSettings.tmuxPath,
       'worktreeSessions.tmux.socketName': defaultSettings.socketName,

@@ -4,6 +4,8 @@ import { worktreeFolderName } from '../gitParse';
 import { UserError, type BranchPolicy, type WorkspaceRecord } from '../model';
 import type { LifecycleContext } from './context';
 import { checkWorktree, deletePreflight, deleteRefusal, submoduleBlockers, workAtRisk, type WorktreeCheck } from './preflight';
+import { isApproved, removeOurLinks, runRepoCommand, workspaceEnv } from './repoSetup';
+import { readRepoConfig } from '../repoConfig';
 import { clearRemoving, finishRemoval, interruptedRemoval, recordRemoving } from './removal';
 import { SessionsBeyondReachError, stopAllSessions } from './stop';
 import { errorMessage, type BranchChoice, type DeleteOptions, type DeleteResult } from './types';
@@ -63,6 +65,8 @@ async function deleteNow(ctx: LifecycleContext, w: WorkspaceRecord, options: Del
 
     const result: DeleteResult = { deleted: true };
     if (fs.existsSync(w.worktreePath)) {
+      step.name = 'running the teardown';
+      await teardown(ctx, w, options, result);
       await removeKeepingWork(ctx, w, options, result, step);
     } else {
       step.name = 'pruning the missing worktree';
@@ -102,6 +106,39 @@ async function deleteNow(ctx: LifecycleContext, w: WorkspaceRecord, options: Del
 }
 
 /**
+ * §9: the repository file's teardown, in the worktree, before it is removed;
+ * only while that file's content is approved and the workspace trusted. A
+ * failure is reported in the result and the log and does not stop the delete.
+ */
+async function teardown(ctx: LifecycleContext, w: WorkspaceRecord, options: DeleteOptions, result: DeleteResult): Promise<void> {
+  let loaded;
+  try {
+    loaded = readRepoConfig(w.repoRoot);
+  } catch (e) {
+    result.teardownError = errorMessage(e);
+    ctx.deps.logger.warn(`Teardown of ${w.branch} not run: ${result.teardownError}`);
+    return;
+  }
+  const commands = loaded?.config.teardown ?? [];
+  if (!loaded || !commands.length) return;
+  if (options.trusted === false || !isApproved(ctx.storageDir, w.repoRoot, loaded.hash)) {
+    ctx.deps.logger.warn(`Teardown of ${w.branch} not run: ${options.trusted === false ? 'the workspace is not trusted' : `the content of ${loaded.file} is not approved`}.`);
+    return;
+  }
+  options.onProgress?.('Running the teardown…');
+  const env = workspaceEnv(w, loaded, true);
+  for (const cmd of commands) {
+    const failure = await runRepoCommand(ctx, w, cmd, env, {});
+    if (failure) {
+      result.teardownError = failure.message;
+      ctx.deps.logger.error(`Teardown of ${w.branch} failed: ${failure.message}${failure.output ? `\n${failure.output.slice(-8192)}` : ''}`);
+      return;
+    }
+  }
+  ctx.deps.logger.info(`Ran the teardown of ${w.branch}.`);
+}
+
+/**
  * D5 once the sessions are stopped: look again (an agent may have written
  * since the preflight), refuse what cannot be saved, save the rest, then
  * remove. A removal stopped halfway by an earlier delete is finished (item 15).
@@ -134,6 +171,8 @@ async function removeKeepingWork(ctx: LifecycleContext, w: WorkspaceRecord, opti
     const gitDir = linkedGitDir(w.worktreePath)!;
     if (check.work.locked && options.unlock) await git.unlockWorktree(w.repoRoot, w.worktreePath);
     recordRemoving(gitDir, w, ctx.now);
+    // §9: git would count the shared-folder links as untracked files and refuse.
+    removeOurLinks(w.worktreePath, gitDir);
     // git needs --force for what was just saved, for submodules (proven clean and pushed above),
     // and for a HEAD whose branch is gone (every file then looks staged). Never twice: that would override a lock.
     const force = saving || check.work.submodules.length > 0 || check.work.head.kind === 'missing-branch';

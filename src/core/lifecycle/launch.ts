@@ -5,6 +5,7 @@ import { isSameProcessAlive } from '../process/liveness';
 import type { LiveSession, SessionListing } from '../tmuxParse';
 import type { LifecycleContext } from './context';
 import { relaunchCommand } from './relaunchCommand';
+import { sessionWorkspaceEnv } from './repoSetup';
 import { errorMessage } from './types';
 
 /** How often a launch picks another name when tmux says the one it chose was taken meanwhile. */
@@ -71,11 +72,13 @@ function processArgv(ctx: LifecycleContext, target: LaunchTarget, command: strin
 }
 
 /** §8: every session can report its state with one line, "$WTS_STATE_HOOK" <state>; the target's own env cannot replace these. */
-function sessionEnv(ctx: LifecycleContext, target: LaunchTarget, name: string, stamp: number): Record<string, string> {
+function sessionEnv(ctx: LifecycleContext, w: WorkspaceRecord, target: LaunchTarget, name: string, stamp: number): Record<string, string> {
   const files = ctx.agentFiles();
   const settings = ctx.deps.settings();
   return {
     ...target.env,
+    // §9: WTS_WORKSPACE_ID, WTS_BRANCH, …, WTS_PORT and the repository file's env.
+    ...sessionWorkspaceEnv(ctx, w),
     ...(files ? { WTS_STATE_HOOK: files.stateHook } : {}),
     WTS_TMUX: settings.tmuxPath || 'tmux',
     WTS_SOCKET: ctx.deps.tmux.socket,
@@ -104,7 +107,7 @@ async function startSession(ctx: LifecycleContext, w: WorkspaceRecord, target: L
       started = await tmux.newSession({
         name, cwd: w.worktreePath, stamp, launcher: ctx.windowId,
         command: processArgv(ctx, target, command, replay),
-        env: sessionEnv(ctx, target, name, stamp),
+        env: sessionEnv(ctx, w, target, name, stamp),
       });
     } catch (e) {
       reserved.delete(name);

@@ -11,6 +11,7 @@ import type { TargetProblem } from '../targets';
 import type { TmuxProbe } from '../tmux';
 import { LifecycleContext, type LifecycleDeps } from './context';
 import { createWorkspace, ensureBaseSession, retrySetup } from './create';
+import { listApprovals, revokeApproval, type RepoApproval } from './repoSetup';
 import { deletePreflight, deleteWorkspace, forgetWorkspace } from './delete';
 import { ExitWatcher } from './exitWatcher';
 import { launch, relaunchLost } from './launch';
@@ -111,6 +112,16 @@ export class LifecycleService implements Disposable {
 
   attachCommandLine(sessionName: string): string {
     return this.ctx.deps.tmux.attachCommandLine(sessionName);
+  }
+
+  /** §9: the repository files whose commands the user approved (Review Repository Setup). */
+  repositoryApprovals(): RepoApproval[] {
+    return listApprovals(this.ctx.storageDir);
+  }
+
+  /** §9: forgets an approval; the next create asks again. */
+  revokeRepositoryApproval(repoRoot: string): boolean {
+    return revokeApproval(this.ctx.storageDir, repoRoot);
   }
 
   // Operations.

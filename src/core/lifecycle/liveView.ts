@@ -119,6 +119,7 @@ export class LiveView {
       branch: w.branch,
       baseRef: w.baseRef,
       createdBranch: w.createdBranch,
+      ...(w.ports ? { ports: w.ports } : {}),
       status: missing ? 'missing' : w.status,
       error: w.error,
       // A session of that name without our marker is someone else's: not our base terminal running.

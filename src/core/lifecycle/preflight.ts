@@ -4,6 +4,7 @@ import { UserError, type WorkspaceRecord } from '../model';
 import type { LifecycleContext } from './context';
 import { changedCopies, differingFromMain } from './copies';
 import { interruptedRemoval } from './removal';
+import { ourLinks } from './repoSetup';
 import { sessionsBeyondReach } from './stop';
 import type { DeleteOptions, DeletePreflight } from './types';
 
@@ -16,7 +17,10 @@ export interface WorktreeCheck {
 /** D1/D5: looks at the worktree; changes nothing. */
 export async function checkWorktree(ctx: LifecycleContext, w: WorkspaceRecord): Promise<WorktreeCheck> {
   const { git, settings } = ctx.deps;
-  const work = await git.inspect(w.worktreePath);
+  const inspected = await git.inspect(w.worktreePath);
+  // §9: the links `symlink` made are the workspace's setup, not the user's work.
+  const links = new Set(ourLinks(w.worktreePath, linkedGitDir(w.worktreePath)));
+  const work = links.size ? { ...inspected, dirtyFiles: inspected.dirtyFiles.filter((f) => !links.has(f.replace(/\/$/, ''))) } : inspected;
   let copies = changedCopies(w.worktreePath);
   if (copies === undefined) {
     // Made before copies were recorded: the copyFiles patterns, against the main worktree's files.

@@ -13,6 +13,22 @@ export interface OperationOptions {
   /** Whether the setup command may run (workspace trust). */
   trusted?: boolean;
   onProgress?: (message: string) => void;
+  /**
+   * §9: asked once per content of the repository file, in a trusted workspace,
+   * before any of its commands runs; true approves. Throwing cancels the create.
+   */
+  approve?: (request: ApprovalRequest) => Promise<boolean>;
+  /** §9: the output of the setup commands as it arrives, to be watched live. */
+  onOutput?: (chunk: string) => void;
+}
+
+export interface ApprovalRequest {
+  repoRoot: string;
+  file: string;
+  /** sha256 of the file's exact content. */
+  hash: string;
+  /** Each command (and env entry) the file would run, one line each. */
+  commands: string[];
 }
 
 export type BranchChoice = 'merged' | 'never' | 'delete';
@@ -25,10 +41,14 @@ export interface DeleteOptions {
   /** D6: `merged` (default) deletes a branch we created only if merged; `delete` is the user's explicit choice. */
   branch?: BranchChoice;
   onProgress?: (message: string) => void;
+  /** §9: false keeps the repository file's teardown from running (workspace trust). */
+  trusted?: boolean;
 }
 
 export interface DeleteResult {
   deleted: boolean;
+  /** §9: the repository's teardown failed; the delete went on. */
+  teardownError?: string;
   /** Set (with the two below where non-empty) when a delete without force was refused over work at risk (D1). */
   dirtyFiles?: string[];
   changedCopies?: string[];

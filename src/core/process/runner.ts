@@ -22,6 +22,8 @@ export interface ExecOptions {
   maxOutputBytes?: number;
   /** Called once the program runs, with its pid (the leader of its process group). */
   onSpawn?: (pid: number) => void;
+  /** Each chunk of stdout and stderr as it arrives (§9: setup output watched live). */
+  onOutput?: (chunk: string) => void;
 }
 
 /**
@@ -216,8 +218,9 @@ export class ProcessRunner implements Exec, ExecCounter {
     if (this.running.size === 0) process.once('exit', this.onHostExit);
     this.running.add(call);
 
-    subprocess.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    subprocess.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    const watch = options.onOutput;
+    subprocess.stdout.on('data', (chunk: Buffer) => { stdout.push(chunk); watch?.(chunk.toString('utf8')); });
+    subprocess.stderr.on('data', (chunk: Buffer) => { stderr.push(chunk); watch?.(chunk.toString('utf8')); });
     subprocess.once('exit', () => {
       pipeTimer = setTimeout(() => {
         if (subprocess.stdout.readableEnded && subprocess.stderr.readableEnded) return;

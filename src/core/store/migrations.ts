@@ -42,6 +42,9 @@ const MIGRATIONS: readonly string[] = [
   // R1: who works on a row is a process identity (pid and start time), and so is its setup command.
   `ALTER TABLE workspaces ADD COLUMN op_start_time TEXT;
    ALTER TABLE workspaces ADD COLUMN setup_process TEXT;`,
+  // §9: a workspace's port block, reserved in the same write that checks no other row holds it.
+  `ALTER TABLE workspaces ADD COLUMN port_first INTEGER;
+   ALTER TABLE workspaces ADD COLUMN port_count INTEGER;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

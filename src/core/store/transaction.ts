@@ -6,6 +6,8 @@ export interface StoreTx {
   workspace(id: string): WorkspaceRecord | undefined;
   workspaceByBranch(repoRoot: string, branch: string): WorkspaceRecord | undefined;
   sessions(workspaceId?: string): SessionRecord[];
+  /** §9: every workspace's port block, read inside the write that reserves one. */
+  portBlocks(): { id: string; first: number; count: number }[];
   insertWorkspace(w: WorkspaceRecord): void;
   updateWorkspace(id: string, patch: Partial<Omit<WorkspaceRecord, 'id'>>): void;
   /** Removes the row with its sessions and setup events. */
@@ -52,6 +54,7 @@ export function toWorkspace(r: Row): WorkspaceRecord {
     opPid: r.op_pid === null ? undefined : Number(r.op_pid),
     ...(typeof r.op_start_time === 'string' ? { opStartTime: r.op_start_time } : {}),
     ...(typeof r.setup_process === 'string' ? { setupProcess: r.setup_process } : {}),
+    ...(typeof r.port_first === 'number' && typeof r.port_count === 'number' ? { ports: { first: r.port_first, count: r.port_count } } : {}),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -98,6 +101,8 @@ export function transactionOn(db: Database): StoreTx {
         ? rows(db, 'SELECT * FROM sessions ORDER BY created_at')
         : rows(db, 'SELECT * FROM sessions WHERE workspace_id = ? ORDER BY created_at', [workspaceId])
       ).map(toSession),
+    portBlocks: () => rows(db, 'SELECT id, port_first, port_count FROM workspaces WHERE port_first IS NOT NULL')
+      .map((r) => ({ id: String(r.id), first: Number(r.port_first), count: Number(r.port_count) })),
     insertWorkspace: (w) => {
       db.run(
         `INSERT INTO workspaces (id, repo_root, worktree_path, branch, base_ref, created_branch, base_session, status, error, op_pid, op_start_time, created_at, updated_at)
@@ -113,6 +118,10 @@ export function transactionOn(db: Database): StoreTx {
       // The pid and its start time name one process: a new pid never keeps an old start time.
       if ('opStartTime' in patch || 'opPid' in patch) columns.op_start_time = patch.opStartTime ?? null;
       if ('setupProcess' in patch) columns.setup_process = patch.setupProcess ?? null;
+      if ('ports' in patch) {
+        columns.port_first = patch.ports?.first ?? null;
+        columns.port_count = patch.ports?.count ?? null;
+      }
       if (patch.worktreePath !== undefined) columns.worktree_path = patch.worktreePath;
       if (patch.baseRef !== undefined) columns.base_ref = patch.baseRef;
       if (patch.createdBranch !== undefined) columns.created_branch = patch.createdBranch ? 1 : 0;

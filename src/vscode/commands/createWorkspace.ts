@@ -4,6 +4,7 @@ import { branchNamePrecheck, looksLikePullRequest, UserError, type CreateRequest
 import { toApiWorkspace, type ApiWorkspace } from '../api';
 import { refFormatProblem, refNamespaceConflict } from '../branchNames';
 import { BACK, canChoose, type LocalBranch } from '../prompts/prompter';
+import { approveRepositorySetup, SetupOutput } from '../repoSetup';
 import { tildify } from '../tree/format';
 import { optional, required, withProgress, type Command, type CommandDeps, type Invocation, type Services } from './command';
 import { reportSetupFailure, workspaceOfBranch } from './failures';
@@ -26,9 +27,10 @@ export const createWorkspace: Command<CreateRequest, ApiWorkspace | undefined> =
     }
     const trusted = vscode.workspace.isTrusted;
     let workspace: WorkspaceView;
+    const output = new SetupOutput(request.branch);
     try {
       workspace = await withProgress(`Creating workspace "${request.branch}"`, true, (report, signal) =>
-        s.lifecycle.createWorkspace(request, { signal, trusted, onProgress: report }));
+        s.lifecycle.createWorkspace(request, { signal, trusted, onProgress: report, approve: approveRepositorySetup, onOutput: output.write }));
     } catch (e) {
       if (!invocation.interactive) throw e;
       // SPEC §7: one short message; the details go to the log, the remedies are buttons.

@@ -71,6 +71,7 @@ function runDelete(workspace: WorkspaceView, s: Services, options: { force: bool
       force: options.force,
       unlock: options.unlock,
       branch: options.branch,
+      trusted: vscode.workspace.isTrusted,
       onProgress: (message) => {
         // Once the delete is past its preflight, the terminals go first: their sessions are about to be stopped.
         s.terminals.close([workspace.baseSession.name, ...workspace.sessions.map((x) => x.name)]);
@@ -179,6 +180,7 @@ async function announce(workspace: WorkspaceView, result: DeleteResult, windowOn
   if (result.deletedBranch) parts.push('branch deleted');
   if (result.keptBranch) parts.push('branch kept');
   if (result.goneBranch) parts.push('branch was already gone');
+  if (result.teardownError) parts.push(`teardown failed (${result.teardownError}; see the log)`);
   const saved = result.savedChanges;
   if (saved) parts.push('changes saved');
   const actions = [...(saved ? [SHOW_SAVED, COPY_RESTORE] : []), ...(windowOnIt ? [OPEN_REPOSITORY] : [])];

@@ -32,6 +32,7 @@ export const CommandId = {
   showSavedChanges: 'worktreeSessions.showSavedChanges',
   dropSavedChanges: 'worktreeSessions.dropSavedChanges',
   nextWaitingSession: 'worktreeSessions.nextWaitingSession',
+  reviewRepositorySetup: 'worktreeSessions.reviewRepositorySetup',
 } as const;
 
 export type CommandIdValue = (typeof CommandId)[keyof typeof CommandId];

@@ -32,6 +32,7 @@ import { findLeftovers } from './findLeftovers';
 import { mergeIntoBase } from './mergeIntoBase';
 import { restoreSavedChanges } from './restoreSavedChanges';
 import { reviewChanges } from './reviewChanges';
+import { reviewRepositorySetup } from './reviewRepositorySetup';
 import { showSavedChanges } from './showSavedChanges';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument type
@@ -43,6 +44,8 @@ const COMMANDS: readonly (Command<any, unknown> | LocalCommand)[] = [
   // Finishing the work (SPEC §10).
   reviewChanges, mergeIntoBase, createPullRequest, createWorkspaceFromPullRequest, findLeftovers, cleanUp,
   adoptWorktree, restoreSavedChanges, showSavedChanges, dropSavedChanges,
+  // Setup from the repository (SPEC §9).
+  reviewRepositorySetup,
 ];
 
 /** Registers every command; each runs through `execute`, which reports failures as SPEC §6–§7 ask. */

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { OperationOptions, WorkspaceView } from '../../core';
 import { toApiWorkspace, type ApiWorkspace } from '../api';
 import { withProgress, workspaceCommand, type CommandDeps, type Invocation, type Services, type WorkspaceArgs } from './command';
+import { approveRepositorySetup, SetupOutput } from '../repoSetup';
 import { reportSetupFailure } from './failures';
 import { CommandId } from './ids';
 
@@ -26,7 +27,9 @@ export async function runSetup(
   work: (options: OperationOptions) => Promise<WorkspaceView>,
 ): Promise<ApiWorkspace | undefined> {
   try {
-    return toApiWorkspace(await withProgress(title, true, (report, signal) => work({ signal, trusted: vscode.workspace.isTrusted, onProgress: report })));
+    const output = new SetupOutput(workspace.branch);
+    return toApiWorkspace(await withProgress(title, true, (report, signal) =>
+      work({ signal, trusted: vscode.workspace.isTrusted, onProgress: report, approve: approveRepositorySetup, onOutput: output.write })));
   } catch (e) {
     if (!invocation.interactive) throw e;
     void reportSetupFailure(`Setting up "${workspace.branch}" failed`, workspace, e, s, deps);

@@ -126,6 +126,7 @@ export class WorkspaceNode extends TreeNode {
     md.appendMarkdown(`Worktree: ${escape(tildify(w.worktreePath))}  \n`);
     md.appendMarkdown(`Repository: ${escape(tildify(w.repoRoot))}  \n`);
     md.appendMarkdown(`Base: ${escape(w.baseRef)}${w.createdBranch ? ' (branch created by Worktree Sessions)' : ''}\n`);
+    if (w.ports) md.appendMarkdown(`\nPorts: ${w.ports.first}–${w.ports.first + w.ports.count - 1} (WTS_PORT)\n`);
     const stats = this.decorations.stats(w.id);
     const counts = this.decorations.aheadBehind?.(w.id);
     if (counts && (counts.ahead || counts.behind)) md.appendMarkdown(`${counts.ahead} ${plural(counts.ahead, 'commit')} ahead of ${escape(w.baseRef)}, ${counts.behind} behind\n`);

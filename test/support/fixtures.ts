@@ -7,7 +7,7 @@ import { createCore, type Core } from '../../src/core';
 import { defaultSettings, type CoreSettings } from '../../src/core/model';
 import type { Logger } from '../../src/core/log';
 import type { Git } from '../../src/core/git';
-import { LifecycleService } from '../../src/core/lifecycle';
+import { LifecycleService, type LifecycleSeams } from '../../src/core/lifecycle';
 import type { WorkspaceStore } from '../../src/core/store';
 
 export const GIT_IDENTITY = {
@@ -134,12 +134,16 @@ export interface TestCore extends Core {
 }
 
 /** A full core (store, tmux on a private socket, git, lifecycle), torn down at cleanup. */
-export async function makeCore(options: { settings?: Partial<CoreSettings>; storageDir?: string; env?: NodeJS.ProcessEnv; socket?: string; orphanGraceMs?: number } = {}): Promise<TestCore> {
+export async function makeCore(options: {
+  settings?: Partial<CoreSettings>; storageDir?: string; env?: NodeJS.ProcessEnv; socket?: string; orphanGraceMs?: number;
+  /** 0 turns the poll off, so exits are noticed through the tmux hook alone (S2). */
+  pollIntervalMs?: number;
+} = {}): Promise<TestCore> {
   const socket = options.socket ?? privateSocket();
   const storageDir = options.storageDir ?? tempDir('wts-storage-');
   const settings: CoreSettings = { ...defaultSettings, worktreeRoot: '', socketName: socket, ...options.settings };
   const logger = new MemoryLogger();
-  const core = await createCore({ storageDir, wasmPath, settings: () => settings, logger, env: options.env ?? testEnv(), pollIntervalMs: 200, orphanGraceMs: options.orphanGraceMs });
+  const core = await createCore({ storageDir, wasmPath, settings: () => settings, logger, env: options.env ?? testEnv(), pollIntervalMs: options.pollIntervalMs ?? 200, orphanGraceMs: options.orphanGraceMs });
   onCleanup(() => core.dispose());
   return Object.assign(core, { socket, storageDir, settings, logger });
 }
@@ -174,7 +178,7 @@ export async function rejects(p: Promise<unknown>, re: RegExp): Promise<Error> {
 }
 
 /** A lifecycle built from the core's parts with some of them replaced (faults, hooks). */
-export function rebuildLifecycle(core: TestCore, parts: { store?: WorkspaceStore; git?: Git; orphanGraceMs?: number }): LifecycleService {
+export function rebuildLifecycle(core: TestCore, parts: { store?: WorkspaceStore; git?: Git; orphanGraceMs?: number; pollIntervalMs?: number; seams?: LifecycleSeams }): LifecycleService {
   const lifecycle = new LifecycleService({
     store: parts.store ?? core.store,
     tmux: core.tmux,
@@ -183,8 +187,9 @@ export function rebuildLifecycle(core: TestCore, parts: { store?: WorkspaceStore
     settings: () => core.settings,
     logger: core.logger,
     savedChangesDir: `${core.storageDir}/saved-changes`,
-    pollIntervalMs: 200,
+    pollIntervalMs: parts.pollIntervalMs ?? 200,
     orphanGraceMs: parts.orphanGraceMs,
+    seams: parts.seams,
   });
   onCleanup(() => lifecycle.dispose());
   return lifecycle;

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../../src/core/model';
+import type { LifecycleSeams } from '../../src/core/lifecycle';
+import { UserError, type SessionRecord } from '../../src/core/model';
 import { HookedGit, InterceptingStore } from '../support/faults';
 import {
   git, makeCore, makeRepo, rebuildLifecycle, rejects, runCleanups, tempDir, tmux, tmuxSessions, waitFor, type TestCore,
@@ -16,6 +17,37 @@ async function readyWorkspace(core: TestCore, repo: string, branch = 'feat/a') {
 
 function tmuxOption(socket: string, session: string, option: string): string {
   return tmux(socket, 'show-options', '-v', '-t', `=${session}:`, option).trim();
+}
+
+/** A launch seam: the program has ended (its session is gone) before the launch records it (L3). */
+async function exitedBeforeRecord(core: TestCore, name: string): Promise<void> {
+  await waitFor(() => !tmuxSessions(core.socket).includes(name), `${name} to end`);
+}
+
+/** A launch seam that holds the first launch between its tmux session and its record, until released (D3). */
+class LaunchHold {
+  /** Resolves with the held session's name once the launch is held. */
+  readonly held: Promise<string>;
+  private onHeld!: (name: string) => void;
+  private releaseHeld?: () => void;
+  private released = false;
+
+  constructor() {
+    this.held = new Promise((resolve) => (this.onHeld = resolve));
+  }
+
+  readonly seams: LifecycleSeams = {
+    launchStarted: (name) => {
+      if (this.releaseHeld || this.released) return undefined;
+      this.onHeld(name);
+      return new Promise<void>((resolve) => (this.releaseHeld = resolve));
+    },
+  };
+
+  release(): void {
+    this.released = true;
+    this.releaseHeld?.();
+  }
 }
 
 describe('lifecycle rules (SPEC §2)', function () {
@@ -196,10 +228,38 @@ describe('lifecycle rules (SPEC §2)', function () {
 
     it('L3: a session that exits before the check has its just-written row removed', async () => {
       const core = await makeCore({ settings: { agents: [{ key: 'quick', command: ['true'] }] } });
-      const w = await readyWorkspace(core, makeRepo());
-      await rejects(core.lifecycle.launch(w.id, 'quick'), /exited right after it started/);
+      const lifecycle = rebuildLifecycle(core, { seams: { launchStarted: (name) => exitedBeforeRecord(core, name) } });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/l3' });
+      await rejects(lifecycle.launch(w.id, 'quick'), /exited right after it started/);
       assert.deepEqual(core.store.sessions(), []);
       assert.deepEqual(tmuxSessions(core.socket), [w.baseSession.name]);
+    });
+
+    it('L3: only that generation: a row of the same name written since by another window survives the removal', async () => {
+      const core = await makeCore({ settings: { agents: [{ key: 'quick', command: ['true'] }] } });
+      const store = new InterceptingStore(core.store);
+      let newer: SessionRecord | undefined;
+      const lifecycle = rebuildLifecycle(core, {
+        store,
+        seams: {
+          launchStarted: async (name) => {
+            await exitedBeforeRecord(core, name);
+            // The launch's next write records its row; before the one after it (the removal
+            // after the exit), another window relaunches under the same name.
+            store.beforeWrite = async () => {
+              store.beforeWrite = async () => {
+                const [row] = core.store.sessions();
+                newer = { ...row, createdAt: row.createdAt + 1000 };
+                await core.store.write((tx) => tx.upsertSession(newer!));
+              };
+            };
+          },
+        },
+      });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/l3gen' });
+      await rejects(lifecycle.launch(w.id, 'quick'), /exited right after it started/);
+      assert.ok(newer, 'the other window wrote its row');
+      assert.deepEqual(core.store.sessions(w.id), [newer]);
     });
   });
 
@@ -239,6 +299,18 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.ok(Date.now() - started < 2000);
       await waitFor(() => core.store.sessions().length === 0, 'the row to be removed', 2000);
       assert.ok(changes > 0, 'the UI was told');
+    });
+
+    it('S2: with the poll off, an exit is noticed through the tmux hook alone', async () => {
+      const core = await makeCore({ pollIntervalMs: 0 });
+      const w = await readyWorkspace(core, makeRepo());
+      // Started once a server runs: the watch is armed right after start.
+      await core.lifecycle.start();
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      await waitFor(() => tmux(core.socket, 'show-hooks', '-g').includes('wait-for -S'), 'the session-closed hook');
+      tmux(core.socket, 'kill-session', '-t', `=${s.name}`);
+      await waitFor(() => core.lifecycle.workspace(w.id)!.sessions.length === 0, 'the session to leave the view');
+      await waitFor(() => core.store.sessions().length === 0, 'its row to be removed');
     });
 
     it('S2: an exit removes the row only for the generation that exited, never a newer launch', async () => {
@@ -305,36 +377,54 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(core.store.workspaces(), []);
     });
 
-    it('D3: a launch during delete is refused', async () => {
+    it('D3: a launch asked for once a delete has begun is refused, before the row says deleting', async () => {
       const core = await makeCore();
-      const hooked = new HookedGit(core.exec);
-      const lifecycle = rebuildLifecycle(core, { git: hooked });
+      const hold = new LaunchHold();
+      const lifecycle = rebuildLifecycle(core, { seams: hold.seams });
       const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/d3' });
-      let refusal: Error | undefined;
-      hooked.beforeRemove = async () => {
-        refusal = await lifecycle.launch(w.id, 'shell').then(() => undefined, (e: Error) => e);
-      };
-      await lifecycle.deleteWorkspace(w.id);
+      // A launch held between tmux and its record keeps the delete waiting (its in-flight wait).
+      const held = lifecycle.launch(w.id, 'shell').then(() => undefined, (e: Error) => e);
+      await hold.held;
+      // The delete's spinner appears the moment it marks the workspace stopping, before its
+      // first write: a launch asked for then is refused by that mark, not by the row.
+      let asked: Promise<Error | undefined> | undefined;
+      lifecycle.onDidChange(() => {
+        if (!asked && lifecycle.workspace(w.id)?.busy) asked = lifecycle.launch(w.id, 'shell').then(() => undefined, (e: Error) => e);
+      });
+      const deleting = lifecycle.deleteWorkspace(w.id);
+      const refusal = await (await waitFor(() => asked && { asked }, 'the delete to begin')).asked;
       assert.match(refusal?.message ?? 'launched!', /being deleted; nothing can be launched/);
+      hold.release();
+      assert.equal(await held, undefined);
+      assert.equal((await deleting).deleted, true);
       assert.deepEqual(tmuxSessions(core.socket), []);
+      assert.deepEqual(core.store.sessions(), []);
     });
 
-    it('D3: a launch already in flight finishes and is stopped before the worktree is removed', async () => {
+    it('D3: a launch in flight when a delete begins is recorded, then stopped before the worktree is removed', async () => {
       const core = await makeCore();
       const hooked = new HookedGit(core.exec);
-      const lifecycle = rebuildLifecycle(core, { git: hooked });
+      const hold = new LaunchHold();
+      const lifecycle = rebuildLifecycle(core, { git: hooked, seams: hold.seams });
       const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/d3b' });
-      let sessionsAtRemoval: string[] | undefined;
-      hooked.beforeRemove = async () => {
-        sessionsAtRemoval = tmuxSessions(core.socket);
-      };
       const launching = lifecycle.launch(w.id, 'shell');
+      let launched = false;
+      void launching.then(() => (launched = true), () => undefined);
+      const name = await hold.held;
+      let atRemoval: { launched: boolean; sessions: string[] } | undefined;
+      hooked.beforeRemove = async () => {
+        atRemoval = { launched, sessions: tmuxSessions(core.socket) };
+      };
       const deleting = lifecycle.deleteWorkspace(w.id);
-      const launched = await launching;
-      assert.equal(launched.name, `wts-${w.id}-shell`);
-      const result = await deleting;
-      assert.equal(result.deleted, true);
-      assert.deepEqual(sessionsAtRemoval, []);
+      // The delete has recorded its intent (D2) and waits for the launch in flight.
+      await waitFor(() => {
+        core.store.refresh();
+        return core.store.workspace(w.id)?.status === 'deleting';
+      }, 'the delete to record its intent');
+      hold.release();
+      assert.equal((await launching).name, name, 'the launch in flight is recorded, not refused');
+      assert.equal((await deleting).deleted, true);
+      assert.deepEqual(atRemoval, { launched: true, sessions: [] }, 'recorded first, then stopped with the rest before the worktree went');
       assert.deepEqual(tmuxSessions(core.socket), []);
       assert.deepEqual(core.store.sessions(), []);
     });

@@ -4,11 +4,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LifecycleSeams } from '../../src/core/lifecycle';
+import { branchFate, type LifecycleSeams } from '../../src/core/lifecycle';
+import type { ReconcileReport } from '../../src/core/lifecycle/types';
 import { UserError, type SessionRecord } from '../../src/core/model';
 import { HookedGit, InterceptingStore } from '../support/faults';
 import {
-  git, makeCore, makeRepo, rebuildLifecycle, rejects, runCleanups, tempDir, tmux, tmuxSessions, waitFor, type TestCore,
+  git, makeCore, makeRepo, onCleanup, rebuildLifecycle, rejects, runCleanups, tempDir, tmux, tmuxSessions, waitFor, type TestCore,
 } from '../support/fixtures';
 
 async function readyWorkspace(core: TestCore, repo: string, branch = 'feat/a') {
@@ -509,6 +510,23 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.equal(fs.existsSync(w.worktreePath), false);
     });
 
+    it('D6: the branch fate, for every origin, choice and merge state', () => {
+      const fates: string[] = [];
+      for (const createdBranch of [true, false]) {
+        for (const choice of ['merged', 'never', 'delete'] as const) {
+          for (const merge of ['merged', 'unmerged', 'missing'] as const) fates.push(`${createdBranch ? 'ours' : 'theirs'} ${choice} ${merge}: ${branchFate({ createdBranch }, choice, merge)}`);
+        }
+      }
+      assert.deepEqual(fates, [
+        'ours merged merged: delete', 'ours merged unmerged: keep', 'ours merged missing: gone',
+        'ours never merged: keep', 'ours never unmerged: keep', 'ours never missing: gone',
+        'ours delete merged: delete', 'ours delete unmerged: delete', 'ours delete missing: gone',
+        'theirs merged merged: keep', 'theirs merged unmerged: keep', 'theirs merged missing: gone',
+        'theirs never merged: keep', 'theirs never unmerged: keep', 'theirs never missing: gone',
+        'theirs delete merged: keep', 'theirs delete unmerged: keep', 'theirs delete missing: gone',
+      ]);
+    });
+
     it('D6: the branch is deleted only if we created it and it is merged, unless the user chose otherwise', async () => {
       const core = await makeCore();
       const repo = makeRepo();
@@ -562,6 +580,61 @@ describe('lifecycle rules (SPEC §2)', function () {
       } finally {
         alive.kill();
       }
+    });
+
+    it('R1: a create this window recorded but no longer works on is interrupted; one under way is not', async () => {
+      const core = await makeCore();
+      const hooked = new HookedGit(core.exec);
+      const lifecycle = rebuildLifecycle(core, { git: hooked });
+      const repo = makeRepo();
+      const left = await lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/r1-left' });
+      // This window's pid, but nothing under way here: a create that ended without its last write.
+      await core.store.write((tx) => tx.updateWorkspace(left.id, { status: 'creating', opPid: process.pid }));
+      let during: { report: ReconcileReport; status?: string } | undefined;
+      hooked.beforeAdd = async () => {
+        hooked.beforeAdd = undefined;
+        const report = await lifecycle.reconcile();
+        core.store.refresh();
+        during = { report, status: core.store.workspaces().find((w) => w.branch === 'feat/r1-busy')?.status };
+      };
+      const busy = await lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/r1-busy' });
+      assert.deepEqual(during, { report: { interrupted: [left.id], pruned: [], lost: [], orphansKilled: [] }, status: 'creating' });
+      assert.equal(busy.status, 'ready');
+      assert.equal(core.store.workspace(left.id)!.status, 'error');
+    });
+
+    it('R1: a row another window changed since it was read is left as that window wrote it', async () => {
+      const core = await makeCore();
+      const store = new InterceptingStore(core.store);
+      const lifecycle = rebuildLifecycle(core, { store });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/r1-raced' });
+      const dead = spawn('true');
+      await new Promise((r) => dead.on('exit', r));
+      await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'creating', opPid: dead.pid }));
+      // Another window's retry finishes the setup between the read and the write.
+      store.beforeWrite = () => core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'ready', opPid: undefined }));
+      const report = await lifecycle.reconcile();
+      assert.deepEqual(report.interrupted, []);
+      assert.equal(core.store.workspace(w.id)!.status, 'ready');
+    });
+
+    it('R1: delete and retry refuse a workspace another live window is still creating or deleting', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+      onCleanup(() => other.kill());
+      await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'creating', opPid: other.pid }));
+      await rejects(core.lifecycle.deleteWorkspace(w.id), /still being set up; wait for it to finish or fail/);
+      await rejects(core.lifecycle.retrySetup(w.id), /still being set up/);
+      await rejects(core.lifecycle.createWorkspace({ repoRoot: w.repoRoot, branch: w.branch }), /being created in another window/);
+      await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'deleting', opPid: other.pid }));
+      await rejects(core.lifecycle.deleteWorkspace(w.id), /already being deleted/);
+      await rejects(core.lifecycle.retrySetup(w.id), /being deleted; retry the delete instead/);
+      assert.ok(fs.existsSync(w.worktreePath), 'nothing was touched');
+      // Once that window is gone, the delete resumes.
+      other.kill();
+      await new Promise((r) => other.on('exit', r));
+      assert.equal((await core.lifecycle.deleteWorkspace(w.id)).deleted, true);
     });
 
     it('R2: a session gone while the server lives exited naturally: its row is simply removed', async () => {

@@ -9,6 +9,7 @@ import type { Logger } from '../../src/core/log';
 import type { Git } from '../../src/core/git';
 import { LifecycleService, type LifecycleSeams } from '../../src/core/lifecycle';
 import type { WorkspaceStore } from '../../src/core/store';
+import type { Tmux } from '../../src/core/tmux';
 
 export const GIT_IDENTITY = {
   GIT_AUTHOR_NAME: 'Test',
@@ -138,12 +139,14 @@ export async function makeCore(options: {
   settings?: Partial<CoreSettings>; storageDir?: string; env?: NodeJS.ProcessEnv; socket?: string; orphanGraceMs?: number;
   /** 0 turns the poll off, so exits are noticed through the tmux hook alone (S2). */
   pollIntervalMs?: number;
+  /** false: the store sees other windows' writes only when asked to refresh. */
+  watchStore?: boolean;
 } = {}): Promise<TestCore> {
   const socket = options.socket ?? privateSocket();
   const storageDir = options.storageDir ?? tempDir('wts-storage-');
   const settings: CoreSettings = { ...defaultSettings, worktreeRoot: '', socketName: socket, ...options.settings };
   const logger = new MemoryLogger();
-  const core = await createCore({ storageDir, wasmPath, settings: () => settings, logger, env: options.env ?? testEnv(), pollIntervalMs: options.pollIntervalMs ?? 200, orphanGraceMs: options.orphanGraceMs });
+  const core = await createCore({ storageDir, wasmPath, settings: () => settings, logger, env: options.env ?? testEnv(), pollIntervalMs: options.pollIntervalMs ?? 200, orphanGraceMs: options.orphanGraceMs, watchStore: options.watchStore });
   onCleanup(() => core.dispose());
   return Object.assign(core, { socket, storageDir, settings, logger });
 }
@@ -178,10 +181,10 @@ export async function rejects(p: Promise<unknown>, re: RegExp): Promise<Error> {
 }
 
 /** A lifecycle built from the core's parts with some of them replaced (faults, hooks). */
-export function rebuildLifecycle(core: TestCore, parts: { store?: WorkspaceStore; git?: Git; orphanGraceMs?: number; pollIntervalMs?: number; seams?: LifecycleSeams }): LifecycleService {
+export function rebuildLifecycle(core: TestCore, parts: { store?: WorkspaceStore; git?: Git; tmux?: Tmux; orphanGraceMs?: number; pollIntervalMs?: number; seams?: LifecycleSeams; clock?: () => number }): LifecycleService {
   const lifecycle = new LifecycleService({
     store: parts.store ?? core.store,
-    tmux: core.tmux,
+    tmux: parts.tmux ?? core.tmux,
     git: parts.git ?? core.git,
     exec: core.exec,
     settings: () => core.settings,
@@ -190,6 +193,7 @@ export function rebuildLifecycle(core: TestCore, parts: { store?: WorkspaceStore
     pollIntervalMs: parts.pollIntervalMs ?? 200,
     orphanGraceMs: parts.orphanGraceMs,
     seams: parts.seams,
+    clock: parts.clock,
   });
   onCleanup(() => lifecycle.dispose());
   return lifecycle;

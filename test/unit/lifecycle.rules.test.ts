@@ -7,6 +7,7 @@ import path from 'node:path';
 import { branchFate, type LifecycleSeams } from '../../src/core/lifecycle';
 import type { ReconcileReport } from '../../src/core/lifecycle/types';
 import { UserError, type SessionRecord } from '../../src/core/model';
+import type { Tmux } from '../../src/core/tmux';
 import { HookedGit, InterceptingStore } from '../support/faults';
 import {
   git, makeCore, makeRepo, onCleanup, rebuildLifecycle, rejects, runCleanups, tempDir, tmux, tmuxSessions, waitFor, type TestCore,
@@ -18,6 +19,17 @@ async function readyWorkspace(core: TestCore, repo: string, branch = 'feat/a') {
 
 function tmuxOption(socket: string, session: string, option: string): string {
   return tmux(socket, 'show-options', '-v', '-t', `=${session}:`, option).trim();
+}
+
+/** The core's tmux, with another window acting right after each listing (while this one is between its listing and its decisions). */
+function afterListing(real: Tmux, act: () => Promise<unknown>): Tmux {
+  const hooked = Object.create(real) as Tmux;
+  hooked.list = async () => {
+    const listing = await real.list();
+    await act();
+    return listing;
+  };
+  return hooked;
 }
 
 /** A launch seam: the program has ended (its session is gone) before the launch records it (L3). */
@@ -330,6 +342,42 @@ describe('lifecycle rules (SPEC §2)', function () {
       const rows = core.store.sessions(w.id);
       assert.equal(rows.length, 1);
       assert.equal(rows[0].createdAt, newer);
+    });
+    it('S2: a live session newer than its row is a launch still recording itself: the row stays', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      const [row] = core.store.sessions(w.id);
+      const older = { ...row, createdAt: row.createdAt - 1000 };
+      await core.store.write((tx) => tx.upsertSession(older));
+      const report = await core.lifecycle.reconcile();
+      assert.deepEqual({ pruned: report.pruned, lost: report.lost }, { pruned: [], lost: [] });
+      assert.deepEqual(core.store.sessions(w.id), [older]);
+      assert.deepEqual(core.lifecycle.workspace(w.id)!.sessions.map((x) => x.name), [s.name]);
+    });
+
+    it('S2: a live session older than its row is not the row\'s generation: that one ended, its row goes', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      const [row] = core.store.sessions(w.id);
+      await core.store.write((tx) => tx.upsertSession({ ...row, createdAt: row.createdAt + 1000 }));
+      const report = await core.lifecycle.reconcile();
+      assert.deepEqual(report.pruned, [s.name]);
+      assert.deepEqual(core.store.sessions(w.id), []);
+    });
+
+    it('S2: a session whose program ended but whose pane stayed has ended: its row goes and the pane is closed', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      tmux(core.socket, 'set-option', '-t', `=${s.name}:`, 'remain-on-exit', 'on');
+      tmux(core.socket, 'send-keys', '-t', `=${s.name}:`, 'exit', 'Enter');
+      await waitFor(() => tmux(core.socket, 'display-message', '-p', '-t', `=${s.name}:`, '#{pane_dead}').trim() === '1', 'the pane to die');
+      const report = await core.lifecycle.reconcile();
+      assert.deepEqual(report.pruned, [s.name]);
+      assert.deepEqual(core.store.sessions(w.id), []);
+      assert.deepEqual(tmuxSessions(core.socket), [w.baseSession.name]);
     });
   });
 
@@ -648,6 +696,19 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(core.lifecycle.workspace(w.id)!.lostSessions, []);
     });
 
+    it('R2: a server restarted since the session started means it was lost, not ended', async () => {
+      const core = await makeCore();
+      // Sessions stamped a minute ago: a server started now is newer than them, whatever the clock's second.
+      const lifecycle = rebuildLifecycle(core, { clock: () => Date.now() - 60_000 });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/r2-restart' });
+      const s = await lifecycle.launch(w.id, 'shell');
+      tmux(core.socket, 'kill-server');
+      tmux(core.socket, 'new-session', '-d', '-s', 'after-the-restart');
+      const report = await lifecycle.reconcile();
+      assert.deepEqual({ lost: report.lost, pruned: report.pruned }, { lost: [s.name], pruned: [] });
+      assert.deepEqual(lifecycle.workspace(w.id)!.lostSessions.map((l) => l.name), [s.name]);
+    });
+
     it('R2: when the server itself was gone, lost sessions are remembered and offered for relaunch with the resume command', async () => {
       const core = await makeCore({ settings: { agents: [{ key: 'agent', label: 'Agent', command: ['sleep', '600'], resumeCommand: ['sleep', '601'] }] } });
       const w = await readyWorkspace(core, makeRepo());
@@ -675,12 +736,14 @@ describe('lifecycle rules (SPEC §2)', function () {
       const foreign = `wts-${w.id}-foreign`;
       tmux(core.socket, 'new-session', '-d', '-s', foreign, ';', 'set-option', '-t', `=${foreign}:`, '@wts_owner', 'another-install');
       tmux(core.socket, 'new-session', '-d', '-s', 'users-own');
+      // Our marker on a name the extension never gives: not a session it made.
+      tmux(core.socket, 'new-session', '-d', '-s', 'users-marked', ';', 'set-option', '-t', '=users-marked:', '@wts_owner', core.tmux.ownerId);
       const report = await core.lifecycle.reconcile();
       assert.deepEqual(report.orphansKilled, [orphan]);
-      assert.deepEqual(tmuxSessions(core.socket).sort(), [w.baseSession.name, foreign, unmarked, 'users-own'].sort());
+      assert.deepEqual(tmuxSessions(core.socket).sort(), [w.baseSession.name, foreign, unmarked, 'users-own', 'users-marked'].sort());
       // Nor does a delete touch them.
       await core.lifecycle.deleteWorkspace(w.id);
-      assert.deepEqual(tmuxSessions(core.socket).sort(), [foreign, unmarked, 'users-own'].sort());
+      assert.deepEqual(tmuxSessions(core.socket).sort(), [foreign, unmarked, 'users-own', 'users-marked'].sort());
     });
 
     it('R3: a freshly marked session still being recorded by another window is not reaped', async () => {
@@ -689,6 +752,45 @@ describe('lifecycle rules (SPEC §2)', function () {
       const name = `wts-${w.id}-recording`;
       tmux(core.socket, 'new-session', '-d', '-s', name, ';', 'set-option', '-t', `=${name}:`, '@wts_owner', core.tmux.ownerId, ';', 'set-option', '-t', `=${name}:`, '@wts_created', String(Date.now()));
       const report = await core.lifecycle.reconcile();
+      assert.deepEqual(report.orphansKilled, []);
+      assert.ok(tmuxSessions(core.socket).includes(name));
+    });
+
+    it('R3: the grace period: an unrecorded marked session is an orphan only once it is older than the grace', async () => {
+      const core = await makeCore();
+      let now = Date.now();
+      const lifecycle = rebuildLifecycle(core, { clock: () => now, orphanGraceMs: 30_000 });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/r3-grace' });
+      const stamped = `wts-${w.id}-stamped`;
+      const stampedAt = now;
+      tmux(core.socket, 'new-session', '-d', '-s', stamped, ';', 'set-option', '-t', `=${stamped}:`, '@wts_owner', core.tmux.ownerId, ';', 'set-option', '-t', `=${stamped}:`, '@wts_created', String(stampedAt));
+      now = stampedAt + 30_000;
+      assert.deepEqual((await lifecycle.reconcile()).orphansKilled, [], 'exactly the grace old: maybe still being recorded');
+      now = stampedAt + 30_001;
+      assert.deepEqual((await lifecycle.reconcile()).orphansKilled, [stamped]);
+
+      // Without @wts_created, the session's own creation time counts (tmux gives it in seconds).
+      const unstamped = `wts-${w.id}-unstamped`;
+      tmux(core.socket, 'new-session', '-d', '-s', unstamped, ';', 'set-option', '-t', `=${unstamped}:`, '@wts_owner', core.tmux.ownerId);
+      const unstampedAt = Number(tmux(core.socket, 'display-message', '-p', '-t', `=${unstamped}:`, '#{session_created}').trim()) * 1000;
+      now = unstampedAt + 30_000;
+      assert.deepEqual((await lifecycle.reconcile()).orphansKilled, []);
+      now = unstampedAt + 30_001;
+      assert.deepEqual((await lifecycle.reconcile()).orphansKilled, [unstamped]);
+      assert.deepEqual(tmuxSessions(core.socket), [w.baseSession.name]);
+    });
+
+    it('R3: a session another window recorded while this one listed tmux is not reaped', async () => {
+      const core = await makeCore({ orphanGraceMs: 0, watchStore: false });
+      const w = await readyWorkspace(core, makeRepo());
+      const name = `wts-${w.id}-recorded-meanwhile`;
+      tmux(core.socket, 'new-session', '-d', '-s', name, ';', 'set-option', '-t', `=${name}:`, '@wts_owner', core.tmux.ownerId);
+      const otherWindow = await makeCore({ storageDir: core.storageDir, socket: core.socket });
+      const lifecycle = rebuildLifecycle(core, {
+        orphanGraceMs: 0,
+        tmux: afterListing(core.tmux, () => otherWindow.store.write((tx) => tx.upsertSession({ name, workspaceId: w.id, targetKey: 'shell', label: 'Shell', command: [], createdAt: Date.now(), lost: false }))),
+      });
+      const report = await lifecycle.reconcile();
       assert.deepEqual(report.orphansKilled, []);
       assert.ok(tmuxSessions(core.socket).includes(name));
     });

@@ -8,6 +8,9 @@ const config = {
   // Every core module, whatever is added later.
   mutate: ['src/core/**/*.ts'],
   testRunner: 'mocha',
+  // Mutants in the text of log lines are left out of the score (scripts/lib/stryker-log-text.mjs).
+  appendPlugins: ['./scripts/lib/stryker-log-text.mjs'],
+  ignorers: ['log-text'],
   // The unit tier runs from esbuild bundles in out/: rebuild them from the mutated sources in
   // each sandbox. esbuild keeps Stryker's instrumentation (plain JS calls on a global), so every
   // test bundle carries the mutants, switched on at run time, and records per-test coverage.

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { branchFate, type LifecycleSeams } from '../../src/core/lifecycle';
+import { branchFate, type LifecycleSeams, type LifecycleService } from '../../src/core/lifecycle';
 import type { ReconcileReport } from '../../src/core/lifecycle/types';
-import { UserError, type SessionRecord } from '../../src/core/model';
+import { UserError, type SessionRecord, type WorkspaceView } from '../../src/core/model';
 import type { Tmux } from '../../src/core/tmux';
 import { HookedGit, InterceptingStore } from '../support/faults';
 import {
@@ -19,6 +19,26 @@ async function readyWorkspace(core: TestCore, repo: string, branch = 'feat/a') {
 
 function tmuxOption(socket: string, session: string, option: string): string {
   return tmux(socket, 'show-options', '-v', '-t', `=${session}:`, option).trim();
+}
+
+/** Kills the test's tmux server and returns once it is gone (a new one may then start on the socket). */
+async function killServer(socket: string): Promise<void> {
+  tmux(socket, 'kill-server');
+  await waitFor(() => {
+    try {
+      tmux(socket, 'list-sessions');
+      return false;
+    } catch (e) {
+      return /no server running|error connecting|server exited/i.test(String((e as { stderr?: string }).stderr ?? e));
+    }
+  }, 'the tmux server to exit');
+}
+
+/** `real` with one method replaced (a fault at a chosen call); everything else is the real thing. */
+function withFault<T extends object, K extends keyof T>(real: T, method: K, replacement: T[K]): T {
+  const faulty = Object.create(real) as T;
+  faulty[method] = replacement;
+  return faulty;
 }
 
 /** The core's tmux, with another window acting right after each listing (while this one is between its listing and its decisions). */
@@ -218,7 +238,8 @@ describe('lifecycle rules (SPEC §2)', function () {
     it('L1: launch of an unknown or unavailable target is refused with the reason', async () => {
       const core = await makeCore({ settings: { agents: [{ key: 'ghost', command: ['definitely-not-installed-xyz'] }] } });
       const w = await readyWorkspace(core, makeRepo());
-      await rejects(core.lifecycle.launch(w.id, 'nope'), /Unknown launch target "nope". Available: .*shell/);
+      const unknown = await rejects(core.lifecycle.launch(w.id, 'nope'), /Unknown launch target "nope". Available: .*shell/);
+      assert.doesNotMatch(unknown.message, /ghost/, 'only what can be launched is offered');
       await rejects(core.lifecycle.launch(w.id, 'ghost'), /"definitely-not-installed-xyz" was not found on PATH/);
       assert.deepEqual(core.store.sessions(), []);
     });
@@ -237,6 +258,57 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.doesNotMatch(tmux(core.socket, 'show-environment', '-g'), /WTS_GREETING/);
       const second = await core.lifecycle.launch(w.id, 'echoer');
       assert.equal(second.name, `wts-${w.id}-echoer-2`);
+      const third = await core.lifecycle.launch(w.id, 'echoer');
+      assert.equal(third.name, `wts-${w.id}-echoer-3`);
+    });
+
+    it('L2: a new launch never takes the name of a lost session, which stays for its relaunch', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      await killServer(core.socket);
+      await core.lifecycle.reconcile();
+      const next = await core.lifecycle.launch(w.id, 'shell');
+      assert.equal(next.name, `${s.name}-2`);
+      assert.deepEqual(core.lifecycle.workspace(w.id)!.lostSessions.map((l) => l.name), [s.name]);
+    });
+
+    it('L2: a name another window took since the last listing makes the launch pick the next one', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      // Started outside this window: its live view has not listed it yet.
+      tmux(core.socket, 'new-session', '-d', '-s', `wts-${w.id}-shell`);
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      assert.equal(s.name, `wts-${w.id}-shell-2`);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => r.name), [s.name]);
+    });
+
+    it('L2: a launch whose workspace changed while it started is not recorded, and its session is stopped', async () => {
+      const core = await makeCore();
+      const hold = new LaunchHold();
+      const lifecycle = rebuildLifecycle(core, { seams: hold.seams });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/l2-changed' });
+      const launching = lifecycle.launch(w.id, 'shell').then(() => undefined, (e: Error) => e);
+      const name = await hold.held;
+      // Another window's failed retry marked it error meanwhile.
+      await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'error', error: 'setup-command: exit 1' }));
+      hold.release();
+      assert.match((await launching)?.message ?? 'launched!', /could not record the session in the database \(the workspace is error\)\. The tmux session was stopped/);
+      assert.ok(!tmuxSessions(core.socket).includes(name));
+      assert.deepEqual(core.store.sessions(), []);
+    });
+
+    it('L2: a launch whose workspace was forgotten while it started is not recorded, and its session is stopped', async () => {
+      const core = await makeCore();
+      const hold = new LaunchHold();
+      const lifecycle = rebuildLifecycle(core, { seams: hold.seams });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/l2-gone' });
+      const launching = lifecycle.launch(w.id, 'shell').then(() => undefined, (e: Error) => e);
+      const name = await hold.held;
+      await core.store.write((tx) => tx.deleteWorkspace(w.id));
+      hold.release();
+      assert.match((await launching)?.message ?? 'launched!', /\(the workspace is gone\)/);
+      assert.ok(!tmuxSessions(core.socket).includes(name));
     });
 
     it('L3: a session that exits before the check has its just-written row removed', async () => {
@@ -285,6 +357,41 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.ok(!tmuxSessions(core.socket).includes(s.name));
       assert.deepEqual(core.store.sessions(), []);
       await rejects(core.lifecycle.stopSession(w.id, s.name), /has no session/);
+    });
+
+    it('S1: stop touches only the session named, and the view drops it at once', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const a = await core.lifecycle.launch(w.id, 'shell');
+      const b = await core.lifecycle.launch(w.id, 'shell');
+      await rejects(core.lifecycle.stopSession(w.id, `wts-${w.id}-nope`), /has no session wts-/);
+      await core.lifecycle.stopSession(w.id, b.name);
+      assert.deepEqual(core.lifecycle.workspace(w.id)!.sessions.map((x) => x.name), [a.name], 'without waiting for a listing');
+      assert.deepEqual(core.store.sessions(w.id).map((r) => r.name), [a.name]);
+      assert.deepEqual(tmuxSessions(core.socket).sort(), [w.baseSession.name, a.name].sort());
+    });
+
+    it('S1: stopping a lost session forgets it and kills nothing, not even a live session of that name', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      await killServer(core.socket);
+      await core.lifecycle.reconcile();
+      // Another window has started a session under that name since.
+      tmux(core.socket, 'new-session', '-d', '-s', s.name, ';', 'set-option', '-t', `=${s.name}:`, '@wts_owner', core.tmux.ownerId);
+      await core.lifecycle.stopSession(w.id, s.name);
+      assert.deepEqual(core.lifecycle.workspace(w.id)!.lostSessions, []);
+      assert.deepEqual(core.store.sessions(), []);
+      assert.deepEqual(tmuxSessions(core.socket), [s.name]);
+    });
+
+    it('S1: stop forgets the row even when tmux is not installed (nothing can be running)', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      core.settings.tmuxPath = path.join(tempDir(), 'no-tmux-here');
+      await core.lifecycle.stopSession(w.id, s.name);
+      assert.deepEqual(core.store.sessions(), []);
     });
 
     it('S1: after a restart the stored row finds and kills the session', async () => {
@@ -419,8 +526,10 @@ describe('lifecycle rules (SPEC §2)', function () {
         core.store.refresh();
         seen = { status: core.store.workspace(w.id)?.status, sessions: tmuxSessions(core.socket), rows: core.store.sessions(w.id).length };
       };
-      const result = await lifecycle.deleteWorkspace(w.id);
+      const progress: string[] = [];
+      const result = await lifecycle.deleteWorkspace(w.id, { onProgress: (m) => progress.push(m) });
       assert.deepEqual(seen, { status: 'deleting', sessions: [], rows: 0 });
+      assert.deepEqual(progress, ['Stopping sessions…', 'Removing the worktree…']);
       assert.equal(result.deleted, true);
       assert.equal(fs.existsSync(w.worktreePath), false);
       assert.deepEqual(core.store.workspaces(), []);
@@ -478,6 +587,18 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(core.store.sessions(), []);
     });
 
+    it('D3: a session another window launched in the workspace and has not recorded yet is stopped too; other workspaces keep theirs', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      const w = await readyWorkspace(core, repo, 'feat/d3c');
+      const other = await readyWorkspace(core, repo, 'feat/d3-other');
+      const kept = await core.lifecycle.launch(other.id, 'shell');
+      const meanwhile = `wts-${w.id}-shell-7`;
+      tmux(core.socket, 'new-session', '-d', '-s', meanwhile, ';', 'set-option', '-t', `=${meanwhile}:`, '@wts_owner', core.tmux.ownerId);
+      await core.lifecycle.deleteWorkspace(w.id);
+      assert.deepEqual(tmuxSessions(core.socket).sort(), [other.baseSession.name, kept.name].sort());
+    });
+
     it('D4: a failure after D2 began leaves deletion_failed with the message, and a retry resumes it', async () => {
       const core = await makeCore();
       const hooked = new HookedGit(core.exec);
@@ -509,6 +630,60 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.equal(fs.existsSync(w.worktreePath), false);
     });
 
+    it('D4: delete works when tmux is not installed', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      core.settings.tmuxPath = path.join(tempDir(), 'no-tmux-here');
+      assert.equal((await core.lifecycle.deleteWorkspace(w.id)).deleted, true);
+      assert.equal(fs.existsSync(w.worktreePath), false);
+      assert.deepEqual(core.store.workspaces(), []);
+    });
+
+    it('D4: a failure names the step it happened in, on the row and in the message', async () => {
+      const boom = async (): Promise<never> => {
+        throw new Error('boom');
+      };
+      const steps: Array<{ step: string; lifecycle: (core: TestCore, w: WorkspaceView) => LifecycleService; force?: boolean }> = [
+        {
+          step: 'recording the deletion',
+          lifecycle: (core) => {
+            const store = new InterceptingStore(core.store);
+            store.beforeWrite = boom;
+            return rebuildLifecycle(core, { store });
+          },
+        },
+        { step: 'stopping its sessions', lifecycle: (core) => rebuildLifecycle(core, { tmux: withFault(core.tmux, 'list', boom) }) },
+        { step: 'saving uncommitted changes', force: true, lifecycle: (core) => rebuildLifecycle(core, { git: withFault(core.git, 'saveChanges', boom) }) },
+        {
+          step: 'pruning the missing worktree',
+          lifecycle: (core, w) => {
+            fs.rmSync(w.worktreePath, { recursive: true });
+            return rebuildLifecycle(core, { git: withFault(core.git, 'pruneWorktrees', boom) });
+          },
+        },
+        { step: 'applying the branch policy', lifecycle: (core) => rebuildLifecycle(core, { git: withFault(core.git, 'mergeState', boom) }) },
+        {
+          step: 'forgetting the workspace',
+          lifecycle: (core) => {
+            let listings = 0;
+            // The second sweep, after the worktree is gone.
+            return rebuildLifecycle(core, { tmux: withFault(core.tmux, 'list', () => (++listings === 2 ? boom() : core.tmux.list())) });
+          },
+        },
+      ];
+      const core = await makeCore();
+      const repo = makeRepo();
+      for (const [i, { step, lifecycle, force }] of steps.entries()) {
+        const w = await readyWorkspace(core, repo, `feat/d4-${i}`);
+        if (force) fs.writeFileSync(path.join(w.worktreePath, 'dirty.txt'), 'unsaved\n');
+        const err = await rejects(lifecycle(core, w).deleteWorkspace(w.id, { force }), /failed while/);
+        assert.equal(err.message, `Deleting "feat/d4-${i}" failed while ${step}: boom Retry the delete to finish it.`);
+        core.store.refresh();
+        const row = core.store.workspace(w.id)!;
+        assert.deepEqual({ status: row.status, error: row.error, opPid: row.opPid }, { status: 'deletion_failed', error: `${step}: boom`, opPid: undefined });
+      }
+    });
+
     it('D5: force delete saves uncommitted changes (tracked and untracked) where they can be restored', async () => {
       const core = await makeCore();
       const repo = makeRepo();
@@ -517,8 +692,10 @@ describe('lifecycle rules (SPEC §2)', function () {
       fs.mkdirSync(path.join(w.worktreePath, 'notes'));
       fs.writeFileSync(path.join(w.worktreePath, 'notes', 'idea ünï.txt'), 'untracked idea\n');
       fs.writeFileSync(path.join(w.worktreePath, 'image.bin'), Buffer.from([0, 1, 2, 255, 254]));
-      const result = await core.lifecycle.deleteWorkspace(w.id, { force: true });
+      const progress: string[] = [];
+      const result = await core.lifecycle.deleteWorkspace(w.id, { force: true, onProgress: (m) => progress.push(m) });
       assert.equal(result.deleted, true);
+      assert.deepEqual(progress, ['Stopping sessions…', 'Saving uncommitted changes…', 'Removing the worktree…']);
       const saved = result.savedChanges!;
       assert.match(saved.ref, /^refs\/worktree-sessions\/saved\/feat-d5-/);
       assert.deepEqual(saved.files.sort(), ['README.md', 'image.bin', 'notes/idea ünï.txt'].sort());
@@ -556,6 +733,25 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(result.savedChanges?.files, ['late.txt']);
       assert.match(fs.readFileSync(result.savedChanges!.patchFile, 'utf8'), /\+written late/);
       assert.equal(fs.existsSync(w.worktreePath), false);
+    });
+
+    it('D6: a branch already gone is neither kept nor deleted; one git refuses to delete is kept, and named', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      git(repo, 'branch', 'theirs-gone');
+      const ours = await readyWorkspace(core, repo, 'feat/gone');
+      const theirs = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'theirs-gone' });
+      const busy = await readyWorkspace(core, repo, 'feat/busy');
+      for (const w of [ours, theirs]) {
+        git(w.worktreePath, 'checkout', '-q', '--detach');
+        git(repo, 'branch', '-D', w.branch);
+      }
+      // The main worktree has the merged branch checked out now: git will not delete it.
+      git(busy.worktreePath, 'checkout', '-q', '--detach');
+      git(repo, 'checkout', '-q', 'feat/busy');
+      assert.deepEqual(await core.lifecycle.deleteWorkspace(ours.id), { deleted: true });
+      assert.deepEqual(await core.lifecycle.deleteWorkspace(theirs.id), { deleted: true });
+      assert.deepEqual(await core.lifecycle.deleteWorkspace(busy.id), { deleted: true, keptBranch: 'feat/busy' });
     });
 
     it('D6: the branch fate, for every origin, choice and merge state', () => {
@@ -651,6 +847,21 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.equal(core.store.workspace(left.id)!.status, 'error');
     });
 
+    it('R1: a create or delete whose window is gone does not hold up a delete', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      const a = await readyWorkspace(core, repo, 'feat/r1-dead-create');
+      const b = await readyWorkspace(core, repo, 'feat/r1-dead-delete');
+      const dead = spawn('true');
+      await new Promise((r) => dead.on('exit', r));
+      await core.store.write((tx) => {
+        tx.updateWorkspace(a.id, { status: 'creating', opPid: dead.pid });
+        tx.updateWorkspace(b.id, { status: 'deleting', opPid: dead.pid });
+      });
+      assert.equal((await core.lifecycle.deleteWorkspace(a.id)).deleted, true);
+      assert.equal((await core.lifecycle.deleteWorkspace(b.id)).deleted, true);
+    });
+
     it('R1: a row another window changed since it was read is left as that window wrote it', async () => {
       const core = await makeCore();
       const store = new InterceptingStore(core.store);
@@ -677,6 +888,7 @@ describe('lifecycle rules (SPEC §2)', function () {
       await rejects(core.lifecycle.createWorkspace({ repoRoot: w.repoRoot, branch: w.branch }), /being created in another window/);
       await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'deleting', opPid: other.pid }));
       await rejects(core.lifecycle.deleteWorkspace(w.id), /already being deleted/);
+      await rejects(core.lifecycle.launch(w.id, 'shell'), /being deleted; nothing can be launched/);
       await rejects(core.lifecycle.retrySetup(w.id), /being deleted; retry the delete instead/);
       assert.ok(fs.existsSync(w.worktreePath), 'nothing was touched');
       // Once that window is gone, the delete resumes.
@@ -702,7 +914,7 @@ describe('lifecycle rules (SPEC §2)', function () {
       const lifecycle = rebuildLifecycle(core, { clock: () => Date.now() - 60_000 });
       const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/r2-restart' });
       const s = await lifecycle.launch(w.id, 'shell');
-      tmux(core.socket, 'kill-server');
+      await killServer(core.socket);
       tmux(core.socket, 'new-session', '-d', '-s', 'after-the-restart');
       const report = await lifecycle.reconcile();
       assert.deepEqual({ lost: report.lost, pruned: report.pruned }, { lost: [s.name], pruned: [] });
@@ -724,6 +936,35 @@ describe('lifecycle rules (SPEC §2)', function () {
       await waitFor(() => tmux(core.socket, 'list-panes', '-t', `=${s.name}:`, '-F', '#{pane_start_command}').includes('601'), 'the resume command to run');
       assert.deepEqual(core.lifecycle.workspace(w.id)!.lostSessions, []);
       assert.equal(core.store.sessions(w.id).length, 1);
+    });
+
+    it('R2: relaunch is offered only for lost sessions, only in a ready workspace, and falls back to the recorded command', async () => {
+      const core = await makeCore({ settings: { agents: [{ key: 'agent', label: 'Agent', command: ['sleep', '600'] }] } });
+      const w = await readyWorkspace(core, makeRepo());
+      const live = await core.lifecycle.launch(w.id, 'shell');
+      await rejects(core.lifecycle.relaunchLost(w.id, live.name), new RegExp(`There is no lost session ${live.name}`));
+      await rejects(core.lifecycle.relaunchLost(w.id, `wts-${w.id}-nope`), /There is no lost session/);
+      const agent = await core.lifecycle.launch(w.id, 'agent');
+      await killServer(core.socket);
+      await core.lifecycle.reconcile();
+      await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'error', error: 'setup-command: exit 1' }));
+      await rejects(core.lifecycle.relaunchLost(w.id, agent.name), /is error; launch needs a ready workspace/);
+      await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'ready', error: undefined }));
+      // The agent is no longer configured: the command recorded with the session runs again.
+      core.settings.agents = [];
+      const again = await core.lifecycle.relaunchLost(w.id, agent.name);
+      assert.equal(again.name, agent.name);
+      await waitFor(() => tmux(core.socket, 'list-panes', '-t', `=${agent.name}:`, '-F', '#{pane_start_command}').includes('600'), 'the recorded command to run');
+    });
+
+    it('R2: a relaunch whose name another session took meanwhile is refused, not renamed', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      await killServer(core.socket);
+      await core.lifecycle.reconcile();
+      tmux(core.socket, 'new-session', '-d', '-s', s.name);
+      await rejects(core.lifecycle.relaunchLost(w.id, s.name), /duplicate session/);
     });
 
     it('R3: marked sessions without a row are orphans and killed; unmarked and foreign-marked sessions are never touched', async () => {
@@ -814,6 +1055,7 @@ describe('lifecycle rules (SPEC §2)', function () {
 
       await core.lifecycle.forgetWorkspace(other.id);
       assert.equal(core.store.workspace(other.id), undefined);
+      assert.ok(!git(repo, 'worktree', 'list', '--porcelain').includes(other.worktreePath), "git's record of the missing worktree is pruned");
       assert.equal(git(repo, 'branch', '--list', '--format=%(refname:short)', 'feat/r4b').trim(), 'feat/r4b', 'forgetting keeps the branch');
       assert.ok(!tmuxSessions(core.socket).includes(other.baseSession.name));
     });
@@ -831,6 +1073,27 @@ describe('lifecycle rules (SPEC §2)', function () {
       await core.lifecycle.forgetWorkspace(w.id);
       assert.equal(core.store.workspace(w.id), undefined);
       assert.equal(fs.readFileSync(path.join(w.worktreePath, 'unrelated.txt'), 'utf8'), 'not ours\n');
+    });
+
+    it('R4: forget is refused while the worktree is there and fine; a failed or half-deleted workspace can be forgotten, its folder and branch left', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      const fine = await readyWorkspace(core, repo, 'feat/r4-fine');
+      const failed = await readyWorkspace(core, repo, 'feat/r4-failed');
+      const half = await readyWorkspace(core, repo, 'feat/r4-half');
+      await rejects(core.lifecycle.forgetWorkspace(fine.id), /The worktree of "feat\/r4-fine" still exists at .*; delete the workspace instead/);
+      await core.store.write((tx) => {
+        tx.updateWorkspace(failed.id, { status: 'error', error: 'setup-command: exit 1' });
+        tx.updateWorkspace(half.id, { status: 'deletion_failed', error: 'removing the worktree: busy' });
+      });
+      await core.lifecycle.forgetWorkspace(failed.id);
+      await core.lifecycle.forgetWorkspace(half.id);
+      assert.deepEqual(core.store.workspaces().map((w) => w.id), [fine.id]);
+      for (const w of [failed, half]) {
+        assert.ok(fs.existsSync(w.worktreePath), 'its folder is left alone');
+        assert.equal(git(repo, 'branch', '--list', '--format=%(refname:short)', w.branch).trim(), w.branch);
+      }
+      assert.deepEqual(tmuxSessions(core.socket), [fine.baseSession.name]);
     });
 
     it('R5: reconciliation costs one tmux process and no git process, whatever the number of sessions', async () => {

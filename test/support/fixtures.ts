@@ -8,8 +8,9 @@ import { GIT_IDENTITY, initRepository, waitFor } from './common';
 import { defaultSettings, type CoreSettings } from '../../src/core/model';
 import type { Logger } from '../../src/core/log';
 import type { Git } from '../../src/core/git';
-import { LifecycleService } from '../../src/core/lifecycle';
+import { LifecycleService, type LifecycleSeams } from '../../src/core/lifecycle';
 import type { WorkspaceStore } from '../../src/core/store';
+import type { Tmux } from '../../src/core/tmux';
 
 export { GIT_IDENTITY, sleep, waitFor } from './common';
 
@@ -122,12 +123,18 @@ export interface TestCore extends Core {
 }
 
 /** A full core (store, tmux on a private socket, git, lifecycle), torn down at cleanup. */
-export async function makeCore(options: { settings?: Partial<CoreSettings>; storageDir?: string; env?: NodeJS.ProcessEnv; socket?: string; orphanGraceMs?: number } = {}): Promise<TestCore> {
+export async function makeCore(options: {
+  settings?: Partial<CoreSettings>; storageDir?: string; env?: NodeJS.ProcessEnv; socket?: string; orphanGraceMs?: number;
+  /** 0 turns the poll off, so exits are noticed through the tmux hook alone (S2). */
+  pollIntervalMs?: number;
+  /** false: the store sees other windows' writes only when asked to refresh. */
+  watchStore?: boolean;
+} = {}): Promise<TestCore> {
   const socket = options.socket ?? privateSocket();
   const storageDir = options.storageDir ?? tempDir('wts-storage-');
   const settings: CoreSettings = { ...defaultSettings, worktreeRoot: '', socketName: socket, ...options.settings };
   const logger = new MemoryLogger();
-  const core = await createCore({ storageDir, wasmPath, settings: () => settings, logger, env: options.env ?? testEnv(), pollIntervalMs: 200, orphanGraceMs: options.orphanGraceMs });
+  const core = await createCore({ storageDir, wasmPath, settings: () => settings, logger, env: options.env ?? testEnv(), pollIntervalMs: options.pollIntervalMs ?? 200, orphanGraceMs: options.orphanGraceMs, watchStore: options.watchStore });
   onCleanup(() => core.dispose());
   return Object.assign(core, { socket, storageDir, settings, logger });
 }
@@ -145,17 +152,19 @@ export async function rejects(p: Promise<unknown>, re: RegExp): Promise<Error> {
 }
 
 /** A lifecycle built from the core's parts with some of them replaced (faults, hooks). */
-export function rebuildLifecycle(core: TestCore, parts: { store?: WorkspaceStore; git?: Git; orphanGraceMs?: number }): LifecycleService {
+export function rebuildLifecycle(core: TestCore, parts: { store?: WorkspaceStore; git?: Git; tmux?: Tmux; orphanGraceMs?: number; pollIntervalMs?: number; seams?: LifecycleSeams; clock?: () => number }): LifecycleService {
   const lifecycle = new LifecycleService({
     store: parts.store ?? core.store,
-    tmux: core.tmux,
+    tmux: parts.tmux ?? core.tmux,
     git: parts.git ?? core.git,
     exec: core.exec,
     settings: () => core.settings,
     logger: core.logger,
     savedChangesDir: `${core.storageDir}/saved-changes`,
-    pollIntervalMs: 200,
+    pollIntervalMs: parts.pollIntervalMs ?? 200,
     orphanGraceMs: parts.orphanGraceMs,
+    seams: parts.seams,
+    clock: parts.clock,
   });
   onCleanup(() => lifecycle.dispose());
   return lifecycle;

@@ -4,10 +4,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../../src/core/model';
+import { branchFate, type LifecycleSeams, type LifecycleService } from '../../src/core/lifecycle';
+import type { ReconcileReport } from '../../src/core/lifecycle/types';
+import { UserError, type SessionRecord, type WorkspaceView } from '../../src/core/model';
+import type { Tmux } from '../../src/core/tmux';
 import { HookedGit, InterceptingStore } from '../support/faults';
 import {
-  git, makeCore, makeRepo, rebuildLifecycle, rejects, runCleanups, tempDir, tmux, tmuxSessions, waitFor, type TestCore,
+  git, killTmuxServer, makeCore, makeRepo, onCleanup, rebuildLifecycle, rejects, runCleanups, tempDir, tmux, tmuxSessions, waitFor, type TestCore,
 } from '../support/fixtures';
 
 async function readyWorkspace(core: TestCore, repo: string, branch = 'feat/a') {
@@ -16,6 +19,68 @@ async function readyWorkspace(core: TestCore, repo: string, branch = 'feat/a') {
 
 function tmuxOption(socket: string, session: string, option: string): string {
   return tmux(socket, 'show-options', '-v', '-t', `=${session}:`, option).trim();
+}
+
+/** Kills the test's tmux server and returns once it is gone (a new one may then start on the socket). */
+async function killServer(socket: string): Promise<void> {
+  tmux(socket, 'kill-server');
+  await waitFor(() => {
+    try {
+      tmux(socket, 'list-sessions');
+      return false;
+    } catch (e) {
+      return /no server running|error connecting|server exited/i.test(String((e as { stderr?: string }).stderr ?? e));
+    }
+  }, 'the tmux server to exit');
+}
+
+/** `real` with one method replaced (a fault at a chosen call); everything else is the real thing. */
+function withFault<T extends object, K extends keyof T>(real: T, method: K, replacement: T[K]): T {
+  const faulty = Object.create(real) as T;
+  faulty[method] = replacement;
+  return faulty;
+}
+
+/** The core's tmux, with another window acting right after each listing (while this one is between its listing and its decisions). */
+function afterListing(real: Tmux, act: () => Promise<unknown>): Tmux {
+  const hooked = Object.create(real) as Tmux;
+  hooked.list = async () => {
+    const listing = await real.list();
+    await act();
+    return listing;
+  };
+  return hooked;
+}
+
+/** A launch seam: the program has ended (its session is gone) before the launch records it (L3). */
+async function exitedBeforeRecord(core: TestCore, name: string): Promise<void> {
+  await waitFor(() => !tmuxSessions(core.socket).includes(name), `${name} to end`);
+}
+
+/** A launch seam that holds the first launch between its tmux session and its record, until released (D3). */
+class LaunchHold {
+  /** Resolves with the held session's name once the launch is held. */
+  readonly held: Promise<string>;
+  private onHeld!: (name: string) => void;
+  private releaseHeld?: () => void;
+  private released = false;
+
+  constructor() {
+    this.held = new Promise((resolve) => (this.onHeld = resolve));
+  }
+
+  readonly seams: LifecycleSeams = {
+    launchStarted: (name) => {
+      if (this.releaseHeld || this.released) return undefined;
+      this.onHeld(name);
+      return new Promise<void>((resolve) => (this.releaseHeld = resolve));
+    },
+  };
+
+  release(): void {
+    this.released = true;
+    this.releaseHeld?.();
+  }
 }
 
 describe('lifecycle rules (SPEC §2)', function () {
@@ -173,7 +238,8 @@ describe('lifecycle rules (SPEC §2)', function () {
     it('L1: launch of an unknown or unavailable target is refused with the reason', async () => {
       const core = await makeCore({ settings: { agents: [{ key: 'ghost', command: ['definitely-not-installed-xyz'] }] } });
       const w = await readyWorkspace(core, makeRepo());
-      await rejects(core.lifecycle.launch(w.id, 'nope'), /Unknown launch target "nope". Available: .*shell/);
+      const unknown = await rejects(core.lifecycle.launch(w.id, 'nope'), /Unknown launch target "nope". Available: .*shell/);
+      assert.doesNotMatch(unknown.message, /ghost/, 'only what can be launched is offered');
       await rejects(core.lifecycle.launch(w.id, 'ghost'), /"definitely-not-installed-xyz" was not found on PATH/);
       assert.deepEqual(core.store.sessions(), []);
     });
@@ -192,14 +258,93 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.doesNotMatch(tmux(core.socket, 'show-environment', '-g'), /WTS_GREETING/);
       const second = await core.lifecycle.launch(w.id, 'echoer');
       assert.equal(second.name, `wts-${w.id}-echoer-2`);
+      const third = await core.lifecycle.launch(w.id, 'echoer');
+      assert.equal(third.name, `wts-${w.id}-echoer-3`);
+    });
+
+    it('L2: a new launch never takes the name of a lost session, which stays for its relaunch', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      await killServer(core.socket);
+      await core.lifecycle.reconcile();
+      const next = await core.lifecycle.launch(w.id, 'shell');
+      assert.equal(next.name, `${s.name}-2`);
+      assert.deepEqual(core.lifecycle.workspace(w.id)!.lostSessions.map((l) => l.name), [s.name]);
+    });
+
+    it('L2: a name another window took since the last listing makes the launch pick the next one', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      // Started outside this window: its live view has not listed it yet.
+      tmux(core.socket, 'new-session', '-d', '-s', `wts-${w.id}-shell`);
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      assert.equal(s.name, `wts-${w.id}-shell-2`);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => r.name), [s.name]);
+    });
+
+    it('L2: a launch whose workspace changed while it started is not recorded, and its session is stopped', async () => {
+      const core = await makeCore();
+      const hold = new LaunchHold();
+      const lifecycle = rebuildLifecycle(core, { seams: hold.seams });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/l2-changed' });
+      const launching = lifecycle.launch(w.id, 'shell').then(() => undefined, (e: Error) => e);
+      const name = await hold.held;
+      // Another window's failed retry marked it error meanwhile.
+      await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'error', error: 'setup-command: exit 1' }));
+      hold.release();
+      assert.match((await launching)?.message ?? 'launched!', /could not record the session in the database \(the workspace is error\)\. The tmux session was stopped/);
+      assert.ok(!tmuxSessions(core.socket).includes(name));
+      assert.deepEqual(core.store.sessions(), []);
+    });
+
+    it('L2: a launch whose workspace was forgotten while it started is not recorded, and its session is stopped', async () => {
+      const core = await makeCore();
+      const hold = new LaunchHold();
+      const lifecycle = rebuildLifecycle(core, { seams: hold.seams });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/l2-gone' });
+      const launching = lifecycle.launch(w.id, 'shell').then(() => undefined, (e: Error) => e);
+      const name = await hold.held;
+      await core.store.write((tx) => tx.deleteWorkspace(w.id));
+      hold.release();
+      assert.match((await launching)?.message ?? 'launched!', /\(the workspace is gone\)/);
+      assert.ok(!tmuxSessions(core.socket).includes(name));
     });
 
     it('L3: a session that exits before the check has its just-written row removed', async () => {
       const core = await makeCore({ settings: { agents: [{ key: 'quick', command: ['true'] }] } });
-      const w = await readyWorkspace(core, makeRepo());
-      await rejects(core.lifecycle.launch(w.id, 'quick'), /exited right after it started/);
+      const lifecycle = rebuildLifecycle(core, { seams: { launchStarted: (name) => exitedBeforeRecord(core, name) } });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/l3' });
+      await rejects(lifecycle.launch(w.id, 'quick'), /exited right after it started/);
       assert.deepEqual(core.store.sessions(), []);
       assert.deepEqual(tmuxSessions(core.socket), [w.baseSession.name]);
+    });
+
+    it('L3: only that generation: a row of the same name written since by another window survives the removal', async () => {
+      const core = await makeCore({ settings: { agents: [{ key: 'quick', command: ['true'] }] } });
+      const store = new InterceptingStore(core.store);
+      let newer: SessionRecord | undefined;
+      const lifecycle = rebuildLifecycle(core, {
+        store,
+        seams: {
+          launchStarted: async (name) => {
+            await exitedBeforeRecord(core, name);
+            // The launch's next write records its row; before the one after it (the removal
+            // after the exit), another window relaunches under the same name.
+            store.beforeWrite = async () => {
+              store.beforeWrite = async () => {
+                const [row] = core.store.sessions();
+                newer = { ...row, createdAt: row.createdAt + 1000 };
+                await core.store.write((tx) => tx.upsertSession(newer!));
+              };
+            };
+          },
+        },
+      });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/l3gen' });
+      await rejects(lifecycle.launch(w.id, 'quick'), /exited right after it started/);
+      assert.ok(newer, 'the other window wrote its row');
+      assert.deepEqual(core.store.sessions(w.id), [newer]);
     });
   });
 
@@ -212,6 +357,43 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.ok(!tmuxSessions(core.socket).includes(s.name));
       assert.deepEqual(core.store.sessions(), []);
       await rejects(core.lifecycle.stopSession(w.id, s.name), /has no session/);
+    });
+
+    it('S1: stop touches only the session named, and the view drops it at once', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const a = await core.lifecycle.launch(w.id, 'shell');
+      const b = await core.lifecycle.launch(w.id, 'shell');
+      await rejects(core.lifecycle.stopSession(w.id, `wts-${w.id}-nope`), /has no session wts-/);
+      await core.lifecycle.stopSession(w.id, b.name);
+      assert.deepEqual(core.lifecycle.workspace(w.id)!.sessions.map((x) => x.name), [a.name], 'without waiting for a listing');
+      assert.deepEqual(core.store.sessions(w.id).map((r) => r.name), [a.name]);
+      assert.deepEqual(tmuxSessions(core.socket).sort(), [w.baseSession.name, a.name].sort());
+    });
+
+    it('S1: stopping a lost session forgets it and kills nothing, not even a live session of that name', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      await killServer(core.socket);
+      await core.lifecycle.reconcile();
+      // Another window has started a session under that name since.
+      tmux(core.socket, 'new-session', '-d', '-s', s.name, ';', 'set-option', '-t', `=${s.name}:`, '@wts_owner', core.tmux.ownerId);
+      await core.lifecycle.stopSession(w.id, s.name);
+      assert.deepEqual(core.lifecycle.workspace(w.id)!.lostSessions, []);
+      assert.deepEqual(core.store.sessions(), []);
+      assert.deepEqual(tmuxSessions(core.socket), [s.name]);
+    });
+
+    it('S1: stop forgets the row even when tmux is not installed (nothing can be running)', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      // No server either (a reboot, say): with the server still up, stop refuses instead (issue 8 item 12).
+      killTmuxServer(core.socket);
+      core.settings.tmuxPath = path.join(tempDir(), 'no-tmux-here');
+      await core.lifecycle.stopSession(w.id, s.name);
+      assert.deepEqual(core.store.sessions(), []);
     });
 
     it('S1: after a restart the stored row finds and kills the session', async () => {
@@ -241,6 +423,18 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.ok(changes > 0, 'the UI was told');
     });
 
+    it('S2: with the poll off, an exit is noticed through the tmux hook alone', async () => {
+      const core = await makeCore({ pollIntervalMs: 0 });
+      const w = await readyWorkspace(core, makeRepo());
+      // Started once a server runs: the watch is armed right after start.
+      await core.lifecycle.start();
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      await waitFor(() => tmux(core.socket, 'show-hooks', '-g').includes('wait-for -S'), 'the session-closed hook');
+      tmux(core.socket, 'kill-session', '-t', `=${s.name}`);
+      await waitFor(() => core.lifecycle.workspace(w.id)!.sessions.length === 0, 'the session to leave the view');
+      await waitFor(() => core.store.sessions().length === 0, 'its row to be removed');
+    });
+
     it('S2: an exit removes the row only for the generation that exited, never a newer launch', async () => {
       const core = await makeCore();
       const store = new InterceptingStore(core.store);
@@ -257,6 +451,42 @@ describe('lifecycle rules (SPEC §2)', function () {
       const rows = core.store.sessions(w.id);
       assert.equal(rows.length, 1);
       assert.equal(rows[0].createdAt, newer);
+    });
+    it('S2: a live session newer than its row is a launch still recording itself: the row stays', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      const [row] = core.store.sessions(w.id);
+      const older = { ...row, createdAt: row.createdAt - 1000 };
+      await core.store.write((tx) => tx.upsertSession(older));
+      const report = await core.lifecycle.reconcile();
+      assert.deepEqual({ pruned: report.pruned, lost: report.lost }, { pruned: [], lost: [] });
+      assert.deepEqual(core.store.sessions(w.id), [older]);
+      assert.deepEqual(core.lifecycle.workspace(w.id)!.sessions.map((x) => x.name), [s.name]);
+    });
+
+    it('S2: a live session older than its row is not the row\'s generation: that one ended, its row goes', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      const [row] = core.store.sessions(w.id);
+      await core.store.write((tx) => tx.upsertSession({ ...row, createdAt: row.createdAt + 1000 }));
+      const report = await core.lifecycle.reconcile();
+      assert.deepEqual(report.pruned, [s.name]);
+      assert.deepEqual(core.store.sessions(w.id), []);
+    });
+
+    it('S2: a session whose program ended but whose pane stayed has ended: its row goes and the pane is closed', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      tmux(core.socket, 'set-option', '-t', `=${s.name}:`, 'remain-on-exit', 'on');
+      tmux(core.socket, 'send-keys', '-t', `=${s.name}:`, 'exit', 'Enter');
+      await waitFor(() => tmux(core.socket, 'display-message', '-p', '-t', `=${s.name}:`, '#{pane_dead}').trim() === '1', 'the pane to die');
+      const report = await core.lifecycle.reconcile();
+      assert.deepEqual(report.pruned, [s.name]);
+      assert.deepEqual(core.store.sessions(w.id), []);
+      assert.deepEqual(tmuxSessions(core.socket), [w.baseSession.name]);
     });
   });
 
@@ -298,45 +528,77 @@ describe('lifecycle rules (SPEC §2)', function () {
         core.store.refresh();
         seen = { status: core.store.workspace(w.id)?.status, sessions: tmuxSessions(core.socket), rows: core.store.sessions(w.id).length };
       };
-      const result = await lifecycle.deleteWorkspace(w.id);
+      const progress: string[] = [];
+      const result = await lifecycle.deleteWorkspace(w.id, { onProgress: (m) => progress.push(m) });
       assert.deepEqual(seen, { status: 'deleting', sessions: [], rows: 0 });
+      assert.deepEqual(progress, ['Stopping sessions…', 'Removing the worktree…']);
       assert.equal(result.deleted, true);
       assert.equal(fs.existsSync(w.worktreePath), false);
       assert.deepEqual(core.store.workspaces(), []);
     });
 
-    it('D3: a launch during delete is refused', async () => {
+    it('D3: a launch asked for once a delete has begun is refused, before the row says deleting', async () => {
       const core = await makeCore();
-      const hooked = new HookedGit(core.exec);
-      const lifecycle = rebuildLifecycle(core, { git: hooked });
+      const hold = new LaunchHold();
+      const lifecycle = rebuildLifecycle(core, { seams: hold.seams });
       const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/d3' });
-      let refusal: Error | undefined;
-      hooked.beforeRemove = async () => {
-        refusal = await lifecycle.launch(w.id, 'shell').then(() => undefined, (e: Error) => e);
-      };
-      await lifecycle.deleteWorkspace(w.id);
-      assert.match(refusal?.message ?? 'launched!', /being deleted; nothing can be launched/);
-      assert.deepEqual(tmuxSessions(core.socket), []);
-    });
-
-    it('D3: a launch already in flight finishes and is stopped before the worktree is removed', async () => {
-      const core = await makeCore();
-      const hooked = new HookedGit(core.exec);
-      const lifecycle = rebuildLifecycle(core, { git: hooked });
-      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/d3b' });
-      let sessionsAtRemoval: string[] | undefined;
-      hooked.beforeRemove = async () => {
-        sessionsAtRemoval = tmuxSessions(core.socket);
-      };
-      const launching = lifecycle.launch(w.id, 'shell');
+      // A launch held between tmux and its record keeps the delete waiting (its in-flight wait).
+      const held = lifecycle.launch(w.id, 'shell').then(() => undefined, (e: Error) => e);
+      await hold.held;
+      // The delete's spinner appears the moment it marks the workspace stopping, before its
+      // first write: a launch asked for then is refused by that mark, not by the row.
+      let asked: Promise<Error | undefined> | undefined;
+      lifecycle.onDidChange(() => {
+        if (!asked && lifecycle.workspace(w.id)?.busy) asked = lifecycle.launch(w.id, 'shell').then(() => undefined, (e: Error) => e);
+      });
       const deleting = lifecycle.deleteWorkspace(w.id);
-      const launched = await launching;
-      assert.equal(launched.name, `wts-${w.id}-shell`);
-      const result = await deleting;
-      assert.equal(result.deleted, true);
-      assert.deepEqual(sessionsAtRemoval, []);
+      const refusal = await (await waitFor(() => asked && { asked }, 'the delete to begin')).asked;
+      assert.match(refusal?.message ?? 'launched!', /being deleted; nothing can be launched/);
+      hold.release();
+      assert.equal(await held, undefined);
+      assert.equal((await deleting).deleted, true);
       assert.deepEqual(tmuxSessions(core.socket), []);
       assert.deepEqual(core.store.sessions(), []);
+    });
+
+    it('D3: a launch in flight when a delete begins is recorded, then stopped before the worktree is removed', async () => {
+      const core = await makeCore();
+      const hooked = new HookedGit(core.exec);
+      const hold = new LaunchHold();
+      const lifecycle = rebuildLifecycle(core, { git: hooked, seams: hold.seams });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/d3b' });
+      const launching = lifecycle.launch(w.id, 'shell');
+      let launched = false;
+      void launching.then(() => (launched = true), () => undefined);
+      const name = await hold.held;
+      let atRemoval: { launched: boolean; sessions: string[] } | undefined;
+      hooked.beforeRemove = async () => {
+        atRemoval = { launched, sessions: tmuxSessions(core.socket) };
+      };
+      const deleting = lifecycle.deleteWorkspace(w.id);
+      // The delete has recorded its intent (D2) and waits for the launch in flight.
+      await waitFor(() => {
+        core.store.refresh();
+        return core.store.workspace(w.id)?.status === 'deleting';
+      }, 'the delete to record its intent');
+      hold.release();
+      assert.equal((await launching).name, name, 'the launch in flight is recorded, not refused');
+      assert.equal((await deleting).deleted, true);
+      assert.deepEqual(atRemoval, { launched: true, sessions: [] }, 'recorded first, then stopped with the rest before the worktree went');
+      assert.deepEqual(tmuxSessions(core.socket), []);
+      assert.deepEqual(core.store.sessions(), []);
+    });
+
+    it('D3: a session another window launched in the workspace and has not recorded yet is stopped too; other workspaces keep theirs', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      const w = await readyWorkspace(core, repo, 'feat/d3c');
+      const other = await readyWorkspace(core, repo, 'feat/d3-other');
+      const kept = await core.lifecycle.launch(other.id, 'shell');
+      const meanwhile = `wts-${w.id}-shell-7`;
+      tmux(core.socket, 'new-session', '-d', '-s', meanwhile, ';', 'set-option', '-t', `=${meanwhile}:`, '@wts_owner', core.tmux.ownerId);
+      await core.lifecycle.deleteWorkspace(w.id);
+      assert.deepEqual(tmuxSessions(core.socket).sort(), [other.baseSession.name, kept.name].sort());
     });
 
     it('D4: a failure after D2 began leaves deletion_failed with the message, and a retry resumes it', async () => {
@@ -370,6 +632,61 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.equal(fs.existsSync(w.worktreePath), false);
     });
 
+    it('D4: delete works when tmux is not installed', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      killTmuxServer(core.socket);
+      core.settings.tmuxPath = path.join(tempDir(), 'no-tmux-here');
+      assert.equal((await core.lifecycle.deleteWorkspace(w.id)).deleted, true);
+      assert.equal(fs.existsSync(w.worktreePath), false);
+      assert.deepEqual(core.store.workspaces(), []);
+    });
+
+    it('D4: a failure names the step it happened in, on the row and in the message', async () => {
+      const boom = async (): Promise<never> => {
+        throw new Error('boom');
+      };
+      const steps: Array<{ step: string; lifecycle: (core: TestCore, w: WorkspaceView) => LifecycleService; force?: boolean }> = [
+        {
+          step: 'recording the deletion',
+          lifecycle: (core) => {
+            const store = new InterceptingStore(core.store);
+            store.beforeWrite = boom;
+            return rebuildLifecycle(core, { store });
+          },
+        },
+        { step: 'stopping its sessions', lifecycle: (core) => rebuildLifecycle(core, { tmux: withFault(core.tmux, 'list', boom) }) },
+        { step: 'saving uncommitted changes', force: true, lifecycle: (core) => rebuildLifecycle(core, { git: withFault(core.git, 'saveChanges', boom) }) },
+        {
+          step: 'pruning the missing worktree',
+          lifecycle: (core, w) => {
+            fs.rmSync(w.worktreePath, { recursive: true });
+            return rebuildLifecycle(core, { git: withFault(core.git, 'pruneWorktrees', boom) });
+          },
+        },
+        { step: 'applying the branch policy', lifecycle: (core) => rebuildLifecycle(core, { git: withFault(core.git, 'mergeState', boom) }) },
+        {
+          step: 'forgetting the workspace',
+          lifecycle: (core) => {
+            let listings = 0;
+            // The second sweep, after the worktree is gone (the preflight and the first sweep list before it).
+            return rebuildLifecycle(core, { tmux: withFault(core.tmux, 'list', () => (++listings === 3 ? boom() : core.tmux.list())) });
+          },
+        },
+      ];
+      const core = await makeCore();
+      const repo = makeRepo();
+      for (const [i, { step, lifecycle, force }] of steps.entries()) {
+        const w = await readyWorkspace(core, repo, `feat/d4-${i}`);
+        if (force) fs.writeFileSync(path.join(w.worktreePath, 'dirty.txt'), 'unsaved\n');
+        const err = await rejects(lifecycle(core, w).deleteWorkspace(w.id, { force }), /failed while/);
+        assert.equal(err.message, `Deleting "feat/d4-${i}" failed while ${step}: boom Retry the delete to finish it.`);
+        core.store.refresh();
+        const row = core.store.workspace(w.id)!;
+        assert.deepEqual({ status: row.status, error: row.error, opPid: row.opPid }, { status: 'deletion_failed', error: `${step}: boom`, opPid: undefined });
+      }
+    });
+
     it('D5: force delete saves uncommitted changes (tracked and untracked) where they can be restored', async () => {
       const core = await makeCore();
       const repo = makeRepo();
@@ -378,8 +695,10 @@ describe('lifecycle rules (SPEC §2)', function () {
       fs.mkdirSync(path.join(w.worktreePath, 'notes'));
       fs.writeFileSync(path.join(w.worktreePath, 'notes', 'idea ünï.txt'), 'untracked idea\n');
       fs.writeFileSync(path.join(w.worktreePath, 'image.bin'), Buffer.from([0, 1, 2, 255, 254]));
-      const result = await core.lifecycle.deleteWorkspace(w.id, { force: true });
+      const progress: string[] = [];
+      const result = await core.lifecycle.deleteWorkspace(w.id, { force: true, onProgress: (m) => progress.push(m) });
       assert.equal(result.deleted, true);
+      assert.deepEqual(progress, ['Stopping sessions…', 'Saving uncommitted changes…', 'Removing the worktree…']);
       const saved = result.savedChanges!;
       assert.match(saved.ref, /^refs\/worktree-sessions\/saved\/feat-d5-/);
       assert.deepEqual(saved.files.sort(), ['README.md', 'image.bin', 'notes/idea ünï.txt'].sort());
@@ -417,6 +736,42 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(result.savedChanges?.files, ['late.txt']);
       assert.match(fs.readFileSync(result.savedChanges!.patchFile, 'utf8'), /\+written late/);
       assert.equal(fs.existsSync(w.worktreePath), false);
+    });
+
+    it('D6: a branch already gone is neither kept nor deleted; one git refuses to delete is kept, and named', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      git(repo, 'branch', 'theirs-gone');
+      const ours = await readyWorkspace(core, repo, 'feat/gone');
+      const theirs = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'theirs-gone' });
+      const busy = await readyWorkspace(core, repo, 'feat/busy');
+      for (const w of [ours, theirs]) {
+        git(w.worktreePath, 'checkout', '-q', '--detach');
+        git(repo, 'branch', '-D', w.branch);
+      }
+      // The main worktree has the merged branch checked out now: git will not delete it.
+      git(busy.worktreePath, 'checkout', '-q', '--detach');
+      git(repo, 'checkout', '-q', 'feat/busy');
+      assert.deepEqual(await core.lifecycle.deleteWorkspace(ours.id), { deleted: true, goneBranch: 'feat/gone' });
+      assert.deepEqual(await core.lifecycle.deleteWorkspace(theirs.id), { deleted: true, goneBranch: 'theirs-gone' });
+      assert.deepEqual(await core.lifecycle.deleteWorkspace(busy.id), { deleted: true, keptBranch: 'feat/busy' });
+    });
+
+    it('D6: the branch fate, for every origin, choice and merge state', () => {
+      const fates: string[] = [];
+      for (const createdBranch of [true, false]) {
+        for (const choice of ['merged', 'never', 'delete'] as const) {
+          for (const merge of ['merged', 'unmerged', 'missing'] as const) fates.push(`${createdBranch ? 'ours' : 'theirs'} ${choice} ${merge}: ${branchFate({ createdBranch }, choice, merge)}`);
+        }
+      }
+      assert.deepEqual(fates, [
+        'ours merged merged: delete', 'ours merged unmerged: keep', 'ours merged missing: gone',
+        'ours never merged: keep', 'ours never unmerged: keep', 'ours never missing: gone',
+        'ours delete merged: delete', 'ours delete unmerged: delete', 'ours delete missing: gone',
+        'theirs merged merged: keep', 'theirs merged unmerged: keep', 'theirs merged missing: gone',
+        'theirs never merged: keep', 'theirs never unmerged: keep', 'theirs never missing: gone',
+        'theirs delete merged: keep', 'theirs delete unmerged: keep', 'theirs delete missing: gone',
+      ]);
     });
 
     it('D6: the branch is deleted only if we created it and it is merged, unless the user chose otherwise', async () => {
@@ -474,6 +829,77 @@ describe('lifecycle rules (SPEC §2)', function () {
       }
     });
 
+    it('R1: a create this window recorded but no longer works on is interrupted; one under way is not', async () => {
+      const core = await makeCore();
+      const hooked = new HookedGit(core.exec);
+      const lifecycle = rebuildLifecycle(core, { git: hooked });
+      const repo = makeRepo();
+      const left = await lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/r1-left' });
+      // This window's pid, but nothing under way here: a create that ended without its last write.
+      await core.store.write((tx) => tx.updateWorkspace(left.id, { status: 'creating', opPid: process.pid }));
+      let during: { report: ReconcileReport; status?: string } | undefined;
+      hooked.beforeAdd = async () => {
+        hooked.beforeAdd = undefined;
+        const report = await lifecycle.reconcile();
+        core.store.refresh();
+        during = { report, status: core.store.workspaces().find((w) => w.branch === 'feat/r1-busy')?.status };
+      };
+      const busy = await lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/r1-busy' });
+      assert.deepEqual(during, { report: { interrupted: [left.id], pruned: [], lost: [], orphansKilled: [] }, status: 'creating' });
+      assert.equal(busy.status, 'ready');
+      assert.equal(core.store.workspace(left.id)!.status, 'error');
+    });
+
+    it('R1: a create or delete whose window is gone does not hold up a delete', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      const a = await readyWorkspace(core, repo, 'feat/r1-dead-create');
+      const b = await readyWorkspace(core, repo, 'feat/r1-dead-delete');
+      const dead = spawn('true');
+      await new Promise((r) => dead.on('exit', r));
+      await core.store.write((tx) => {
+        tx.updateWorkspace(a.id, { status: 'creating', opPid: dead.pid });
+        tx.updateWorkspace(b.id, { status: 'deleting', opPid: dead.pid });
+      });
+      assert.equal((await core.lifecycle.deleteWorkspace(a.id)).deleted, true);
+      assert.equal((await core.lifecycle.deleteWorkspace(b.id)).deleted, true);
+    });
+
+    it('R1: a row another window changed since it was read is left as that window wrote it', async () => {
+      const core = await makeCore();
+      const store = new InterceptingStore(core.store);
+      const lifecycle = rebuildLifecycle(core, { store });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/r1-raced' });
+      const dead = spawn('true');
+      await new Promise((r) => dead.on('exit', r));
+      await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'creating', opPid: dead.pid }));
+      // Another window's retry finishes the setup between the read and the write.
+      store.beforeWrite = () => core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'ready', opPid: undefined }));
+      const report = await lifecycle.reconcile();
+      assert.deepEqual(report.interrupted, []);
+      assert.equal(core.store.workspace(w.id)!.status, 'ready');
+    });
+
+    it('R1: delete and retry refuse a workspace another live window is still creating or deleting', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+      onCleanup(() => other.kill());
+      await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'creating', opPid: other.pid }));
+      await rejects(core.lifecycle.deleteWorkspace(w.id), /still being set up; wait for it to finish or fail/);
+      await rejects(core.lifecycle.retrySetup(w.id), /still being set up/);
+      await rejects(core.lifecycle.createWorkspace({ repoRoot: w.repoRoot, branch: w.branch }), /being created in another window/);
+      await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'deleting', opPid: other.pid }));
+      await rejects(core.lifecycle.deleteWorkspace(w.id), /already being deleted/);
+      await rejects(core.lifecycle.launch(w.id, 'shell'), /being deleted; nothing can be launched/);
+      await rejects(core.lifecycle.retrySetup(w.id), /being deleted; retry the delete instead/);
+      assert.ok(fs.existsSync(w.worktreePath), 'nothing was touched');
+      // Once that window is gone, the delete resumes.
+      other.kill();
+      await new Promise((r) => other.on('exit', r));
+      assert.equal((await core.lifecycle.deleteWorkspace(w.id)).deleted, true);
+    });
+
     it('R2: a session gone while the server lives exited naturally: its row is simply removed', async () => {
       const core = await makeCore();
       const w = await readyWorkspace(core, makeRepo());
@@ -483,6 +909,19 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(report.pruned, [s.name]);
       assert.deepEqual(core.store.sessions(), []);
       assert.deepEqual(core.lifecycle.workspace(w.id)!.lostSessions, []);
+    });
+
+    it('R2: a server restarted since the session started means it was lost, not ended', async () => {
+      const core = await makeCore();
+      // Sessions stamped a minute ago: a server started now is newer than them, whatever the clock's second.
+      const lifecycle = rebuildLifecycle(core, { clock: () => Date.now() - 60_000 });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/r2-restart' });
+      const s = await lifecycle.launch(w.id, 'shell');
+      await killServer(core.socket);
+      tmux(core.socket, 'new-session', '-d', '-s', 'after-the-restart');
+      const report = await lifecycle.reconcile();
+      assert.deepEqual({ lost: report.lost, pruned: report.pruned }, { lost: [s.name], pruned: [] });
+      assert.deepEqual(lifecycle.workspace(w.id)!.lostSessions.map((l) => l.name), [s.name]);
     });
 
     it('R2: when the server itself was gone, lost sessions are remembered and offered for relaunch with the resume command', async () => {
@@ -502,6 +941,35 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.equal(core.store.sessions(w.id).length, 1);
     });
 
+    it('R2: relaunch is offered only for lost sessions, only in a ready workspace, and falls back to the recorded command', async () => {
+      const core = await makeCore({ settings: { agents: [{ key: 'agent', label: 'Agent', command: ['sleep', '600'] }] } });
+      const w = await readyWorkspace(core, makeRepo());
+      const live = await core.lifecycle.launch(w.id, 'shell');
+      await rejects(core.lifecycle.relaunchLost(w.id, live.name), new RegExp(`There is no lost session ${live.name}`));
+      await rejects(core.lifecycle.relaunchLost(w.id, `wts-${w.id}-nope`), /There is no lost session/);
+      const agent = await core.lifecycle.launch(w.id, 'agent');
+      await killServer(core.socket);
+      await core.lifecycle.reconcile();
+      await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'error', error: 'setup-command: exit 1' }));
+      await rejects(core.lifecycle.relaunchLost(w.id, agent.name), /is error; launch needs a ready workspace/);
+      await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'ready', error: undefined }));
+      // The agent is no longer configured: the command recorded with the session runs again.
+      core.settings.agents = [];
+      const again = await core.lifecycle.relaunchLost(w.id, agent.name);
+      assert.equal(again.name, agent.name);
+      await waitFor(() => tmux(core.socket, 'list-panes', '-t', `=${agent.name}:`, '-F', '#{pane_start_command}').includes('600'), 'the recorded command to run');
+    });
+
+    it('R2: a relaunch whose name another session took meanwhile is refused, not renamed', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      await killServer(core.socket);
+      await core.lifecycle.reconcile();
+      tmux(core.socket, 'new-session', '-d', '-s', s.name);
+      await rejects(core.lifecycle.relaunchLost(w.id, s.name), /duplicate session/);
+    });
+
     it('R3: marked sessions without a row are orphans and killed; unmarked and foreign-marked sessions are never touched', async () => {
       const core = await makeCore({ orphanGraceMs: 0 });
       const w = await readyWorkspace(core, makeRepo());
@@ -512,12 +980,14 @@ describe('lifecycle rules (SPEC §2)', function () {
       const foreign = `wts-${w.id}-foreign`;
       tmux(core.socket, 'new-session', '-d', '-s', foreign, ';', 'set-option', '-t', `=${foreign}:`, '@wts_owner', 'another-install');
       tmux(core.socket, 'new-session', '-d', '-s', 'users-own');
+      // Our marker on a name the extension never gives: not a session it made.
+      tmux(core.socket, 'new-session', '-d', '-s', 'users-marked', ';', 'set-option', '-t', '=users-marked:', '@wts_owner', core.tmux.ownerId);
       const report = await core.lifecycle.reconcile();
       assert.deepEqual(report.orphansKilled, [orphan]);
-      assert.deepEqual(tmuxSessions(core.socket).sort(), [w.baseSession.name, foreign, unmarked, 'users-own'].sort());
+      assert.deepEqual(tmuxSessions(core.socket).sort(), [w.baseSession.name, foreign, unmarked, 'users-own', 'users-marked'].sort());
       // Nor does a delete touch them.
       await core.lifecycle.deleteWorkspace(w.id);
-      assert.deepEqual(tmuxSessions(core.socket).sort(), [foreign, unmarked, 'users-own'].sort());
+      assert.deepEqual(tmuxSessions(core.socket).sort(), [foreign, unmarked, 'users-own', 'users-marked'].sort());
     });
 
     it('R3: a freshly marked session still being recorded by another window is not reaped', async () => {
@@ -526,6 +996,45 @@ describe('lifecycle rules (SPEC §2)', function () {
       const name = `wts-${w.id}-recording`;
       tmux(core.socket, 'new-session', '-d', '-s', name, ';', 'set-option', '-t', `=${name}:`, '@wts_owner', core.tmux.ownerId, ';', 'set-option', '-t', `=${name}:`, '@wts_created', String(Date.now()));
       const report = await core.lifecycle.reconcile();
+      assert.deepEqual(report.orphansKilled, []);
+      assert.ok(tmuxSessions(core.socket).includes(name));
+    });
+
+    it('R3: the grace period: an unrecorded marked session is an orphan only once it is older than the grace', async () => {
+      const core = await makeCore();
+      let now = Date.now();
+      const lifecycle = rebuildLifecycle(core, { clock: () => now, orphanGraceMs: 30_000 });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/r3-grace' });
+      const stamped = `wts-${w.id}-stamped`;
+      const stampedAt = now;
+      tmux(core.socket, 'new-session', '-d', '-s', stamped, ';', 'set-option', '-t', `=${stamped}:`, '@wts_owner', core.tmux.ownerId, ';', 'set-option', '-t', `=${stamped}:`, '@wts_created', String(stampedAt));
+      now = stampedAt + 30_000;
+      assert.deepEqual((await lifecycle.reconcile()).orphansKilled, [], 'exactly the grace old: maybe still being recorded');
+      now = stampedAt + 30_001;
+      assert.deepEqual((await lifecycle.reconcile()).orphansKilled, [stamped]);
+
+      // Without @wts_created, the session's own creation time counts (tmux gives it in seconds).
+      const unstamped = `wts-${w.id}-unstamped`;
+      tmux(core.socket, 'new-session', '-d', '-s', unstamped, ';', 'set-option', '-t', `=${unstamped}:`, '@wts_owner', core.tmux.ownerId);
+      const unstampedAt = Number(tmux(core.socket, 'display-message', '-p', '-t', `=${unstamped}:`, '#{session_created}').trim()) * 1000;
+      now = unstampedAt + 30_000;
+      assert.deepEqual((await lifecycle.reconcile()).orphansKilled, []);
+      now = unstampedAt + 30_001;
+      assert.deepEqual((await lifecycle.reconcile()).orphansKilled, [unstamped]);
+      assert.deepEqual(tmuxSessions(core.socket), [w.baseSession.name]);
+    });
+
+    it('R3: a session another window recorded while this one listed tmux is not reaped', async () => {
+      const core = await makeCore({ orphanGraceMs: 0, watchStore: false });
+      const w = await readyWorkspace(core, makeRepo());
+      const name = `wts-${w.id}-recorded-meanwhile`;
+      tmux(core.socket, 'new-session', '-d', '-s', name, ';', 'set-option', '-t', `=${name}:`, '@wts_owner', core.tmux.ownerId);
+      const otherWindow = await makeCore({ storageDir: core.storageDir, socket: core.socket });
+      const lifecycle = rebuildLifecycle(core, {
+        orphanGraceMs: 0,
+        tmux: afterListing(core.tmux, () => otherWindow.store.write((tx) => tx.upsertSession({ name, workspaceId: w.id, targetKey: 'shell', label: 'Shell', command: [], createdAt: Date.now(), lost: false }))),
+      });
+      const report = await lifecycle.reconcile();
       assert.deepEqual(report.orphansKilled, []);
       assert.ok(tmuxSessions(core.socket).includes(name));
     });
@@ -549,6 +1058,7 @@ describe('lifecycle rules (SPEC §2)', function () {
 
       await core.lifecycle.forgetWorkspace(other.id);
       assert.equal(core.store.workspace(other.id), undefined);
+      assert.ok(!git(repo, 'worktree', 'list', '--porcelain').includes(other.worktreePath), "git's record of the missing worktree is pruned");
       assert.equal(git(repo, 'branch', '--list', '--format=%(refname:short)', 'feat/r4b').trim(), 'feat/r4b', 'forgetting keeps the branch');
       assert.ok(!tmuxSessions(core.socket).includes(other.baseSession.name));
     });
@@ -566,6 +1076,27 @@ describe('lifecycle rules (SPEC §2)', function () {
       await core.lifecycle.forgetWorkspace(w.id);
       assert.equal(core.store.workspace(w.id), undefined);
       assert.equal(fs.readFileSync(path.join(w.worktreePath, 'unrelated.txt'), 'utf8'), 'not ours\n');
+    });
+
+    it('R4: forget is refused while the worktree is there and fine; a failed or half-deleted workspace can be forgotten, its folder and branch left', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      const fine = await readyWorkspace(core, repo, 'feat/r4-fine');
+      const failed = await readyWorkspace(core, repo, 'feat/r4-failed');
+      const half = await readyWorkspace(core, repo, 'feat/r4-half');
+      await rejects(core.lifecycle.forgetWorkspace(fine.id), /The worktree of "feat\/r4-fine" still exists at .*; delete the workspace instead/);
+      await core.store.write((tx) => {
+        tx.updateWorkspace(failed.id, { status: 'error', error: 'setup-command: exit 1' });
+        tx.updateWorkspace(half.id, { status: 'deletion_failed', error: 'removing the worktree: busy' });
+      });
+      await core.lifecycle.forgetWorkspace(failed.id);
+      await core.lifecycle.forgetWorkspace(half.id);
+      assert.deepEqual(core.store.workspaces().map((w) => w.id), [fine.id]);
+      for (const w of [failed, half]) {
+        assert.ok(fs.existsSync(w.worktreePath), 'its folder is left alone');
+        assert.equal(git(repo, 'branch', '--list', '--format=%(refname:short)', w.branch).trim(), w.branch);
+      }
+      assert.deepEqual(tmuxSessions(core.socket), [fine.baseSession.name]);
     });
 
     it('R5: reconciliation costs one tmux process and no git process, whatever the number of sessions', async () => {

@@ -36,7 +36,11 @@ export class Git {
   constructor(private readonly exec: Exec, private readonly gitPath = 'git') {}
 
   private async git(cwd: string, args: readonly string[], options: GitCallOptions = {}): Promise<ExecResult> {
-    const r = await this.exec.run(this.gitPath, ['-C', cwd, ...args], { signal: options.signal, extraEnv: options.env, timeoutMs: options.timeoutMs ?? GIT_DEADLINE_MS });
+    const answers = options.answers;
+    const r = await this.exec.run(this.gitPath, ['-C', cwd, ...args], {
+      signal: options.signal, extraEnv: options.env, timeoutMs: options.timeoutMs ?? GIT_DEADLINE_MS,
+      isAnswer: answers === undefined ? undefined : (x) => x.exitCode === answers,
+    });
     if (r.kind === 'ok' || r.kind === 'exit') return r;
     // Only a missing program is a reason to install git; a timeout or a signal is not.
     if (r.kind === 'not-found') throw new UserError(`${describeOutcome(this.gitPath, r)}. Install git, or make sure it is on PATH.`);
@@ -69,7 +73,7 @@ export class Git {
   async branchNameProblem(repo: string, name: string): Promise<string | undefined> {
     const pre = branchNamePrecheck(name);
     if (pre) return pre;
-    const r = await this.git(repo, ['check-ref-format', '--branch', name]);
+    const r = await this.git(repo, ['check-ref-format', '--branch', name], { answers: 128 });
     if (r.exitCode !== 0) return `"${name}" is not a valid branch name (git check-ref-format).`;
     return undefined;
   }
@@ -103,25 +107,25 @@ export class Git {
 
   async refExists(repo: string, ref: string): Promise<boolean> {
     if (ref.startsWith('-')) return false;
-    const r = await this.git(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+    const r = await this.git(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { answers: 1 });
     return r.exitCode === 0;
   }
 
   /** The commit a ref points at, or undefined when it names none. */
   async commitOf(repo: string, ref: string): Promise<string | undefined> {
     if (ref.startsWith('-')) return undefined;
-    const r = await this.git(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+    const r = await this.git(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { answers: 1 });
     return r.exitCode === 0 ? r.stdout.trim() : undefined;
   }
 
   async localBranchExists(repo: string, branch: string): Promise<boolean> {
-    const r = await this.git(repo, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`]);
+    const r = await this.git(repo, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`], { answers: 1 });
     return r.exitCode === 0;
   }
 
   /** The branch checked out in the main worktree: the default base for new branches. */
   async currentBranch(worktree: string): Promise<string | undefined> {
-    const r = await this.git(worktree, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+    const r = await this.git(worktree, ['symbolic-ref', '--quiet', '--short', 'HEAD'], { answers: 1 });
     return r.exitCode === 0 ? r.stdout.trim() : undefined;
   }
 
@@ -188,7 +192,7 @@ export class Git {
 
   /** D6 in one process where possible: whether `branch` is merged into `base`, not merged, or gone. */
   async mergeState(repo: string, branch: string, base: string): Promise<'merged' | 'unmerged' | 'missing'> {
-    const r = await this.git(repo, ['merge-base', '--is-ancestor', `refs/heads/${branch}`, base]);
+    const r = await this.git(repo, ['merge-base', '--is-ancestor', `refs/heads/${branch}`, base], { answers: 1 });
     if (r.exitCode === 0) return 'merged';
     if (r.exitCode === 1) return 'unmerged';
     // A missing branch or a missing base: only the branch's existence decides what to report.

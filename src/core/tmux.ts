@@ -155,11 +155,11 @@ export class Tmux {
     return { ok: true, version };
   }
 
-  private async run(args: readonly string[], extra: { timeoutMs?: number } = {}): Promise<ExecResult> {
+  private async run(args: readonly string[], extra: { timeoutMs?: number; isAnswer?: (r: ExecResult) => boolean } = {}): Promise<ExecResult> {
     // -u: always UTF-8, whatever the locale of the extension host.
     const file = this.config.path();
     const fullArgs = ['-u', '-L', this.config.socket(), ...args];
-    const r = await this.exec.run(file, fullArgs, { env: serverEnvironment(this.environment), timeoutMs: extra.timeoutMs ?? 15_000 });
+    const r = await this.exec.run(file, fullArgs, { env: serverEnvironment(this.environment), timeoutMs: extra.timeoutMs ?? 15_000, isAnswer: extra.isAnswer });
     // Issue 8: a stopped or hung server is an error that says so, never "tmux is
     // missing" (D4 would then treat its sessions as gone) and never an exit code to parse.
     if (r.kind === 'timeout' || r.kind === 'signal' || r.kind === 'cancelled') {
@@ -177,7 +177,8 @@ export class Tmux {
 
   /** R5: one process, whatever the number of sessions. */
   async list(): Promise<SessionListing> {
-    const r = await this.run(['list-sessions', '-F', LIST_FORMAT]);
+    // No server yet (before the first session) is an answer, not a failure to log.
+    const r = await this.run(['list-sessions', '-F', LIST_FORMAT], { isAnswer: (x) => isNoServerError(x.stderr) });
     if (r.spawnError) throw this.unavailable(r);
     if (r.exitCode !== 0) {
       if (isNoServerError(r.stderr)) return { serverRunning: false, sessions: [] };

@@ -6,6 +6,8 @@ export const TREE_DEADLINE_MS = 10 * 60_000;
 export interface GitCallOptions {
   signal?: AbortSignal;
   env?: Record<string, string>;
+  /** An exit code that answers the question (1 for "no" of show-ref, rev-parse --verify…): logged as a success. */
+  answers?: number;
   /** The deadline; a minute when absent. */
   timeoutMs?: number;
 }

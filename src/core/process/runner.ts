@@ -20,6 +20,12 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Bytes kept of each of stdout and stderr: the last ones. */
   maxOutputBytes?: number;
+  /**
+   * A non-zero exit that is an answer, not a failure ("no such branch", "no
+   * server yet"): logged at the trace level like a success, so the log's
+   * default level shows only what went wrong.
+   */
+  isAnswer?: (result: ExecResult) => boolean;
   /** Called once the program runs, with its pid (the leader of its process group). */
   onSpawn?: (pid: number) => void;
   /** Each chunk of stdout and stderr as it arrives (§9: setup output watched live). */
@@ -305,7 +311,7 @@ export class ProcessRunner implements Exec, ExecCounter {
     if (r.kind === 'ok' || r.kind === 'exit') {
       const first = r.kind === 'exit' ? firstLine(r.stderr) : undefined;
       outcome = `exit ${r.exitCode}${first ? `: ${first}` : ''}`;
-      level = r.kind === 'ok' ? 'trace' : 'info';
+      level = r.kind === 'ok' || options.isAnswer?.(r) ? 'trace' : 'info';
     } else if (r.kind === 'cancelled') {
       outcome = 'cancelled';
       level = 'info';

@@ -8,7 +8,8 @@ export type WorkspaceStatus = StoredWorkspaceStatus | 'missing';
  * screen rule); `running` / `idle` mean no signal, with output in the last
  * 30 s or none; `exited` lasts until S2 removes the row.
  */
-export type SessionState = 'working' | 'waiting' | 'done' | 'running' | 'idle' | 'exited';
+/** `unknown`: tmux cannot be reached, so nothing is known of the session but its record. */
+export type SessionState = 'working' | 'waiting' | 'done' | 'running' | 'idle' | 'exited' | 'unknown';
 /** Which signal set a session's state (§8, strongest first). */
 export type StateSource = 'hook' | 'bell' | 'rule' | 'process';
 export type BranchPolicy = 'merged' | 'never' | 'ask';

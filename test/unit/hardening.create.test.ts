@@ -243,6 +243,21 @@ describe('hardening: create and launch (issue 8)', function () {
     });
   });
 
+  it('stuck or misleading: while tmux cannot be reached, recorded sessions show as unknown instead of vanishing (issue 13)', async () => {
+    const repo = makeRepo();
+    const core = await makeCore();
+    const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/unknown' });
+    const s = await core.lifecycle.launch(w.id, 'shell');
+    core.settings.tmuxPath = path.join(tempDir(), 'no-tmux-here');
+    const report = await core.lifecycle.reconcile();
+    assert.ok(report.tmuxError);
+    assert.deepEqual(core.lifecycle.workspace(w.id)!.sessions.map((x) => [x.name, x.state]), [[s.name, 'unknown']]);
+    assert.equal(core.store.sessions(w.id).length, 1, 'the row is kept');
+    core.settings.tmuxPath = 'tmux';
+    await core.lifecycle.reconcile();
+    assert.notEqual(core.lifecycle.workspace(w.id)!.sessions[0].state, 'unknown');
+  });
+
   it('stuck or misleading: a creating row whose pid now belongs to an unrelated process is judged interrupted, and can be retried', async () => {
     const repo = makeRepo();
     const core = await makeCore();

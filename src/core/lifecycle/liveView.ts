@@ -107,6 +107,11 @@ export class LiveView {
         continue;
       }
       const l = live.get(s.name);
+      // Issue 13: while tmux cannot be listed, a recorded session is not gone, only unknown.
+      if (!this.listing && this.tmuxError !== undefined) {
+        sessions.push({ name: s.name, target: s.targetKey, label: s.label, createdAt: s.createdAt, state: 'unknown', stateSource: 'process', stateAt: s.createdAt });
+        continue;
+      }
       // R2: the tree shows only live sessions, and only ours.
       if (!l || l.owner !== this.ctx.deps.tmux.ownerId) continue;
       sessions.push(this.sessionView(s, l));

@@ -48,6 +48,7 @@ export const STATE_LABEL: Record<SessionState, string> = {
   waiting: 'waiting for input',
   idle: 'idle',
   exited: 'exited',
+  unknown: 'unknown (tmux cannot be reached)',
 };
 
 export const STATUS_LABEL: Record<WorkspaceStatus, string> = {

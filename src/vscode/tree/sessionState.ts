@@ -9,6 +9,7 @@ const STATE_LOOK: Record<SessionState, { icon?: string; color?: string }> = {
   running: { color: 'charts.green' },
   idle: {},
   exited: { icon: 'circle-slash', color: 'disabledForeground' },
+  unknown: { icon: 'question', color: 'disabledForeground' },
 };
 
 const SOURCE_TEXT: Record<StateSource, string> = {

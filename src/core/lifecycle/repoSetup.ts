@@ -5,6 +5,7 @@ import { processIdentity } from '../process/liveness';
 import type { StoreTx } from '../store';
 import { commandArgv, describeCommand, expandEnv, readRepoConfig, runsCommands, type LoadedRepoConfig, type RepoCommand } from '../repoConfig';
 import type { LifecycleContext } from './context';
+import { makeFoldersWithin, within } from './copyFiles';
 import { errorMessage, type OperationOptions } from './types';
 
 /**
@@ -177,12 +178,6 @@ export function setupProcessRecorder(w: WorkspaceRecord, flush: (fn: (tx: StoreT
   };
 }
 
-/** Whether `child` is `parent` or lies below it (both resolved). */
-function within(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
 function segmentPattern(segment: string): RegExp {
   const body = segment.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
   return new RegExp(`^${body}$`);
@@ -249,27 +244,12 @@ export function linkSharedFolders(repoRoot: string, worktree: string, globs: rea
         refused.push(`${rel}: resolves outside the repository`);
         continue;
       }
-      const parts = rel.split(path.sep);
-      let folder = realWorktree;
-      let problem: string | undefined;
-      for (const part of parts.slice(0, -1)) {
-        folder = path.join(folder, part);
-        let stat: fs.Stats | undefined;
-        try {
-          stat = fs.lstatSync(folder);
-        } catch {
-          fs.mkdirSync(folder);
-          continue;
-        }
-        if (stat.isSymbolicLink() || !stat.isDirectory()) {
-          problem = `${rel}: its folder ${path.relative(realWorktree, folder)} in the new worktree is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}`;
-          break;
-        }
-      }
-      if (problem) {
-        refused.push(problem);
+      const made = makeFoldersWithin(realWorktree, rel);
+      if ('refused' in made) {
+        refused.push(made.refused);
         continue;
       }
+      const { folder, parts } = made;
       try {
         fs.symlinkSync(real, path.join(folder, parts[parts.length - 1]));
         linked.push(rel);

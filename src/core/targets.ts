@@ -15,8 +15,8 @@ export const BUILTIN_AGENTS: readonly BuiltinAgent[] = [
   // §8: resume exactly the conversation the hooks reported; the latest one when none was.
   { key: 'claude', label: 'Claude Code', command: ['claude'], resumeCommand: ['claude', '--resume', '{sessionId}'], continueCommand: ['claude', '--continue'] },
   { key: 'codex', label: 'Codex', command: ['codex'], resumeCommand: ['codex', 'resume', '{sessionId}'], continueCommand: ['codex', 'resume', '--last'] },
-  { key: 'gemini', label: 'Gemini CLI', command: ['gemini'] },
-  { key: 'opencode', label: 'opencode', command: ['opencode'], resumeCommand: ['opencode', '--continue'] },
+  { key: 'gemini', label: 'Gemini CLI', command: ['gemini'], resumeCommand: ['gemini', '--resume', '{sessionId}'], continueCommand: ['gemini', '--resume', 'latest'] },
+  { key: 'opencode', label: 'opencode', command: ['opencode'], resumeCommand: ['opencode', '--session', '{sessionId}'], continueCommand: ['opencode', '--continue'] },
   { key: 'aider', label: 'Aider', command: ['aider'], resumeCommand: ['aider', '--restore-chat-history'] },
 ];
 

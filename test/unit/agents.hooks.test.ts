@@ -2,10 +2,11 @@
 // binaries on PATH, real tmux, the real state hook.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { SessionView } from '../../src/core/model';
 import { fakeAgents } from '../support/fakeAgents';
-import { makeCore, makeRepo, runCleanups, testEnv, tmux, waitFor, type TestCore } from '../support/fixtures';
+import { makeCore, makeRepo, onCleanup, runCleanups, testEnv, tmux, waitFor, type TestCore } from '../support/fixtures';
 
 async function agentCore(): Promise<{ core: TestCore; fake: ReturnType<typeof fakeAgents>; workspaceId: string }> {
   const fake = fakeAgents();
@@ -85,6 +86,80 @@ describe('agent awareness: hooks (§8)', () => {
     await new Promise((r) => setTimeout(r, 3200));
     type(core, s.name, 'say thinking about it');
     await stateBecomes(core, workspaceId, s.name, { state: 'running', stateSource: 'process' }, 'output to end the done state');
+  });
+
+  it('Gemini CLI: hooks from a system defaults file of our own report working, waiting and done; the machine\'s defaults are kept', async () => {
+    const machineDefaults = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wts-gemini-')), 'system-defaults.json');
+    onCleanup(() => fs.rmSync(path.dirname(machineDefaults), { recursive: true, force: true }));
+    const theirHook = { matcher: '*', hooks: [{ type: 'command', command: 'true', name: 'admin-audit' }] };
+    fs.writeFileSync(machineDefaults, JSON.stringify({ ui: { theme: 'corporate' }, hooks: { BeforeTool: [theirHook], disabled: ['x'] } }));
+    const fake = fakeAgents();
+    const core = await makeCore({ env: { ...fake.env(testEnv()), GEMINI_CLI_SYSTEM_DEFAULTS_PATH: machineDefaults } });
+    await core.lifecycle.start();
+    const w = await core.lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/gemini' });
+    const s = await core.lifecycle.launch(w.id, 'gemini');
+    const start = await waitFor(() => fake.starts().find((x) => x.agent === 'gemini'), 'the fake gemini to start');
+    assert.deepEqual(start.argv, []);
+    assert.ok(start.defaultsPath?.startsWith(core.storageDir), start.defaultsPath);
+    const defaults = JSON.parse(fs.readFileSync(start.defaultsPath!, 'utf8'));
+    // The machine's settings and hooks stay, ours come after theirs.
+    assert.deepEqual(defaults.ui, { theme: 'corporate' });
+    assert.deepEqual(defaults.hooks.disabled, ['x']);
+    assert.deepEqual(defaults.hooks.BeforeTool[0], theirHook);
+    assert.equal(defaults.hooks.BeforeTool.length, 2);
+    assert.equal(JSON.parse(fs.readFileSync(machineDefaults, 'utf8')).hooks.BeforeTool.length, 1, 'the machine\'s own file is untouched');
+
+    const id = await waitFor(() => sessionOf(core, w.id, s.name)?.agentSessionId, 'SessionStart to report the session id');
+    assert.match(id, /^gem-[0-9a-f]+$/);
+    type(core, s.name, 'prompt Port the parser');
+    const working = await stateBecomes(core, w.id, s.name, { state: 'working', stateSource: 'hook' }, 'working from BeforeAgent');
+    assert.equal(working.summary, 'Port the parser');
+    type(core, s.name, 'ask');
+    const waiting = await stateBecomes(core, w.id, s.name, { state: 'waiting', stateSource: 'hook' }, 'waiting from Notification');
+    assert.equal(waiting.stateNote, 'Allow execution of: rm -rf build?');
+    type(core, s.name, 'stop');
+    await stateBecomes(core, w.id, s.name, { state: 'done', stateSource: 'hook' }, 'done from AfterAgent');
+    // Gemini reads a hook's standard output as JSON: ours writes nothing there.
+    assert.doesNotMatch(tmux(core.socket, 'capture-pane', '-p', '-t', `=${s.name}:`), /hook wrote to stdout/);
+  });
+
+  it('Gemini CLI: a machine defaults file that is not plain JSON is left alone and Gemini is not wired', async () => {
+    const machineDefaults = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wts-gemini-')), 'system-defaults.json');
+    onCleanup(() => fs.rmSync(path.dirname(machineDefaults), { recursive: true, force: true }));
+    fs.writeFileSync(machineDefaults, '{ // a comment\n "ui": {} }');
+    const fake = fakeAgents();
+    const core = await makeCore({ env: { ...fake.env(testEnv()), GEMINI_CLI_SYSTEM_DEFAULTS_PATH: machineDefaults } });
+    await core.lifecycle.start();
+    const w = await core.lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/gemini-jsonc' });
+    await core.lifecycle.launch(w.id, 'gemini');
+    const start = await waitFor(() => fake.starts().find((x) => x.agent === 'gemini'), 'the fake gemini to start');
+    assert.equal(start.defaultsPath, undefined);
+    assert.equal(fs.readFileSync(machineDefaults, 'utf8'), '{ // a comment\n "ui": {} }');
+  });
+
+  it('opencode: the plugin in OPENCODE_CONFIG_DIR reports working, waiting and done with the title as summary; a subagent\'s session is left out', async () => {
+    const { core, fake, workspaceId } = await agentCore();
+    const s = await core.lifecycle.launch(workspaceId, 'opencode');
+    const start = await waitFor(() => fake.starts().find((x) => x.agent === 'opencode'), 'the fake opencode to start');
+    assert.deepEqual(start.argv, []);
+    assert.ok(start.configDir?.startsWith(core.storageDir), start.configDir);
+    const id = await waitFor(() => sessionOf(core, workspaceId, s.name)?.agentSessionId, 'session.created to report the session id');
+    assert.match(id, /^ses_[0-9a-f]+$/);
+
+    type(core, s.name, 'prompt Add a dark theme');
+    await stateBecomes(core, workspaceId, s.name, { state: 'working', stateSource: 'hook', summary: 'Add a dark theme' }, 'working from session.status busy');
+    type(core, s.name, 'ask');
+    const waiting = await stateBecomes(core, workspaceId, s.name, { state: 'waiting', stateSource: 'hook' }, 'waiting from permission.asked');
+    assert.equal(waiting.stateNote, 'bash');
+    // A subagent finishing is not the conversation finishing.
+    // (the fake prints "task finished" once the plugin's calls for the task's events have returned)
+    type(core, s.name, 'task');
+    await waitFor(() => tmux(core.socket, 'capture-pane', '-p', '-t', `=${s.name}:`).includes('task finished'), 'the task to have run');
+    await core.lifecycle.reconcile();
+    assert.equal(sessionOf(core, workspaceId, s.name)!.state, 'waiting');
+    assert.equal(sessionOf(core, workspaceId, s.name)!.agentSessionId, id);
+    type(core, s.name, 'stop');
+    await stateBecomes(core, workspaceId, s.name, { state: 'done', stateSource: 'hook' }, 'done from session.idle');
   });
 
   it('any program reports with one line, and hostile text stays inert: no format expansion, no command, one listing line', async () => {

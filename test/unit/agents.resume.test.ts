@@ -68,6 +68,27 @@ describe('agent awareness: resume, scrollback, one notifier (§8)', () => {
     assert.deepEqual(resumed.argv.slice(2), ['resume', thread]);
   });
 
+  for (const agent of [
+    { key: 'gemini', ready: 'fake gemini ready', resumed: (id: string) => ['--resume', id], pattern: /^gem-[0-9a-f]+$/ },
+    { key: 'opencode', ready: 'fake opencode ready', resumed: (id: string) => ['--session', id], pattern: /^ses_[0-9a-f]+$/ },
+  ]) {
+    it(`relaunching a lost ${agent.key} session resumes that conversation by its id`, async () => {
+      const fake = fakeAgents();
+      const core = await makeCore({ env: fake.env(testEnv()) });
+      const w = await core.lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: `feat/resume-${agent.key}` });
+      const s = await core.lifecycle.launch(w.id, agent.key);
+      await waitFor(() => tmux(core.socket, 'capture-pane', '-p', '-t', `=${s.name}:`).includes(agent.ready), `${agent.key} to be ready`);
+      const id = await waitFor(async () => (await core.lifecycle.reconcile(), core.store.sessions(w.id)[0]?.agentSessionId), 'the conversation id in the row');
+      assert.match(id, agent.pattern);
+      killTmuxServer(core.socket);
+      await core.lifecycle.reconcile();
+      assert.deepEqual(core.lifecycle.workspace(w.id)!.lostSessions[0].relaunchCommand, [agent.key, ...agent.resumed(id)]);
+      await core.lifecycle.relaunchLost(w.id, s.name);
+      const resumed = await waitFor(() => fake.starts().filter((x) => x.agent === agent.key)[1], 'the relaunch');
+      assert.deepEqual(resumed.argv, agent.resumed(id));
+    });
+  }
+
   it('scrollback is saved only for panes that changed, at most every 30 s unless forced, and removed with its row', async () => {
     const core = await makeCore();
     const w = await core.lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/scrollback' });

@@ -1,7 +1,7 @@
 // §8's state rules as a pure function of one listing line: every source, in order of strength.
 import assert from 'node:assert/strict';
 import { ACTIVE_WINDOW_MS, deriveState, matchRules, rulesFor, STALE_WORKING_MS, summaryOf } from '../../src/core/agents/state';
-import { reportsWorking, wireCommand } from '../../src/core/agents/wiring';
+import { reportsWorking, wireCommand, wireEnv } from '../../src/core/agents/wiring';
 import { relaunchCommand } from '../../src/core/lifecycle/relaunchCommand';
 import type { LiveSession, ReportedState } from '../../src/core/tmuxParse';
 
@@ -79,12 +79,19 @@ describe('agent awareness: deriving the state (§8)', () => {
   });
 
   it('wiring goes right after the agent\'s program, also behind a wrapper, and only for its key', () => {
-    const files = { stateHook: '/s/hook', claudeSettings: '/s/claude.json' };
+    const files = { stateHook: '/s/hook', claudeSettings: '/s/claude.json', geminiDefaults: '/s/gemini.json', opencodeConfigDir: '/s/opencode' };
     assert.deepEqual(wireCommand('claude', ['claude', '--model', 'opus'], files), ['claude', '--settings', '/s/claude.json', '--model', 'opus']);
     assert.deepEqual(wireCommand('claude', ['env', 'X=1', '/opt/bin/claude'], files), ['env', 'X=1', '/opt/bin/claude', '--settings', '/s/claude.json']);
     assert.deepEqual(wireCommand('codex', ['codex', 'resume', 'th-1'], files).slice(0, 2), ['codex', '-c']);
     assert.deepEqual(wireCommand('aider', ['aider'], files), ['aider', '--notifications', '--notifications-command', '"$WTS_STATE_HOOK" done']);
     assert.deepEqual(wireCommand('shell', ['/bin/sh'], files), ['/bin/sh']);
+    // Gemini CLI and opencode are wired through their environment, their argv untouched.
+    assert.deepEqual(wireCommand('gemini', ['gemini', '-m', 'pro'], files), ['gemini', '-m', 'pro']);
+    assert.deepEqual(wireEnv('gemini', files), { GEMINI_CLI_SYSTEM_DEFAULTS_PATH: '/s/gemini.json' });
+    assert.deepEqual(wireEnv('gemini', { ...files, geminiDefaults: undefined }), {});
+    assert.deepEqual(wireEnv('opencode', files), { OPENCODE_CONFIG_DIR: '/s/opencode' });
+    assert.deepEqual(wireEnv('claude', files), {});
+    assert.deepEqual(wireEnv('opencode', undefined), {});
   });
 
   it('resume by id: {sessionId} is replaced by the id the hook reported; without one the latest conversation resumes', () => {

@@ -11,7 +11,9 @@ import type { AgentFiles } from './stateHook';
 export interface AgentWiring {
   /** The program the extra arguments belong to; they go right after it in the argv. */
   program: string;
-  args(files: AgentFiles): string[];
+  args?(files: AgentFiles): string[];
+  /** Variables for the session; a target's own `env` overrides them. */
+  env?(files: AgentFiles): Record<string, string> | undefined;
   exact: readonly ('working' | 'waiting' | 'done')[];
 }
 
@@ -24,6 +26,14 @@ export const AGENT_WIRING: Readonly<Record<string, AgentWiring>> = {
     args: () => ['-c', `notify=${JSON.stringify(['/bin/sh', '-c', 'exec "$WTS_STATE_HOOK" --codex "$1"', 'wts-state-hook'])}`],
     exact: ['done'],
   },
+  // Gemini CLI takes no settings file on its command line; its system defaults file can be moved (stateHook.ts).
+  gemini: {
+    program: 'gemini',
+    env: (f) => (f.geminiDefaults ? { GEMINI_CLI_SYSTEM_DEFAULTS_PATH: f.geminiDefaults } : undefined),
+    exact: ['working', 'waiting', 'done'],
+  },
+  // opencode loads plugins from OPENCODE_CONFIG_DIR as well as from the user's and the project's folders.
+  opencode: { program: 'opencode', env: (f) => ({ OPENCODE_CONFIG_DIR: f.opencodeConfigDir }), exact: ['working', 'waiting', 'done'] },
   // Aider runs the command through the shell when it waits for input after a reply.
   aider: { program: 'aider', args: () => ['--notifications', '--notifications-command', '"$WTS_STATE_HOOK" done'], exact: ['done'] },
 };
@@ -31,10 +41,16 @@ export const AGENT_WIRING: Readonly<Record<string, AgentWiring>> = {
 /** The argv with the agent's wiring inserted after its program (or appended when a wrapper hides it). */
 export function wireCommand(targetKey: string, argv: readonly string[], files: AgentFiles | undefined): string[] {
   const wiring = AGENT_WIRING[targetKey];
-  if (!wiring || !files || !argv.length) return [...argv];
+  if (!wiring?.args || !files || !argv.length) return [...argv];
   const at = argv.findIndex((a) => path.basename(a) === wiring.program);
   const extra = wiring.args(files);
   return at < 0 ? [...argv, ...extra] : [...argv.slice(0, at + 1), ...extra, ...argv.slice(at + 1)];
+}
+
+/** The variables that wire the agent's session (none for agents wired by arguments). */
+export function wireEnv(targetKey: string, files: AgentFiles | undefined): Record<string, string> {
+  const wiring = AGENT_WIRING[targetKey];
+  return (files && wiring?.env?.(files)) || {};
 }
 
 /** Whether the agent's hooks report `working`; without it, output after a `done` means a new turn began. */

@@ -100,7 +100,7 @@ export class LifecycleContext {
   agentFiles(): AgentFiles | undefined {
     if (this.agentFilesCache === undefined) {
       try {
-        this.agentFilesCache = installAgentFiles(this.storageDir);
+        this.agentFilesCache = installAgentFiles(this.storageDir, this.env);
       } catch (e) {
         this.deps.logger.error(`Could not write the agent state hook into ${this.storageDir}: ${e instanceof Error ? e.message : String(e)}; agents report no state.`);
         this.agentFilesCache = null;

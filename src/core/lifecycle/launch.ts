@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { wireCommand } from '../agents/wiring';
+import { wireCommand, wireEnv } from '../agents/wiring';
 import { UserError, type LaunchTarget, type SessionRecord, type SessionView, type WorkspaceRecord } from '../model';
 import { isSameProcessAlive } from '../process/liveness';
 import type { LiveSession, SessionListing } from '../tmuxParse';
@@ -76,6 +76,7 @@ function sessionEnv(ctx: LifecycleContext, w: WorkspaceRecord, target: LaunchTar
   const files = ctx.agentFiles();
   const settings = ctx.deps.settings();
   return {
+    ...wireEnv(target.key, files),
     ...target.env,
     // §9: WTS_WORKSPACE_ID, WTS_BRANCH, …, WTS_PORT and the repository file's env.
     ...sessionWorkspaceEnv(ctx, w),

@@ -27,6 +27,14 @@ export const CHANGE_CHANNEL = 'wts-sessions-changed';
 const HOOK_INDEX = 47;
 /** Set by the bell hook to the session's activity time when an agent rings the bell (waiting for input). */
 const BELL_OPTION = '@wts_bell';
+const BELL_NOTE_OPTION = '@wts_bell_note';
+/**
+ * §8 OSC 9 / 777: tmux drops these notifications, so the pane's output is
+ * piped to the state hook's --osc mode. pipe-pane takes only a shell command,
+ * so this one is a constant: the hook's path and tmux's are session options
+ * set as plain arguments, and tmux's own #{q:} quotes them for the shell.
+ */
+const OSC_WATCH_COMMAND = 'exec #{q:@wts_osc_hook} --osc #{q:socket_path} #{q:session_name} #{q:@wts_osc_tmux}';
 const PROBE_DEADLINE_MS = 5_000;
 /** A wait that ends at its deadline is re-armed by the next poll tick (S2); the wait itself costs nothing. */
 const WAIT_FOR_CHANGE_DEADLINE_MS = 60 * 60_000;
@@ -88,6 +96,8 @@ export interface NewSessionRequest {
   worktree?: string;
   /** Written to @wts_launcher: the window that launched it, where its notifications fall back (§8). */
   launcher?: string;
+  /** §8: watch the pane's output for OSC 9 / 777 notifications with this state hook, calling back through this tmux. */
+  watchNotifications?: { hook: string; tmux: string };
 }
 
 /** A user option the extension itself writes on a session, with a value of its own making. */
@@ -212,6 +222,11 @@ export class Tmux {
       ['set-option', '-t', target, '@wts_created', String(req.stamp)],
       ...(req.worktree ? [['set-option', '-t', target, '@wts_worktree', req.worktree]] : []),
       ...(req.launcher ? [['set-option', '-t', target, '@wts_launcher', req.launcher]] : []),
+      ...(req.watchNotifications ? [
+        ['set-option', '-t', target, '@wts_osc_hook', req.watchNotifications.hook],
+        ['set-option', '-t', target, '@wts_osc_tmux', req.watchNotifications.tmux],
+        ['pipe-pane', '-O', '-t', target, OSC_WATCH_COMMAND],
+      ] : []),
     ];
     const chain = [create, ...mark].flatMap((command, i) => [...(i ? [';'] : []), ...command.map(escapeArgument)]);
     const r = await this.run([...NO_USER_CONFIG, ...chain]);
@@ -238,7 +253,8 @@ export class Tmux {
       'set-hook', '-g', `session-closed[${HOOK_INDEX}]`, hook, ';',
       'set-hook', '-g', `pane-died[${HOOK_INDEX}]`, hook, ';',
       // The bell also leaves its time on the session: an attached terminal clears tmux's own bell flag at once.
-      'set-hook', '-g', `alert-bell[${HOOK_INDEX}]`, `set-option -F ${BELL_OPTION} "#{window_activity}" ; ${hook}`, ';',
+      // A plain bell says nothing more: the note of an earlier OSC notification goes.
+      'set-hook', '-g', `alert-bell[${HOOK_INDEX}]`, `set-option -F ${BELL_OPTION} "#{window_activity}" ; set-option ${BELL_NOTE_OPTION} "" ; ${hook}`, ';',
       'wait-for', CHANGE_CHANNEL,
     ], { env: serverEnvironment(this.environment), signal, timeoutMs: WAIT_FOR_CHANGE_DEADLINE_MS });
     return r.exitCode === 0 && !signal.aborted;

@@ -26,6 +26,8 @@ export const LIST_FIELDS = [
   '@wts_summary',
   '@wts_agent_session',
   '@wts_launcher',
+  // What an OSC 9 / 777 notification said (the state hook's --osc mode): cut to one line of printable text.
+  '@wts_bell_note',
   // Last: the one value that may hold a tab (a path).
   '@wts_worktree',
 ] as const;
@@ -46,6 +48,8 @@ export interface LiveSession {
   bell: boolean;
   /** When the session last rang the bell (@wts_bell, ms since epoch): it waits for input until new output follows. */
   bellAt?: number;
+  /** The text of the OSC 9 / 777 notification behind that bell, if it was one. */
+  bellNote?: string;
   /** @wts_worktree on base sessions: lets a lost database be rebuilt. */
   worktree?: string;
   /** The program in the foreground of the pane (pane_current_command). */
@@ -95,7 +99,7 @@ export function parseSessionListing(stdout: string): SessionListing {
     const parts = line.split('\t');
     if (parts.length < LIST_FIELDS.length) continue;
     // A worktree path may itself hold a tab; everything past the fixed fields belongs to it.
-    const [name, owner, stamp, created, activity, pid, dead, start, bell, bellAt, command, title, state, stateAt, stateSource, note, gen, summary, agentSession, launcher] = parts;
+    const [name, owner, stamp, created, activity, pid, dead, start, bell, bellAt, command, title, state, stateAt, stateSource, note, gen, summary, agentSession, launcher, bellNote] = parts;
     const worktree = parts.slice(LIST_FIELDS.length - 1).join('\t');
     const startSec = intOrUndefined(start);
     if (startSec !== undefined) serverStartedAt = startSec * 1000;
@@ -109,6 +113,7 @@ export function parseSessionListing(stdout: string): SessionListing {
       paneDead: dead === '1',
       bell: bell === '1',
       bellAt: intOrUndefined(bellAt) === undefined ? undefined : intOrUndefined(bellAt)! * 1000,
+      bellNote: bellNote || undefined,
       worktree: worktree || undefined,
       command: command || undefined,
       title: title || undefined,

@@ -79,7 +79,7 @@ export function deriveState(l: LiveSession, now: number, options: { reportsWorki
   if (reported?.source === 'hook' && !(bellWaiting && reported.state === 'working' && bellAt! > reported.at)) {
     return { state: reported.state, source: 'hook', at: reported.at, note: reported.note };
   }
-  if (bellWaiting) return { state: 'waiting', source: 'bell', at: bellAt! };
+  if (bellWaiting) return { state: 'waiting', source: 'bell', at: bellAt!, ...(l.bellNote ? { note: l.bellNote } : {}) };
   if (reported) return { state: reported.state, source: 'rule', at: reported.at, note: reported.note };
   const active = now - l.activityAt < ACTIVE_WINDOW_MS;
   return { state: active ? 'running' : 'idle', source: 'process', at: active ? l.activityAt : l.activityAt || l.createdAt };

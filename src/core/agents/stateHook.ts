@@ -28,6 +28,38 @@ export const STATE_HOOK_SCRIPT = `#!/bin/sh
 #   "$WTS_STATE_HOOK" --gemini <event>     Gemini CLI hook, JSON on standard input
 #   "$WTS_STATE_HOOK" --codex <json>       Codex notify program
 #   "$WTS_STATE_HOOK" --opencode <working|waiting|done|title|session> <session id> [text]
+#   "$WTS_STATE_HOOK" --osc <socket path> <session> <tmux>   (pipe-pane; the pane's output on stdin)
+# pipe-pane -O runs "$WTS_STATE_HOOK" --osc <socket path> <session> <tmux> with the pane's output on
+# standard input: an OSC 9 or OSC 777 notify notification becomes a bell with its text (§8). Perl
+# reads the stream as it comes (awk waits for a full buffer); without perl there is no watching.
+if [ "\${1:-}" = --osc ]; then
+  command -v perl >/dev/null 2>&1 || exit 0
+  exec perl -e '
+    my ($sock, $session, $tmux) = @ARGV;
+    exit 0 unless defined $session && $session =~ /\\Awts-[0-9a-f]{16}(?:-[A-Za-z0-9_-]+)?\\z/;
+    my $buf = "";
+    while (sysread(STDIN, my $chunk, 65536)) {
+      $buf .= $chunk;
+      my $end = 0;
+      while ($buf =~ /\\e\\](9|777);([^\\a\\e]*)(?:\\a|\\e\\\\)/g) {
+        my ($code, $text) = ($1, $2);
+        $end = pos($buf);
+        # OSC 9;<number>;... are ConEmu codes (a progress bar), not notifications.
+        next if $code eq "9" && $text =~ /\\A[0-9]+(?:;|\\z)/;
+        if ($code eq "777") { next unless $text =~ s/\\Anotify;//; $text =~ s/;/: /; }
+        $text =~ s/[\\x00-\\x1f\\x7f]//g;
+        $text = substr($text, 0, 200);
+        $text =~ s/;\\z/\\\\;/;
+        system { $tmux } $tmux, "-S", $sock, "set-option", "-t", "=$session:", "\\@wts_bell", time,
+          ";", "set-option", "-t", "=$session:", "\\@wts_bell_note", $text, ";", "wait-for", "-S", "${CHANGE_CHANNEL}";
+      }
+      # Keep only a notification still arriving.
+      $buf = substr($buf, $end);
+      my $at = rindex($buf, "\\e]");
+      $buf = $at < 0 ? "" : substr($buf, $at, 4096);
+    }
+  ' -- "$2" "$3" "\${4:-tmux}"
+fi
 [ -n "\${WTS_SESSION:-}" ] && [ -n "\${WTS_SOCKET:-}" ] || { echo "wts-state-hook: not inside a Worktree Sessions session" >&2; exit 0; }
 case $WTS_SESSION in wts-*) ;; *) exit 0 ;; esac
 gen=\${WTS_GENERATION:-}

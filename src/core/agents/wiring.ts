@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { SHELL_TARGET_KEY } from '../targets';
 import type { AgentFiles } from './stateHook';
 
 /**
@@ -57,4 +58,15 @@ export function wireEnv(targetKey: string, files: AgentFiles | undefined): Recor
 export function reportsWorking(targetKey: string): boolean {
   const wiring = AGENT_WIRING[targetKey];
   return wiring ? wiring.exact.includes('working') : true;
+}
+
+/**
+ * §8: whether a session of this target is watched for OSC 9 / 777
+ * notifications. Not shells, and not agents whose own hooks already say when
+ * they wait: the watcher is one more process per session.
+ */
+export function watchesNotifications(targetKey: string): boolean {
+  if (targetKey === SHELL_TARGET_KEY) return false;
+  const wiring = AGENT_WIRING[targetKey];
+  return !wiring || !wiring.exact.includes('waiting');
 }

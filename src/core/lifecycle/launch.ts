@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { wireCommand, wireEnv } from '../agents/wiring';
+import { watchesNotifications, wireCommand, wireEnv } from '../agents/wiring';
 import { UserError, type LaunchTarget, type SessionRecord, type SessionView, type WorkspaceRecord } from '../model';
 import { isSameProcessAlive } from '../process/liveness';
 import type { LiveSession, SessionListing } from '../tmuxParse';
@@ -88,6 +88,13 @@ function sessionEnv(ctx: LifecycleContext, w: WorkspaceRecord, target: LaunchTar
   };
 }
 
+/** §8: OSC 9 / 777 notifications of agents whose hooks do not say when they wait. */
+function oscWatch(ctx: LifecycleContext, target: LaunchTarget): { watchNotifications?: { hook: string; tmux: string } } {
+  const files = ctx.agentFiles();
+  if (!files || !watchesNotifications(target.key)) return {};
+  return { watchNotifications: { hook: files.stateHook, tmux: ctx.deps.settings().tmuxPath || 'tmux' } };
+}
+
 async function startSession(ctx: LifecycleContext, w: WorkspaceRecord, target: LaunchTarget, command = target.command, requested?: string, replay?: string): Promise<SessionView> {
   const { tmux, store, logger } = ctx.deps;
   const reserved = ctx.namesBeingStarted;
@@ -109,6 +116,7 @@ async function startSession(ctx: LifecycleContext, w: WorkspaceRecord, target: L
         name, cwd: w.worktreePath, stamp, launcher: ctx.windowId,
         command: processArgv(ctx, target, command, replay),
         env: sessionEnv(ctx, w, target, name, stamp),
+        ...oscWatch(ctx, target),
       });
     } catch (e) {
       reserved.delete(name);

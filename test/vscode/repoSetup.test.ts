@@ -239,4 +239,23 @@ describe('setup from the repository (SPEC §9)', function () {
     await sleep(200);
     assert.strictEqual(fs.readFileSync(marker, 'utf8'), 'ran\n', 'nothing ran');
   });
+
+  it('restoreSavedChanges makes its workspace through the same approval', async () => {
+    const marker = path.join(scratch, 'restored.txt');
+    setup(`echo ran >> ${marker}`);
+    api._test.setPrompter(new ScriptedPrompter().answerConfirm(WITHOUT));
+    const w = await create(repo, 'setup/saved');
+    fs.writeFileSync(path.join(w.worktreePath, 'work.txt'), 'unsaved work\n');
+    const deleted = await run<{ savedChanges?: { ref: string } }>('deleteWorkspace', { workspaceId: w.id, force: true });
+    assert.ok(deleted.savedChanges, 'the work was saved');
+
+    const prompter = new WatchingPrompter(marker).answerConfirm(APPROVE);
+    api._test.setPrompter(prompter);
+    const restored = await run<ApiWorkspace>('restoreSavedChanges', { ref: deleted.savedChanges.ref });
+    assert.strictEqual(restored.status, 'ready');
+    assert.strictEqual(confirms(prompter).length, 1, 'the repository file was asked about');
+    assert.deepStrictEqual(prompter.markerAtQuestion, [false]);
+    assert.strictEqual(fs.readFileSync(marker, 'utf8'), 'ran\n');
+    assert.strictEqual(fs.readFileSync(path.join(restored.worktreePath, 'work.txt'), 'utf8'), 'unsaved work\n');
+  });
 });

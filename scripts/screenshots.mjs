@@ -15,6 +15,8 @@ import { globFiles } from './lib/glob.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const imagesDir = path.join(root, 'docs', 'images');
 const scenarios = path.join(root, 'out', 'test', 'vscode', 'screenshots', '**', '*.test.js');
+// First, on the fresh repository (the welcome views need it empty); the others build on what it made.
+const firstScenario = path.join(root, 'out', 'test', 'vscode', 'screenshots', 'scenario.test.js');
 
 async function main() {
   if (!globFiles(scenarios).length) {
@@ -30,7 +32,7 @@ async function main() {
     const repo = createDemoRepo(path.join(scratch, 'demo-project'));
     const code = await run(
       process.execPath,
-      [path.join(root, 'scripts', 'vscode-host', 'run-tests.mjs'), '--files', scenarios, '--workspace', repo, ...process.argv.slice(2)],
+      [path.join(root, 'scripts', 'vscode-host', 'run-tests.mjs'), '--files', firstScenario, '--files', scenarios, '--workspace', repo, ...process.argv.slice(2)],
       { cwd: root, env: { ...process.env, WTS_SCREENSHOT_DIR: imagesDir } },
     );
     const written = fs.readdirSync(imagesDir).filter((f) => f.endsWith('.png') && fs.statSync(path.join(imagesDir, f)).mtimeMs >= started);

@@ -63,6 +63,13 @@ export function createTestWorkspace(dir) {
   });
 }
 
+/** A `.code-workspace` file in `dir` whose only folder is `folder`; returns its path. */
+export function createWorkspaceFile(dir, folder) {
+  const file = path.join(dir, 'tests.code-workspace');
+  fs.writeFileSync(file, `${JSON.stringify({ folders: [{ path: folder }] }, null, 2)}\n`);
+  return file;
+}
+
 /** The repository `npm start` opens when none is given. */
 export function createDemoRepo(dir) {
   return createRepo(dir, {

@@ -107,12 +107,13 @@ export async function startCodeServer({ entry, host = '127.0.0.1', port, userDat
  * takes no --extensionDevelopmentPath; the workbench reads it from the `payload`
  * query parameter, and only vscode-remote:// URIs reach the remote extension host.
  */
-export function workbenchUrl({ baseUrl, authority, folder, extensionDevelopmentPath, extensionTestsPath }) {
+export function workbenchUrl({ baseUrl, authority, folder, workspaceFile, extensionDevelopmentPath, extensionTestsPath }) {
   const remote = (p) => `vscode-remote://${authority}${p}`;
   const payload = [['extensionDevelopmentPath', remote(extensionDevelopmentPath)]];
   if (extensionTestsPath) payload.push(['extensionTestsPath', remote(extensionTestsPath)]);
   payload.push(['skipWelcome', 'true'], ['skipReleaseNotes', 'true']);
-  return `${baseUrl}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const opened = workspaceFile ? `workspace=${encodeURIComponent(workspaceFile)}` : `folder=${encodeURIComponent(folder)}`;
+  return `${baseUrl}/?${opened}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
 /**

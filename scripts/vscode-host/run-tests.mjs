@@ -10,7 +10,8 @@
 //   --files <glob>      test files to load (repeatable; relative to the directory
 //                       the command was typed in, may lie outside the project). Default:
 //                       out/test/vscode/**/*.test.js without out/test/vscode/screenshots/**
-//   --workspace <dir>   folder to open (default: a fresh one-commit git repo in the run dir)
+//   --workspace <dir>   folder to open (default: a fresh one-commit git repo in the run dir,
+//                       opened through a .code-workspace file as its one folder)
 //   --timeout <sec>     give up after this long (default 300)
 //   --keep              keep the run dir (it is always kept when the run fails)
 //   --results <file>    also write {passed, failed, skipped, exitCode, reason} there
@@ -28,7 +29,7 @@ import { ensureHost, PrerequisitesMissing, projectRoot } from './ensure-host.mjs
 import { isolatedEnvironment, launchBrowser, startCodeServer, workbenchUrl } from './code-server.mjs';
 import { freePort, killTmuxServersUnder, stopProcessTree } from '../lib/processes.mjs';
 import { resolveTestFiles, TESTS_ENTRY, userCwd } from './test-files.mjs';
-import { createTestWorkspace } from '../lib/git-repo.mjs';
+import { createTestWorkspace, createWorkspaceFile } from '../lib/git-repo.mjs';
 
 
 // The workbench forwards its own log lines through codeAutomationLog too, mixed
@@ -148,6 +149,9 @@ class DriverRun {
 
     const workspace = this.options.workspace ?? createTestWorkspace(path.join(this.runDir, 'workspace'));
     if (!fs.existsSync(workspace)) throw new Error(`workspace folder ${workspace} does not exist`);
+    // The default window is a multi-root workspace holding that one folder: a window opened on a
+    // bare folder would have to reload to take a second one, ending the tests (Add to Workspace).
+    this.workspaceFile = this.options.workspace ? undefined : createWorkspaceFile(this.runDir, workspace);
 
     const controlUrl = await this.startControlServer();
     const port = await freePort();
@@ -172,7 +176,7 @@ class DriverRun {
       });
       started.exitPromise.then(({ code, signal }) => this.end(3, `code-server exited during the run (${code ?? signal}); see ${path.join(this.logDir, 'code-server.log')}`));
       this.log(`code-server ${started.baseUrl} is up`);
-      await this.openWorkbench(started, workspace, isolated);
+      await this.openWorkbench(started, this.workspaceFile ?? workspace, isolated);
     } catch (err) {
       this.end(3, err.message);
     }
@@ -203,7 +207,8 @@ class DriverRun {
       if (/Extension host (\(Remote\) )?terminated unexpectedly/i.test(text)) this.end(3, `the extension host crashed: ${text}`);
     });
     this.page.on('crash', () => this.end(3, 'the workbench page crashed'));
-    const url = workbenchUrl({ baseUrl, authority, folder: workspace, extensionDevelopmentPath: projectRoot, extensionTestsPath: TESTS_ENTRY });
+    const opened = workspace.endsWith('.code-workspace') ? { workspaceFile: workspace } : { folder: workspace };
+    const url = workbenchUrl({ baseUrl, authority, ...opened, extensionDevelopmentPath: projectRoot, extensionTestsPath: TESTS_ENTRY });
     this.trace(`opening ${url}`);
     await this.page.goto(url, { waitUntil: 'commit' });
   }

@@ -45,6 +45,12 @@ export interface WorktreeSessionsApi {
 export interface TestHooks {
   /** Replaces the prompter (undefined restores the quick-input one). */
   setPrompter(prompter: Prompter | undefined): void;
+  /** Overrides workspace trust as commands read it (undefined restores VS Code's answer). */
+  setTrusted(trusted: boolean | undefined): void;
+  /** Replaces what `vscode.openFolder` would do (undefined restores it): in this window it would end the tests. */
+  setOpenFolder(open: ((uri: vscode.Uri, options: { forceNewWindow?: boolean; forceReuseWindow?: boolean }) => Promise<void>) | undefined): void;
+  /** What the setup terminal of the latest setup of `branch` was sent, if it is still open. */
+  setupTranscript(branch: string): string | undefined;
   readonly tree: WorkspaceTreeProvider;
   readonly treeView: vscode.TreeView<TreeNode>;
   /** The tree's rows as plain data, once the extension is ready. */

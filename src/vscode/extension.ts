@@ -3,13 +3,14 @@ import * as vscode from 'vscode';
 import { createCore, type Core, type TmuxProbe } from '../core';
 import { toApiWorkspace, type WorktreeSessionsApi } from './api';
 import { registerCommands } from './commands';
-import type { Services } from './commands/command';
+import type { CommandDeps, Services } from './commands/command';
 import { ContextKey, ContextKeys } from './contextKeys';
 import { GIT_CONTENT_SCHEME, GitContentProvider } from './gitContent';
 import { createLog } from './log';
 import { SessionNotifier } from './notifications';
 import type { Prompter } from './prompts/prompter';
 import { QuickInputPrompter } from './prompts/quickInputPrompter';
+import { SetupTerminals } from './repoSetup';
 import { OpenRepositories } from './repositories';
 import { SettingsFacade } from './settings';
 import { SessionStatusBar } from './statusBar';
@@ -38,7 +39,14 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
   const keys = new ContextKeys();
   const realPrompter = new QuickInputPrompter();
   let prompter: Prompter = realPrompter;
-  context.subscriptions.push(log, settings);
+  // Test seams: the host runs with workspace trust disabled, and opening a folder in this window would end the tests.
+  let trustedForTests: boolean | undefined;
+  const realOpenFolder: CommandDeps['openFolder'] = async (uri, options) => {
+    await vscode.commands.executeCommand('vscode.openFolder', uri, options);
+  };
+  let openFolder = realOpenFolder;
+  const setupTerminals = new SetupTerminals();
+  context.subscriptions.push(log, settings, setupTerminals);
 
   const core: Promise<Core> = createCore({
     storageDir: context.globalStorageUri.fsPath,
@@ -135,7 +143,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
     keys.set(ContextKey.ready, true);
     logger.info('Worktree Sessions is ready.');
     terminals.restore();
-    return { lifecycle: c.lifecycle, terminals, repositories: repos, tree, treeView, recheckTmux };
+    return { lifecycle: c.lifecycle, terminals, repositories: repos, tree, treeView, setupTerminals, recheckTmux };
   });
 
   const ready: Promise<void> = services.then(() => undefined);
@@ -147,7 +155,14 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
   });
   void vscode.window.withProgress({ location: { viewId: VIEW_ID } }, () => ready.catch(() => undefined));
 
-  context.subscriptions.push(...registerCommands({ services, prompter: () => prompter, settings, log }));
+  context.subscriptions.push(...registerCommands({
+    services,
+    prompter: () => prompter,
+    trusted: () => trustedForTests ?? vscode.workspace.isTrusted,
+    openFolder: (uri, options) => openFolder(uri, options),
+    settings,
+    log,
+  }));
 
   return {
     ready,
@@ -162,6 +177,13 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       setPrompter: (p) => {
         prompter = p ?? realPrompter;
       },
+      setTrusted: (trusted) => {
+        trustedForTests = trusted;
+      },
+      setOpenFolder: (open) => {
+        openFolder = open ?? realOpenFolder;
+      },
+      setupTranscript: (branch) => setupTerminals.transcript(branch),
       tree,
       treeView,
       treeSnapshot: async () => {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { UserError, type LifecycleService, type TmuxProbe, type WorkspaceView } from '../../core';
 import type { Prompter } from '../prompts/prompter';
 import type { OpenRepositories } from '../repositories';
+import type { SetupTerminals } from '../repoSetup';
 import type { SettingsFacade } from '../settings';
 import type { SessionTerminals } from '../terminals';
 import type { TreeNode } from '../tree/nodes';
@@ -15,14 +16,26 @@ export interface Services {
   repositories: OpenRepositories;
   tree: WorkspaceTreeProvider;
   treeView: vscode.TreeView<TreeNode>;
+  /** §9: where setup output is watched live. */
+  setupTerminals: SetupTerminals;
   /** Probes tmux again (after an install or a settings change) and updates the views. */
   recheckTmux(): Promise<TmuxProbe>;
+}
+
+/** `vscode.openFolder`'s options. */
+export interface OpenFolderOptions {
+  forceNewWindow?: boolean;
+  forceReuseWindow?: boolean;
 }
 
 export interface CommandDeps {
   /** Resolves when the first reconciliation is done; commands wait for it. */
   services: Promise<Services>;
   prompter(): Prompter;
+  /** Workspace trust, read when an operation starts (the tests set it: the host runs with trust disabled). */
+  trusted(): boolean;
+  /** Opens a folder in a new window or in this one; in this one the extension host goes away with it. */
+  openFolder(uri: vscode.Uri, options: OpenFolderOptions): Promise<void>;
   settings: SettingsFacade;
   log: vscode.LogOutputChannel;
   /** Runs another command as the user would (for the status bar's actions). */

@@ -4,7 +4,7 @@ import { branchNamePrecheck, looksLikePullRequest, UserError, type CreateRequest
 import { toApiWorkspace, type ApiWorkspace } from '../api';
 import { refFormatProblem, refNamespaceConflict } from '../branchNames';
 import { BACK, canChoose, type LocalBranch } from '../prompts/prompter';
-import { approveRepositorySetup, SetupOutput } from '../repoSetup';
+import { withSetup } from '../repoSetup';
 import { tildify } from '../tree/format';
 import { optional, required, withProgress, type Command, type CommandDeps, type Invocation, type Services } from './command';
 import { reportSetupFailure, workspaceOfBranch } from './failures';
@@ -20,17 +20,16 @@ export const createWorkspace: Command<CreateRequest, ApiWorkspace | undefined> =
     if (!request) return undefined;
     // §10: "#123" or a pull-request URL typed into the branch pick.
     if ('pullRequest' in request) {
-      const fromPr = await openPullRequest(request.repoRoot, request.pullRequest, s);
+      const fromPr = await openPullRequest(request.repoRoot, request.pullRequest, s, deps);
       await openWorkspaceTerminal(fromPr, undefined, s);
       await revealWorkspace(fromPr, s);
       return toApiWorkspace(fromPr);
     }
-    const trusted = vscode.workspace.isTrusted;
+    const trusted = deps.trusted();
     let workspace: WorkspaceView;
-    const output = new SetupOutput(request.branch);
     try {
       workspace = await withProgress(`Creating workspace "${request.branch}"`, true, (report, signal) =>
-        s.lifecycle.createWorkspace(request, { signal, trusted, onProgress: report, approve: approveRepositorySetup, onOutput: output.write }));
+        withSetup(request.branch, { terminals: s.setupTerminals, prompter: deps.prompter(), trusted }, report, signal, (options) => s.lifecycle.createWorkspace(request, options)));
     } catch (e) {
       if (!invocation.interactive) throw e;
       // SPEC §7: one short message; the details go to the log, the remedies are buttons.
@@ -154,7 +153,7 @@ async function offerToOpen(workspace: WorkspaceView, s: Services, deps: CommandD
   const places: OpenWhere[] = ['thisWindow', 'newWindow', 'addToWorkspace'];
   const choice = await deps.prompter().notify({ severity: 'info', message: `Workspace "${workspace.branch}" is ready. Open its worktree?`, actions: places.map((p) => OPEN_LABEL[p]) });
   const where = places.find((p) => OPEN_LABEL[p] === choice);
-  if (where) await openWorktree(workspace, where).catch((e: unknown) => deps.log.error(`Opening the worktree of ${workspace.branch} failed: ${e instanceof Error ? e.message : String(e)}`));
+  if (where) await openWorktree(workspace, where, deps).catch((e: unknown) => deps.log.error(`Opening the worktree of ${workspace.branch} failed: ${e instanceof Error ? e.message : String(e)}`));
 }
 
 export async function revealWorkspace(workspace: WorkspaceView, s: Services): Promise<void> {

@@ -30,7 +30,7 @@ export const createWorkspaceFromPullRequest: Command<FromPullRequestArgs, ApiWor
     }
     if (pr === undefined || pr === null || pr === '') throw new UserError(`${id} needs "pr" in its argument object.`);
     if (typeof pr !== 'number' && typeof pr !== 'string') throw new UserError(`${id}: "pr" must be a number or a string, not ${typeof pr}.`);
-    const workspace = await openPullRequest(repoRoot, pr, s);
+    const workspace = await openPullRequest(repoRoot, pr, s, deps);
     if (invocation.interactive) {
       await openWorkspaceTerminal(workspace, undefined, s);
       await revealWorkspace(workspace, s);

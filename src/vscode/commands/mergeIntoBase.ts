@@ -1,4 +1,3 @@
-import * as vscode from 'vscode';
 import { sessionLabels } from '../sessionLabels';
 import { MERGE_MODES, UserError, type MergeMode, type MergeResult, type WorkspaceView } from '../../core';
 import { terminalTarget } from '../terminals';
@@ -53,10 +52,11 @@ async function announce(workspace: WorkspaceView, result: MergeResult, s: Servic
   if (result.conflicts) {
     const shown = result.conflicts.length > 8 ? `${result.conflicts.slice(0, 8).join(', ')} and ${result.conflicts.length - 8} more` : result.conflicts.join(', ');
     const send = 'Send to Agent';
-    const choice = await vscode.window.showWarningMessage(
-      `${MODE_ITEMS[result.mode].label} of "${workspace.branch}" into ${result.base} would conflict in ${shown}. Nothing was changed.`,
-      send,
-    );
+    const choice = await deps.prompter().notify({
+      severity: 'warning',
+      message: `${MODE_ITEMS[result.mode].label} of "${workspace.branch}" into ${result.base} would conflict in ${shown}. Nothing was changed.`,
+      actions: [send],
+    });
     if (choice === send) await sendToAgent(workspace, result, s, deps);
     return;
   }
@@ -64,7 +64,7 @@ async function announce(workspace: WorkspaceView, result: MergeResult, s: Servic
   const message = result.alreadyMerged
     ? `${result.base} already has everything of "${workspace.branch}"; nothing was merged.`
     : `Merged "${workspace.branch}" into ${result.base} (${result.mode}).`;
-  if ((await vscode.window.showInformationMessage(message, deleteIt)) === deleteIt) await deleteAfterMerge(workspace, result, s);
+  if ((await deps.prompter().notify({ severity: 'info', message, actions: [deleteIt] })) === deleteIt) await deleteAfterMerge(workspace, result, s, deps);
 }
 
 /** Types the conflicting files into the workspace's agent, for it to resolve; Enter is left to the user. */
@@ -72,7 +72,7 @@ async function sendToAgent(workspace: WorkspaceView, result: MergeResult, s: Ser
   const current = s.lifecycle.workspace(workspace.id) ?? workspace;
   const agents = current.sessions.filter((x) => x.target !== 'shell' && x.state !== 'exited');
   if (!agents.length) {
-    void vscode.window.showInformationMessage(`No agent runs in "${workspace.branch}"; launch one, then merge again to send it the conflicts.`);
+    void deps.prompter().notify({ severity: 'info', message: `No agent runs in "${workspace.branch}"; launch one, then merge again to send it the conflicts.`, actions: [] });
     return;
   }
   const name = agents.length === 1 ? agents[0].name : await deps.prompter().pick({
@@ -93,7 +93,7 @@ async function sendToAgent(workspace: WorkspaceView, result: MergeResult, s: Ser
  * choosing the delete right after it is the user's choice to delete the
  * branch too, while it still ends where it was squashed.
  */
-async function deleteAfterMerge(workspace: WorkspaceView, result: MergeResult, s: Services): Promise<void> {
+async function deleteAfterMerge(workspace: WorkspaceView, result: MergeResult, s: Services, deps: CommandDeps): Promise<void> {
   const tip = await s.lifecycle.repository.commitOf(workspace.repoRoot, `refs/heads/${workspace.branch}`);
   const branch = result.mode === 'squash' && tip && tip === result.branchTip ? 'delete' as const : undefined;
   const outcome = await withProgress(`Deleting workspace "${workspace.branch}"`, false, (report) =>
@@ -105,11 +105,11 @@ async function deleteAfterMerge(workspace: WorkspaceView, result: MergeResult, s
       },
     }));
   if (!outcome.deleted) {
-    void vscode.window.showWarningMessage(`"${workspace.branch}" has uncommitted changes again (${(outcome.dirtyFiles ?? []).slice(0, 5).join(', ')}); it was not deleted.`);
+    void deps.prompter().notify({ severity: 'warning', message: `"${workspace.branch}" has uncommitted changes again (${(outcome.dirtyFiles ?? []).slice(0, 5).join(', ')}); it was not deleted.`, actions: [] });
     return;
   }
   const parts = [`Deleted the workspace "${workspace.branch}".`];
   if (outcome.deletedBranch) parts.push(`The branch was deleted.`);
   if (outcome.keptBranch) parts.push(`The branch "${outcome.keptBranch}" was kept.`);
-  void vscode.window.showInformationMessage(parts.join(' '));
+  void deps.prompter().notify({ severity: 'info', message: parts.join(' '), actions: [] });
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { UserError, type WorkspaceView } from '../../core';
-import { workspaceCommand, type WorkspaceArgs } from './command';
+import { workspaceCommand, type CommandDeps, type WorkspaceArgs } from './command';
 import type { CommandIdValue } from './ids';
 
 /** SPEC §10: a workspace opens in a new window, in this window, or added to this window's folders. */
@@ -14,14 +14,14 @@ export const OPEN_LABEL: Record<OpenWhere, string> = {
   addToWorkspace: 'Add to Workspace',
 };
 
-export async function openWorktree(workspace: WorkspaceView, where: OpenWhere): Promise<void> {
+export async function openWorktree(workspace: WorkspaceView, where: OpenWhere, deps: Pick<CommandDeps, 'openFolder'>): Promise<void> {
   if (workspace.status === 'missing') throw new UserError(`The worktree of "${workspace.branch}" is missing (${workspace.worktreePath}). Recreate it first.`);
   const uri = vscode.Uri.file(workspace.worktreePath);
   if (where === 'addToWorkspace') {
     await addWorktreeFolder(workspace);
     return;
   }
-  await vscode.commands.executeCommand('vscode.openFolder', uri, where === 'newWindow' ? { forceNewWindow: true } : { forceReuseWindow: true });
+  await deps.openFolder(uri, where === 'newWindow' ? { forceNewWindow: true } : { forceReuseWindow: true });
 }
 
 /**
@@ -71,6 +71,6 @@ export function openWorktreeCommand(id: CommandIdValue, where: OpenWhere, title:
   return workspaceCommand<WorkspaceArgs, void>(
     id,
     { title, filter: (w) => w.status === 'ready' || w.status === 'error', none: 'There is no workspace with a worktree to open.' },
-    (workspace) => openWorktree(workspace, where),
+    (workspace, _invocation, _s, deps) => openWorktree(workspace, where, deps),
   );
 }

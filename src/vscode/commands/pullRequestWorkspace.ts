@@ -1,10 +1,16 @@
-import * as vscode from 'vscode';
 import type { WorkspaceView } from '../../core';
-import { withProgress, type Services } from './command';
+import { parsePullRequest } from '../../core';
+import { withSetup } from '../repoSetup';
+import { withProgress, type CommandDeps, type Services } from './command';
 
-/** Fetches the pull request and creates (or reopens) its workspace; the create quick pick uses it too. */
-export function openPullRequest(repoRoot: string, pr: number | string, s: Services): Promise<WorkspaceView> {
-  const trusted = vscode.workspace.isTrusted;
+/**
+ * Fetches the pull request and creates (or reopens) its workspace; the create
+ * quick pick uses it too. §9 holds as for any create: the repository's
+ * commands are asked for, and their output is shown live.
+ */
+export function openPullRequest(repoRoot: string, pr: number | string, s: Services, deps: CommandDeps): Promise<WorkspaceView> {
+  const seams = { terminals: s.setupTerminals, prompter: deps.prompter(), trusted: deps.trusted() };
+  const branch = `pr/${parsePullRequest(pr)?.number ?? pr}`;
   return withProgress(`Creating a workspace for pull request ${typeof pr === 'number' ? `#${pr}` : pr}`, true, (report, signal) =>
-    s.lifecycle.createWorkspaceFromPullRequest(repoRoot, pr, { signal, trusted, onProgress: report }));
+    withSetup(branch, seams, report, signal, (options) => s.lifecycle.createWorkspaceFromPullRequest(repoRoot, pr, options)));
 }

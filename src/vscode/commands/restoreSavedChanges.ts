@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { toApiWorkspace, type ApiWorkspace } from '../api';
+import { withSetup } from '../repoSetup';
 import { withProgress, type Command } from './command';
 import { revealWorkspace } from './createWorkspace';
 import { CommandId } from './ids';
@@ -12,9 +13,10 @@ export const restoreSavedChanges: Command<SavedChangeArgs, ApiWorkspace | undefi
   async run(invocation, s, deps) {
     const saved = await chooseSavedChange(invocation, s, deps, CommandId.restoreSavedChanges, 'Restore Saved Changes');
     if (!saved) return undefined;
-    const trusted = vscode.workspace.isTrusted;
+    const seams = { terminals: s.setupTerminals, prompter: deps.prompter(), trusted: deps.trusted() };
+    // §9: a restore is a create; the repository's commands are asked for and shown as for any other.
     const workspace = await withProgress(`Restoring the saved changes of "${saved.label}"`, true, (report, signal) =>
-      s.lifecycle.restoreSavedChanges(saved.ref, [saved.repoRoot], { signal, trusted, onProgress: report }));
+      withSetup(saved.label, seams, report, signal, (options) => s.lifecycle.restoreSavedChanges(saved.ref, [saved.repoRoot], options)));
     s.tree.refresh();
     if (invocation.interactive) {
       await openWorkspaceTerminal(workspace, undefined, s);

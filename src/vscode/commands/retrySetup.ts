@@ -1,8 +1,7 @@
-import * as vscode from 'vscode';
 import type { OperationOptions, WorkspaceView } from '../../core';
 import { toApiWorkspace, type ApiWorkspace } from '../api';
 import { withProgress, workspaceCommand, type CommandDeps, type Invocation, type Services, type WorkspaceArgs } from './command';
-import { approveRepositorySetup, SetupOutput } from '../repoSetup';
+import { withSetup } from '../repoSetup';
 import { reportSetupFailure } from './failures';
 import { CommandId } from './ids';
 
@@ -27,9 +26,8 @@ export async function runSetup(
   work: (options: OperationOptions) => Promise<WorkspaceView>,
 ): Promise<ApiWorkspace | undefined> {
   try {
-    const output = new SetupOutput(workspace.branch);
-    return toApiWorkspace(await withProgress(title, true, (report, signal) =>
-      work({ signal, trusted: vscode.workspace.isTrusted, onProgress: report, approve: approveRepositorySetup, onOutput: output.write })));
+    const seams = { terminals: s.setupTerminals, prompter: deps.prompter(), trusted: deps.trusted() };
+    return toApiWorkspace(await withProgress(title, true, (report, signal) => withSetup(workspace.branch, seams, report, signal, work)));
   } catch (e) {
     if (!invocation.interactive) throw e;
     void reportSetupFailure(`Setting up "${workspace.branch}" failed`, workspace, e, s, deps);

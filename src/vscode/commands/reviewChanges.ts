@@ -18,8 +18,9 @@ export const reviewChanges = workspaceCommand<WorkspaceArgs, ReviewOutcome>(
       if (invocation.interactive) void vscode.window.showInformationMessage(`"${workspace.branch}" has no changes since it left ${review.baseRef}.`);
       return { files };
     }
+    // The multi-file diff editor adds the count of files to the title itself.
     await openChanges(
-      `${workspace.branch} ↔ ${review.baseRef} (${files.length} ${files.length === 1 ? 'file' : 'files'})`,
+      `${workspace.branch} ↔ ${review.baseRef}`,
       review.files.map((f) => worktreeChange(workspace.repoRoot, workspace.worktreePath, review.mergeBase, f)),
     );
     return { files };

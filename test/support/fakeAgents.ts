@@ -12,6 +12,26 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tempDir } from './fixtures';
 
+/**
+ * The hooks Claude Code and Gemini CLI both document: each matching command of
+ * the settings' hooks runs through the shell with the event's JSON on standard
+ * input. Whatever a hook writes to standard output is shown (Gemini reads it as
+ * JSON, Claude adds some of it to the conversation), so a test can see it.
+ */
+const hookRunner = (transcript: string, timeoutMs: string): string => String.raw`
+function hook(event, fields, toolName) {
+  for (const group of (settings.hooks && settings.hooks[event]) || []) {
+    if (toolName && group.matcher && group.matcher !== '*' && !new RegExp(group.matcher).test(toolName)) continue;
+    for (const h of group.hooks || []) {
+      if (h.type !== 'command') continue;
+      const input = JSON.stringify({ session_id: sessionId, transcript_path: '${transcript}', cwd: process.cwd(), hook_event_name: event, timestamp: new Date().toISOString(), ...fields });
+      const r = spawnSync('/bin/sh', ['-c', h.command], { input, stdio: ['pipe', 'pipe', 'inherit'], timeout: ${timeoutMs} });
+      if (r.stdout && r.stdout.length) process.stdout.write('hook wrote to stdout: ' + r.stdout + '\n');
+    }
+  }
+}
+`;
+
 const FAKE_CLAUDE = String.raw`#!/usr/bin/env node
 const fs = require('fs');
 const { spawnSync } = require('child_process');
@@ -20,17 +40,7 @@ fs.appendFileSync(require('path').join(__dirname, '..', 'starts.jsonl'), JSON.st
 const opt = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
 const settings = opt('--settings') ? JSON.parse(fs.readFileSync(opt('--settings'), 'utf8')) : {};
 const sessionId = opt('--resume') || 'fake-' + Math.random().toString(16).slice(2, 10);
-function hook(event, fields, toolName) {
-  for (const group of (settings.hooks && settings.hooks[event]) || []) {
-    if (toolName && group.matcher && group.matcher !== '*' && !new RegExp(group.matcher).test(toolName)) continue;
-    for (const h of group.hooks || []) {
-      if (h.type !== 'command') continue;
-      const input = JSON.stringify({ session_id: sessionId, transcript_path: '/tmp/fake.jsonl', cwd: process.cwd(), hook_event_name: event, ...fields });
-      spawnSync('/bin/sh', ['-c', h.command], { input, stdio: ['pipe', 'ignore', 'inherit'], timeout: (h.timeout || 60) * 1000 });
-    }
-  }
-}
-hook('SessionStart', { source: opt('--resume') ? 'resume' : 'startup' });
+` + hookRunner('/tmp/fake.jsonl', '(h.timeout || 60) * 1000') + String.raw`hook('SessionStart', { source: opt('--resume') ? 'resume' : 'startup' });
 process.stdout.write('fake claude ready\n');
 require('readline').createInterface({ input: process.stdin }).on('line', (line) => {
   const [cmd, ...rest] = line.trim().split(' ');
@@ -91,19 +101,7 @@ fs.appendFileSync(require('path').join(__dirname, '..', 'starts.jsonl'), JSON.st
 const opt = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
 const settings = defaultsPath && fs.existsSync(defaultsPath) ? JSON.parse(fs.readFileSync(defaultsPath, 'utf8')) : {};
 const sessionId = opt('--resume') || 'gem-' + Math.random().toString(16).slice(2, 10);
-function hook(event, fields, toolName) {
-  for (const group of (settings.hooks && settings.hooks[event]) || []) {
-    if (toolName && group.matcher && group.matcher !== '*' && !new RegExp(group.matcher).test(toolName)) continue;
-    for (const h of group.hooks || []) {
-      if (h.type !== 'command') continue;
-      const input = JSON.stringify({ session_id: sessionId, transcript_path: '/tmp/fake-gemini.json', cwd: process.cwd(), hook_event_name: event, timestamp: new Date().toISOString(), ...fields });
-      const r = spawnSync('/bin/sh', ['-c', h.command], { input, stdio: ['pipe', 'pipe', 'inherit'], timeout: h.timeout || 60000 });
-      // Gemini reads a hook's standard output as JSON: anything else there is a hook error.
-      if (r.stdout && r.stdout.length) process.stdout.write('hook wrote to stdout: ' + r.stdout + '\n');
-    }
-  }
-}
-hook('SessionStart', { source: opt('--resume') ? 'resume' : 'startup' });
+` + hookRunner('/tmp/fake-gemini.json', 'h.timeout || 60000') + String.raw`hook('SessionStart', { source: opt('--resume') ? 'resume' : 'startup' });
 process.stdout.write('fake gemini ready\n');
 require('readline').createInterface({ input: process.stdin }).on('line', (line) => {
   const [cmd, ...rest] = line.trim().split(' ');

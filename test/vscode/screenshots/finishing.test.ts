@@ -8,11 +8,10 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ApiWorkspace } from '../../../src/vscode/api';
 import type { NotifyRequest } from '../../../src/vscode/prompts/prompter';
-import { askDriverForScreenshot, canTakeScreenshots, sleep, waitFor } from '../helpers';
-import { git, readyApi, run, ScriptedPrompter, type Api } from '../fixtures';
+import { sleep, waitFor } from '../helpers';
+import { demo, PAINT_MS, shoot } from './shots';
+import { git, run, ScriptedPrompter, type Api } from '../fixtures';
 
-const imagesDir = process.env.WTS_SCREENSHOT_DIR ?? path.resolve(__dirname, '..', '..', '..', '..', 'docs', 'images');
-const PAINT_MS = 1500;
 
 /** Answers the merge's mode from the script, and shows its notifications for real, for the picture. */
 class ShowingPrompter extends ScriptedPrompter {
@@ -34,9 +33,7 @@ describe('screenshot of finishing the work', function () {
   let repo: string;
 
   before(async function () {
-    if (!canTakeScreenshots()) this.skip();
-    api = await readyApi();
-    repo = fs.realpathSync(vscode.workspace.workspaceFolders![0].uri.fsPath);
+    ({ api, repo } = await demo(this));
   });
 
   after(() => api?._test.setPrompter(undefined));
@@ -86,6 +83,6 @@ describe('screenshot of finishing the work', function () {
     const farewellRow = (await rows()).find((n) => n.target.workspaceId === farewell.id);
     if (farewellRow) await api._test.treeView.reveal(farewellRow, { select: true, focus: true, expand: false });
     await sleep(PAINT_MS * 2);
-    await askDriverForScreenshot(path.join(imagesDir, 'finishing.png'));
+    await shoot('finishing.png');
   });
 });

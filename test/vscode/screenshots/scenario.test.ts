@@ -7,17 +7,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ApiWorkspace } from '../../../src/vscode/api';
-import { askDriverForScreenshot, canTakeScreenshots, sleep, waitFor } from '../helpers';
-import { readyApi, run, setSetting, type Api } from '../fixtures';
+import { sleep, waitFor } from '../helpers';
+import { demo, PAINT_MS, shoot } from './shots';
+import { run, setSetting, type Api } from '../fixtures';
 
-// scripts/screenshots.mjs sets this; the fallback is the checkout's docs/images.
-const imagesDir = process.env.WTS_SCREENSHOT_DIR ?? path.resolve(__dirname, '..', '..', '..', '..', 'docs', 'images');
 
 /** The view's welcome content, without the empty height of the side bar below it. */
 const WELCOME = '.part.sidebar .welcome-view-content';
 
-// The driver can only capture what the renderer has painted.
-const PAINT_MS = 1500;
 
 /** Stand-ins for the agents (they are not installed here): each prints a short, plausible transcript. */
 const AGENTS = [
@@ -53,9 +50,7 @@ describe('screenshots for the docs', function () {
   let repo: string;
 
   before(async function () {
-    if (!canTakeScreenshots()) this.skip();
-    api = await readyApi();
-    repo = fs.realpathSync(vscode.workspace.workspaceFolders![0].uri.fsPath);
+    ({ api, repo } = await demo(this));
     await vscode.workspace.getConfiguration('workbench').update('colorTheme', 'Default Dark Modern', vscode.ConfigurationTarget.Global);
     for (const [section, key, value] of [
       ['workbench', 'startupEditor', 'none'],
@@ -87,14 +82,14 @@ describe('screenshots for the docs', function () {
     await vscode.commands.executeCommand('workbench.action.togglePanel');
     await vscode.commands.executeCommand('worktreeSessions.workspaces.focus');
     await sleep(PAINT_MS);
-    await askDriverForScreenshot(path.join(imagesDir, 'welcome.png'), WELCOME);
+    await shoot('welcome.png', WELCOME);
   });
 
   it('welcome-tmux.png: the view when tmux is missing', async () => {
     await setSetting('tmux.path', '/opt/no-tmux-here/tmux');
     await run('refresh');
     await sleep(PAINT_MS);
-    await askDriverForScreenshot(path.join(imagesDir, 'welcome-tmux.png'), WELCOME);
+    await shoot('welcome-tmux.png', WELCOME);
     await setSetting('tmux.path', undefined);
     await run('refresh');
     await vscode.commands.executeCommand('workbench.action.alignPanelCenter');
@@ -130,25 +125,25 @@ describe('screenshots for the docs', function () {
     const claudeNode = repoNode?.children().find((n) => n.target.workspaceId === farewell.id)?.children().find((n) => n.target.sessionName === claude.name);
     if (claudeNode) await api._test.treeView.reveal(claudeNode, { select: true, focus: true });
     await sleep(PAINT_MS * 2);
-    await askDriverForScreenshot(path.join(imagesDir, 'tree.png'));
+    await shoot('tree.png');
   });
 
   it('status-bar.png: the status bar item', async () => {
-    await askDriverForScreenshot(path.join(imagesDir, 'status-bar.png'), '.part.statusbar .left-items');
+    await shoot('status-bar.png', '.part.statusbar .left-items');
   });
 
   it('create.png: the first of the two steps of Create Workspace', async () => {
     // The user's own question, not a scripted one: a branch checked out elsewhere is listed but cannot be chosen.
     void vscode.commands.executeCommand('worktreeSessions.createWorkspace');
     await sleep(PAINT_MS);
-    await askDriverForScreenshot(path.join(imagesDir, 'create.png'), '.quick-input-widget');
+    await shoot('create.png', '.quick-input-widget');
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
   });
 
   it('actions.png: the quick pick the status bar item opens', async () => {
     void vscode.commands.executeCommand('worktreeSessions.showActions');
     await sleep(PAINT_MS);
-    await askDriverForScreenshot(path.join(imagesDir, 'actions.png'), '.quick-input-widget');
+    await shoot('actions.png', '.quick-input-widget');
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
   });
 });

@@ -3,15 +3,12 @@
 // waiting and done through "$WTS_STATE_HOOK" (as the built-in wiring does),
 // running from fresh output, idle after 30 s of none. Stand-ins for the agents,
 // which are not installed here.
-import * as fs from 'fs';
-import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ApiWorkspace } from '../../../src/vscode/api';
-import { askDriverForScreenshot, canTakeScreenshots, sleep, waitFor } from '../helpers';
-import { readyApi, run, setSetting, type Api } from '../fixtures';
+import { sleep, waitFor } from '../helpers';
+import { demo, PAINT_MS, shoot } from './shots';
+import { run, setSetting, type Api } from '../fixtures';
 
-const imagesDir = process.env.WTS_SCREENSHOT_DIR ?? path.resolve(__dirname, '..', '..', '..', '..', 'docs', 'images');
-const PAINT_MS = 1500;
 
 const standIn = (report: string[], lines: string[]) => ['sh', '-c', [...lines.map((l) => `printf '%s\\n' '${l}'`), ...(report.length ? [`"$WTS_STATE_HOOK" ${report.map((w) => `'${w}'`).join(' ')}`] : []), 'exec sleep 86400'].join('; ')];
 
@@ -28,9 +25,7 @@ describe('screenshot of the agent states', function () {
   let repo: string;
 
   before(async function () {
-    if (!canTakeScreenshots()) this.skip();
-    api = await readyApi();
-    repo = fs.realpathSync(vscode.workspace.workspaceFolders![0].uri.fsPath);
+    ({ api, repo } = await demo(this));
     await setSetting('agents', AGENTS);
   });
 
@@ -64,6 +59,6 @@ describe('screenshot of the agent states', function () {
       if (row.target.workspaceId === w.id) await api._test.treeView.reveal(row, { select: true, focus: true, expand: true });
     }
     await sleep(PAINT_MS * 2);
-    await askDriverForScreenshot(path.join(imagesDir, 'states.png'), '.part.sidebar');
+    await shoot('states.png', '.part.sidebar');
   });
 });

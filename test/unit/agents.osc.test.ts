@@ -75,6 +75,20 @@ describe('agent awareness: OSC 9 / 777 notifications (§8)', () => {
     assert.equal(waiting.stateNote, 'Real one');
   });
 
+  it('a burst of notifications (output is anyone\'s to write) costs at most one tmux call a second, and the last text wins', async () => {
+    const { core, workspaceId } = await probeCore();
+    const s = await core.lifecycle.launch(workspaceId, 'probe');
+    // Every set-option a client sends counts once.
+    tmux(core.socket, 'set-hook', '-g', 'after-set-option', 'set-option -gF @calls "#{e|+:#{@calls},1}"');
+    const burst = Array.from({ length: 3000 }, (_, i) => `\x1b]9;note ${i + 1}\x07`).join('');
+    const socketPath = tmux(core.socket, 'display-message', '-p', '#{socket_path}').trim();
+    const r = spawnSync(option(core, s.name, '@wts_osc_hook'), ['--osc', socketPath, s.name, 'tmux'], { input: burst, timeout: 20_000 });
+    assert.equal(r.status, 0);
+    assert.equal(option(core, s.name, '@wts_bell_note'), 'note 3000');
+    // Two set-options per call: the first notification at once, the last one a second later.
+    assert.ok(Number(tmux(core.socket, 'show-options', '-gv', '@calls')) <= 6, tmux(core.socket, 'show-options', '-gv', '@calls'));
+  });
+
   it('only agents whose hooks do not say when they wait are watched: not shells, not Claude Code, Gemini CLI or opencode', async () => {
     assert.deepEqual(['claude', 'codex', 'gemini', 'opencode', 'aider', 'shell', 'mine'].filter(watchesNotifications), ['codex', 'aider', 'mine']);
     const { core, workspaceId } = await probeCore();

@@ -32,13 +32,24 @@ export const STATE_HOOK_SCRIPT = `#!/bin/sh
 # pipe-pane -O runs "$WTS_STATE_HOOK" --osc <socket path> <session> <tmux> with the pane's output on
 # standard input: an OSC 9 or OSC 777 notify notification becomes a bell with its text (§8). Perl
 # reads the stream as it comes (awk waits for a full buffer); without perl there is no watching.
+# Output is anyone's to write: at most one tmux call a second, the last text of a burst kept.
 if [ "\${1:-}" = --osc ]; then
   command -v perl >/dev/null 2>&1 || exit 0
   exec perl -e '
     my ($sock, $session, $tmux) = @ARGV;
     exit 0 unless defined $session && $session =~ /\\Awts-[0-9a-f]{16}(?:-[A-Za-z0-9_-]+)?\\z/;
-    my $buf = "";
-    while (sysread(STDIN, my $chunk, 65536)) {
+    my ($buf, $last, $pending) = ("", 0, undef);
+    sub notify {
+      my ($text) = @_;
+      if (time == $last) { $pending = $text; return; }
+      ($last, $pending) = (time, undef);
+      system { $tmux } $tmux, "-S", $sock, "set-option", "-t", "=$session:", "\\@wts_bell", $last,
+        ";", "set-option", "-t", "=$session:", "\\@wts_bell_note", $text, ";", "wait-for", "-S", "${CHANGE_CHANNEL}";
+    }
+    while (1) {
+      my $rin = ""; vec($rin, fileno(STDIN), 1) = 1;
+      if (!select(my $rout = $rin, undef, undef, defined $pending ? 1 : undef)) { notify($pending) if defined $pending; next; }
+      last unless sysread(STDIN, my $chunk, 65536);
       $buf .= $chunk;
       my $end = 0;
       while ($buf =~ /\\e\\](9|777);([^\\a\\e]*)(?:\\a|\\e\\\\)/g) {
@@ -50,14 +61,14 @@ if [ "\${1:-}" = --osc ]; then
         $text =~ s/[\\x00-\\x1f\\x7f]//g;
         $text = substr($text, 0, 200);
         $text =~ s/;\\z/\\\\;/;
-        system { $tmux } $tmux, "-S", $sock, "set-option", "-t", "=$session:", "\\@wts_bell", time,
-          ";", "set-option", "-t", "=$session:", "\\@wts_bell_note", $text, ";", "wait-for", "-S", "${CHANGE_CHANNEL}";
+        notify($text);
       }
       # Keep only a notification still arriving.
       $buf = substr($buf, $end);
       my $at = rindex($buf, "\\e]");
       $buf = $at < 0 ? "" : substr($buf, $at, 4096);
     }
+    if (defined $pending) { sleep 1; notify($pending); }
   ' -- "$2" "$3" "\${4:-tmux}"
 fi
 [ -n "\${WTS_SESSION:-}" ] && [ -n "\${WTS_SOCKET:-}" ] || { echo "wts-state-hook: not inside a Worktree Sessions session" >&2; exit 0; }

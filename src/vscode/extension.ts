@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { createCore, type Core, type TmuxProbe } from '../core';
 import { toApiWorkspace, type WorktreeSessionsApi } from './api';
 import { registerCommands } from './commands';
-import type { CommandDeps, Services } from './commands/command';
+import type { CommandDeps, ReadyServices } from './commands/command';
 import { ContextKey, ContextKeys } from './contextKeys';
 import { GIT_CONTENT_SCHEME, GitContentProvider } from './gitContent';
 import { createLog } from './log';
@@ -73,7 +73,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
   let deactivated = false;
   context.subscriptions.push({ dispose: () => (deactivated = true) });
 
-  const services: Promise<Services> = core.then(async (c) => {
+  const services: Promise<ReadyServices> = core.then(async (c) => {
     if (deactivated) {
       // The window went away while the database was opening.
       c.dispose();

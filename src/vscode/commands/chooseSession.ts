@@ -1,7 +1,7 @@
 import { UserError, type WorkspaceView } from '../../core';
 import { sessionLabels } from '../sessionLabels';
 import { formatAge, STATE_LABEL } from '../tree/format';
-import { chooseWorkspace, required, type CommandDeps, type Invocation, type SessionArgs, type Services } from './command';
+import { chooseWorkspace, required, type CommandDeps, type Invocation, type SessionArgs, type ReadyServices } from './command';
 import type { CommandIdValue } from './ids';
 
 export interface ChosenSession {
@@ -17,7 +17,7 @@ export interface ChosenSession {
  */
 export async function chooseSession(
   invocation: Invocation<SessionArgs>,
-  s: Services,
+  s: ReadyServices,
   deps: CommandDeps,
   id: CommandIdValue,
   ask: { title: string; lost: boolean },

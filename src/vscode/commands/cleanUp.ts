@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Leftover, RemoveOutcome } from '../../core';
 import { plural } from '../tree/format';
-import { optional, withProgress, type Command, type CommandDeps, type Services } from './command';
+import { optional, withProgress, type Command, type CommandDeps, type ReadyServices } from './command';
 import { CommandId } from './ids';
 import { knownRepositories } from './knownRepositories';
 import { formatBytes, KIND, leftoverTitle, toApiLeftover, type ApiLeftover } from './leftoverItems';
@@ -82,7 +82,7 @@ async function confirmUnsafe(unsafe: readonly Leftover[], safeCount: number, dep
   return answer === all ? 'all' : answer === onlySafe ? 'safe' : undefined;
 }
 
-function closeTerminals(items: readonly Leftover[], s: Services): void {
+function closeTerminals(items: readonly Leftover[], s: ReadyServices): void {
   for (const l of items) {
     const w = l.workspaceId ? s.lifecycle.workspace(l.workspaceId) : undefined;
     if (w) s.terminals.close([w.baseSession.name, ...w.sessions.map((x) => x.name)]);

@@ -9,8 +9,8 @@ import type { TreeNode } from '../tree/nodes';
 import type { WorkspaceTreeProvider } from '../tree/workspaceTree';
 import type { CommandIdValue } from './ids';
 
-/** What the commands need once the core is up. */
-export interface Services {
+/** What the commands need, available once the core is up and the first reconciliation is done (CommandDeps.services). */
+export interface ReadyServices {
   lifecycle: LifecycleService;
   terminals: SessionTerminals;
   repositories: OpenRepositories;
@@ -30,7 +30,7 @@ export interface OpenFolderOptions {
 
 export interface CommandDeps {
   /** Resolves when the first reconciliation is done; commands wait for it. */
-  services: Promise<Services>;
+  services: Promise<ReadyServices>;
   prompter(): Prompter;
   /** Workspace trust, read when an operation starts (the tests set it: the host runs with trust disabled). */
   trusted(): boolean;
@@ -54,7 +54,7 @@ export interface Invocation<A> {
 
 export interface Command<A = unknown, R = unknown> {
   readonly id: CommandIdValue;
-  run(invocation: Invocation<A>, services: Services, deps: CommandDeps): Promise<R>;
+  run(invocation: Invocation<A>, services: ReadyServices, deps: CommandDeps): Promise<R>;
 }
 
 /** A command that works before (or without) the core, such as showing the log. */
@@ -88,7 +88,7 @@ export function optional<A, K extends keyof A & string>(invocation: Invocation<A
   return value as A[K];
 }
 
-export function workspaceById(s: Services, id: string): WorkspaceView {
+export function workspaceById(s: ReadyServices, id: string): WorkspaceView {
   const w = s.lifecycle.workspace(id);
   if (!w) throw new UserError(`There is no workspace with id "${id}". It may have been deleted in another window.`);
   return w;
@@ -109,7 +109,7 @@ export const isReady = (w: WorkspaceView): boolean => w.status === 'ready';
  */
 export async function chooseWorkspace(
   invocation: Invocation<WorkspaceArgs>,
-  s: Services,
+  s: ReadyServices,
   deps: CommandDeps,
   id: CommandIdValue,
   ask: WorkspaceQuestion,
@@ -141,7 +141,7 @@ export async function chooseWorkspace(
 export function workspaceCommand<A extends WorkspaceArgs, R>(
   id: CommandIdValue,
   ask: WorkspaceQuestion,
-  act: (workspace: WorkspaceView, invocation: Invocation<A>, s: Services, deps: CommandDeps) => Promise<R>,
+  act: (workspace: WorkspaceView, invocation: Invocation<A>, s: ReadyServices, deps: CommandDeps) => Promise<R>,
 ): Command<A, R | undefined> {
   return {
     id,

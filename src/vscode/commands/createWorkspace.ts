@@ -6,7 +6,7 @@ import { refFormatProblem, refNamespaceConflict } from '../branchNames';
 import { BACK, canChoose, type LocalBranch } from '../prompts/prompter';
 import { withSetup } from '../repoSetup';
 import { tildify } from '../tree/format';
-import { optional, required, withProgress, type Command, type CommandDeps, type Invocation, type Services } from './command';
+import { optional, required, withProgress, type Command, type CommandDeps, type Invocation, type ReadyServices } from './command';
 import { reportSetupFailure, workspaceOfBranch } from './failures';
 import { openPullRequest } from './pullRequestWorkspace';
 import { CommandId } from './ids';
@@ -60,7 +60,7 @@ function fromArguments(invocation: Invocation<CreateRequest>): CreateRequest {
  * Repository, then (step 1/2) a new or existing branch, then (step 2/2, with
  * Back) where a new branch starts.
  */
-async function ask(invocation: Invocation<CreateRequest>, s: Services, deps: CommandDeps): Promise<CreateRequest | { repoRoot: string; pullRequest: string } | undefined> {
+async function ask(invocation: Invocation<CreateRequest>, s: ReadyServices, deps: CommandDeps): Promise<CreateRequest | { repoRoot: string; pullRequest: string } | undefined> {
   const repoRoot = invocation.args.repoRoot ?? (await pickRepository(s, deps));
   if (!repoRoot) return undefined;
   const git = s.lifecycle.repository;
@@ -117,7 +117,7 @@ async function ask(invocation: Invocation<CreateRequest>, s: Services, deps: Com
   }
 }
 
-export async function pickRepository(s: Services, deps: CommandDeps): Promise<string | undefined> {
+export async function pickRepository(s: ReadyServices, deps: CommandDeps): Promise<string | undefined> {
   const roots = await s.repositories.current();
   if (!roots.length) throw new UserError('No git repository is open. Open a folder inside a git repository, then create a workspace for one of its branches.');
   if (roots.length === 1) return roots[0];
@@ -134,7 +134,7 @@ function tildifyOrUndefined(p: string | undefined): string | undefined {
 }
 
 /** Workspace trust: say why the configured setup command did not run. */
-function explainSkippedSetup(workspace: WorkspaceView, s: Services, deps: CommandDeps, trusted: boolean): void {
+function explainSkippedSetup(workspace: WorkspaceView, s: ReadyServices, deps: CommandDeps, trusted: boolean): void {
   if (trusted) return;
   const skipped = s.lifecycle.events(workspace.id).some((e) => e.step === 'setup-command' && e.outcome === 'skipped' && /trust/i.test(e.message ?? ''));
   if (!skipped) return;
@@ -148,7 +148,7 @@ function explainSkippedSetup(workspace: WorkspaceView, s: Services, deps: Comman
  * The new worktree's files are one click away: in this window, a new one, or
  * next to this window's folders. A window already on it is offered nothing.
  */
-async function offerToOpen(workspace: WorkspaceView, s: Services, deps: CommandDeps): Promise<void> {
+async function offerToOpen(workspace: WorkspaceView, s: ReadyServices, deps: CommandDeps): Promise<void> {
   if (s.repositories.windowWorkspace(s.lifecycle.list())?.id === workspace.id) return;
   const places: OpenWhere[] = ['thisWindow', 'newWindow', 'addToWorkspace'];
   const choice = await deps.prompter().notify({ severity: 'info', message: `Workspace "${workspace.branch}" is ready. Open its worktree?`, actions: places.map((p) => OPEN_LABEL[p]) });
@@ -156,7 +156,7 @@ async function offerToOpen(workspace: WorkspaceView, s: Services, deps: CommandD
   if (where) await openWorktree(workspace, where, deps).catch((e: unknown) => deps.log.error(`Opening the worktree of ${workspace.branch} failed: ${e instanceof Error ? e.message : String(e)}`));
 }
 
-export async function revealWorkspace(workspace: WorkspaceView, s: Services): Promise<void> {
+export async function revealWorkspace(workspace: WorkspaceView, s: ReadyServices): Promise<void> {
   try {
     const repo = (await s.tree.getChildren()).find((n) => n.target.repoRoot === workspace.repoRoot);
     const node = repo?.children().find((n) => n.target.workspaceId === workspace.id);

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { UserError, type BranchChoice, type DeleteResult, type WorkspaceView } from '../../core';
 import { sessionLabels } from '../sessionLabels';
 import { describeSessions, isWorkingAgent, plural, tildify } from '../tree/format';
-import { optional, withProgress, workspaceCommand, type CommandDeps, type Services, type WorkspaceArgs } from './command';
+import { optional, withProgress, workspaceCommand, type CommandDeps, type ReadyServices, type WorkspaceArgs } from './command';
 import { reportDeleteFailure } from './failures';
 import { CommandId } from './ids';
 
@@ -65,7 +65,7 @@ function outcome(r: DeleteResult): DeleteOutcome {
   };
 }
 
-function runDelete(workspace: WorkspaceView, s: Services, options: { force: boolean; unlock: boolean; branch?: BranchChoice }): Promise<DeleteResult> {
+function runDelete(workspace: WorkspaceView, s: ReadyServices, options: { force: boolean; unlock: boolean; branch?: BranchChoice }): Promise<DeleteResult> {
   return withProgress(`Deleting workspace "${workspace.branch}"`, false, async (report) => {
     const result = await s.lifecycle.deleteWorkspace(workspace.id, {
       force: options.force,
@@ -96,7 +96,7 @@ interface DeleteChoice {
  * this window's own folder; a clean delete confirms in the quick pick. With
  * deleteBranch "ask", the answer also says what becomes of the branch.
  */
-async function confirmDelete(workspace: WorkspaceView, s: Services, deps: CommandDeps): Promise<DeleteChoice | undefined> {
+async function confirmDelete(workspace: WorkspaceView, s: ReadyServices, deps: CommandDeps): Promise<DeleteChoice | undefined> {
   const preflight = await s.lifecycle.deletePreflight(workspace.id);
   // D5: what cannot be saved is not offered as a choice.
   if (preflight.blockers.length) throw new UserError(`"${workspace.branch}" cannot be deleted now. ${preflight.blockers.join(' ')}`);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { UserError, type WorkspaceView } from '../../core';
-import type { CommandDeps, Services } from './command';
+import type { CommandDeps, ReadyServices } from './command';
 import { CommandId } from './ids';
 
 /** Advice core appends to its messages; here it becomes buttons instead (SPEC §7). */
@@ -37,7 +37,7 @@ export function logFailure(deps: CommandDeps, what: string, e: unknown): string 
  * A create, retry or recreate that failed: one short line, the details in the
  * log, and as buttons the remedies for whatever it left (C3).
  */
-export async function reportSetupFailure(what: string, left: WorkspaceView | undefined, e: unknown, s: Services, deps: CommandDeps): Promise<void> {
+export async function reportSetupFailure(what: string, left: WorkspaceView | undefined, e: unknown, s: ReadyServices, deps: CommandDeps): Promise<void> {
   const message = logFailure(deps, what, e);
   const now = left && s.lifecycle.workspace(left.id);
   const actions = now?.status === 'error' || now?.status === 'missing' ? [RETRY_SETUP, DELETE, SHOW_LOG] : [SHOW_LOG];
@@ -59,7 +59,7 @@ export async function reportDeleteFailure(workspace: WorkspaceView, e: unknown, 
 }
 
 /** The workspace a create of `branch` in `repoRoot` made or reopened, if one is listed. */
-export function workspaceOfBranch(s: Services, repoRoot: string, branch: string): WorkspaceView | undefined {
+export function workspaceOfBranch(s: ReadyServices, repoRoot: string, branch: string): WorkspaceView | undefined {
   const root = canonical(repoRoot);
   const ofRepo = s.lifecycle.list().filter((w) => canonical(w.repoRoot) === root);
   // A remote branch ("origin/x") gets a local branch of its short name.

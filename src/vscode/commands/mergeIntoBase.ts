@@ -1,7 +1,7 @@
 import { sessionLabels } from '../sessionLabels';
 import { MERGE_MODES, UserError, type MergeMode, type MergeResult, type WorkspaceView } from '../../core';
 import { terminalTarget } from '../terminals';
-import { isReady, required, withProgress, workspaceCommand, type CommandDeps, type Services, type WorkspaceArgs } from './command';
+import { isReady, required, withProgress, workspaceCommand, type CommandDeps, type ReadyServices, type WorkspaceArgs } from './command';
 import { CommandId } from './ids';
 
 export interface MergeArgs extends WorkspaceArgs {
@@ -48,7 +48,7 @@ function pickMode(workspace: WorkspaceView, deps: CommandDeps): Promise<MergeMod
   });
 }
 
-async function announce(workspace: WorkspaceView, result: MergeResult, s: Services, deps: CommandDeps): Promise<void> {
+async function announce(workspace: WorkspaceView, result: MergeResult, s: ReadyServices, deps: CommandDeps): Promise<void> {
   if (result.conflicts) {
     const shown = result.conflicts.length > 8 ? `${result.conflicts.slice(0, 8).join(', ')} and ${result.conflicts.length - 8} more` : result.conflicts.join(', ');
     const send = 'Send to Agent';
@@ -68,7 +68,7 @@ async function announce(workspace: WorkspaceView, result: MergeResult, s: Servic
 }
 
 /** Types the conflicting files into the workspace's agent, for it to resolve; Enter is left to the user. */
-async function sendToAgent(workspace: WorkspaceView, result: MergeResult, s: Services, deps: CommandDeps): Promise<void> {
+async function sendToAgent(workspace: WorkspaceView, result: MergeResult, s: ReadyServices, deps: CommandDeps): Promise<void> {
   const current = s.lifecycle.workspace(workspace.id) ?? workspace;
   const agents = current.sessions.filter((x) => x.target !== 'shell' && x.state !== 'exited');
   if (!agents.length) {
@@ -93,7 +93,7 @@ async function sendToAgent(workspace: WorkspaceView, result: MergeResult, s: Ser
  * choosing the delete right after it is the user's choice to delete the
  * branch too, while it still ends where it was squashed.
  */
-async function deleteAfterMerge(workspace: WorkspaceView, result: MergeResult, s: Services, deps: CommandDeps): Promise<void> {
+async function deleteAfterMerge(workspace: WorkspaceView, result: MergeResult, s: ReadyServices, deps: CommandDeps): Promise<void> {
   const tip = await s.lifecycle.repository.commitOf(workspace.repoRoot, `refs/heads/${workspace.branch}`);
   const branch = result.mode === 'squash' && tip && tip === result.branchTip ? 'delete' as const : undefined;
   const outcome = await withProgress(`Deleting workspace "${workspace.branch}"`, false, (report) =>

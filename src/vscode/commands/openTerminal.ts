@@ -1,5 +1,5 @@
 import { UserError, type WorkspaceView } from '../../core';
-import { isReady, optional, workspaceCommand, type SessionArgs, type Services } from './command';
+import { isReady, optional, workspaceCommand, type SessionArgs, type ReadyServices } from './command';
 import { CommandId } from './ids';
 import { sessionLabels } from '../sessionLabels';
 import { terminalTarget } from '../terminals';
@@ -21,7 +21,7 @@ export const openTerminal = workspaceCommand<SessionArgs, void>(
 export async function openWorkspaceTerminal(
   workspace: WorkspaceView,
   sessionName: string | undefined,
-  s: Services,
+  s: ReadyServices,
   options: { preserveFocus?: boolean } = {},
 ): Promise<void> {
   if (sessionName === undefined || sessionName === workspace.baseSession.name) {

@@ -1,6 +1,6 @@
 import type { OperationOptions, WorkspaceView } from '../../core';
 import { toApiWorkspace, type ApiWorkspace } from '../api';
-import { withProgress, workspaceCommand, type CommandDeps, type Invocation, type Services, type WorkspaceArgs } from './command';
+import { withProgress, workspaceCommand, type CommandDeps, type Invocation, type ReadyServices, type WorkspaceArgs } from './command';
 import { withSetup } from '../repoSetup';
 import { reportSetupFailure } from './failures';
 import { CommandId } from './ids';
@@ -21,7 +21,7 @@ export async function runSetup(
   title: string,
   workspace: WorkspaceView,
   invocation: Invocation<unknown>,
-  s: Services,
+  s: ReadyServices,
   deps: CommandDeps,
   work: (options: OperationOptions) => Promise<WorkspaceView>,
 ): Promise<ApiWorkspace | undefined> {

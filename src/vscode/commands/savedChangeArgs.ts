@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UserError, type SavedChange } from '../../core';
 import { tildify } from '../tree/format';
-import type { CommandDeps, Invocation, Services } from './command';
+import type { CommandDeps, Invocation, ReadyServices } from './command';
 import type { CommandIdValue } from './ids';
 import { knownRepositories } from './knownRepositories';
 
@@ -12,7 +12,7 @@ export interface SavedChangeArgs {
 }
 
 /** The save named by the arguments (or the tree row), else, when interactive, the user's pick. */
-export async function chooseSavedChange(invocation: Invocation<SavedChangeArgs>, s: Services, deps: CommandDeps, id: CommandIdValue, title: string): Promise<SavedChange | undefined> {
+export async function chooseSavedChange(invocation: Invocation<SavedChangeArgs>, s: ReadyServices, deps: CommandDeps, id: CommandIdValue, title: string): Promise<SavedChange | undefined> {
   const { ref, repoRoot } = invocation.args;
   if (repoRoot !== undefined && typeof repoRoot !== 'string') throw new UserError(`${id}: "repoRoot" must be a string.`);
   const repos = repoRoot ? [repoRoot] : await knownRepositories(s);

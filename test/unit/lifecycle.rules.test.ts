@@ -433,6 +433,21 @@ describe('lifecycle rules (SPEC §2)', function () {
       await rejects(core.lifecycle.stopSession(w.id, s.name), /has no session/);
     });
 
+    it('S1: a stop whose kill fails keeps the row, which it removed while killing', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      const [row] = core.store.sessions(w.id);
+      const stuck = withFault(core.tmux, 'killOwned', async () => {
+        await waitFor(() => core.store.sessions(w.id).length === 0, 'the row to be removed meanwhile');
+        throw new Error('tmux kill-session on socket x: tmux did not finish within 15 s and was stopped');
+      });
+      const lifecycle = rebuildLifecycle(core, { tmux: stuck });
+      await rejects(lifecycle.stopSession(w.id, s.name), /did not finish within 15 s/);
+      assert.deepEqual(core.store.sessions(w.id), [row]);
+      assert.ok(tmuxSessions(core.socket).includes(s.name));
+    });
+
     it('S1: stop touches only the session named, and the view drops it at once', async () => {
       const core = await makeCore();
       const w = await readyWorkspace(core, makeRepo());

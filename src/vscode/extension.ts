@@ -33,6 +33,9 @@ let saveOnDeactivate: (() => Promise<void>) | undefined;
  * at once, the view shows progress, and commands wait for `ready`.
  */
 export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi {
+  const activated = performance.now();
+  const startup: Record<string, number> = {};
+  const mark = (step: string) => (startup[step] = Math.round((performance.now() - activated) * 10) / 10);
   const { channel: log, logger, recent: recentLog } = createLog();
   const settings = new SettingsFacade();
   const keys = new ContextKeys();
@@ -47,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
     logger,
     env: process.env,
   });
+  void core.then(() => mark('core_ms'), () => undefined);
 
   let repositories: OpenRepositories | undefined;
   let statusBar: SessionStatusBar | undefined;
@@ -124,7 +128,11 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       void vscode.window.showWarningMessage(`The Worktree Sessions database could not be read (${c.recovered.reason}). It was moved to ${c.recovered.movedTo} and a new one was started; workspaces that can be proven ours are being re-adopted.`);
     }
     // The first reconciliation needs neither the repository scan nor the tmux probe: all three run at once.
-    const [roots, , report] = await Promise.all([repos.scan(), recheckTmux(), c.lifecycle.start()]);
+    const [roots, , report] = await Promise.all([
+      repos.scan().finally(() => mark('repositories_ms')),
+      recheckTmux().finally(() => mark('tmux_probe_ms')),
+      c.lifecycle.start().finally(() => mark('first_reconcile_ms')),
+    ]);
     keys.set(ContextKey.hasRepository, roots.length > 0);
     if (c.recovered) {
       const adopted = await c.lifecycle.readopt([...new Set([...roots, ...c.lifecycle.list().map((w) => w.repoRoot)])]);
@@ -133,6 +141,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
     if (report.interrupted.length) logger.warn(`Marked ${report.interrupted.length} interrupted workspace operation(s) as failed: ${report.interrupted.join(', ')}`);
     render();
     keys.set(ContextKey.ready, true);
+    mark('ready_ms');
     logger.info('Worktree Sessions is ready.');
     terminals.restore();
     return { lifecycle: c.lifecycle, terminals, repositories: repos, tree, treeView, recheckTmux };
@@ -148,6 +157,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
   void vscode.window.withProgress({ location: { viewId: VIEW_ID } }, () => ready.catch(() => undefined));
 
   context.subscriptions.push(...registerCommands({ services, prompter: () => prompter, settings, log }));
+  mark('activate_returned_ms');
 
   return {
     ready,
@@ -186,6 +196,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       reconcile: async () => {
         await (await services).lifecycle.reconcile();
       },
+      startup: () => ({ ...startup }),
     },
   };
 }

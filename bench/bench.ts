@@ -32,7 +32,7 @@ const optionValue = (name: string) => {
 // Bundled into out/bench/bench.js: the project root is two folders up.
 const projectRoot = path.resolve(__dirname, '../..');
 const outFile = path.resolve(optionValue('--out') ?? process.env.BENCH_OUT ?? path.join(projectRoot, 'bench', 'results.json'));
-const ALL_SECTIONS = ['create', 'launch', 'reconcile', 'exit', 'state', 'idle', 'store', 'size', 'activation'] as const;
+const ALL_SECTIONS = ['create', 'launch', 'reconcile', 'exit', 'state', 'idle', 'store', 'leak', 'size', 'activation', 'scale'] as const;
 type Section = (typeof ALL_SECTIONS)[number];
 const only = optionValue('--only')?.split(',') as Section[] | undefined;
 for (const s of only ?? []) if (!ALL_SECTIONS.includes(s)) throw new Error(`unknown section ${s}; one of ${ALL_SECTIONS.join(', ')}`);
@@ -48,10 +48,14 @@ const originalEnv = { ...process.env };
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wts-bench-'));
 const home = path.join(root, 'home');
 fs.mkdirSync(home);
+// Our own temporary folder, so the leak figures count only what this run's git, tmux and core leave there.
+const tmpDir = path.join(root, 'tmp');
+fs.mkdirSync(tmpDir);
 // The machine's own shell start-up files and ~/.tmux.conf must not take part
 // (an interactive bash here waits 60 s in ~/.bashrc); neither may its git config.
 Object.assign(process.env, {
   HOME: home,
+  TMPDIR: tmpDir,
   SHELL: '/bin/sh',
   ENV: '',
   XDG_CONFIG_HOME: path.join(home, '.config'),
@@ -689,6 +693,88 @@ async function benchStore(): Promise<void> {
   addRow('store_write_growth (10,000 ÷ 100 rows)', fmt(growth, 2), '', '', undefined, 'p50 ÷ p50; what grows is the file write (the whole database, ~200 B a row)');
 }
 
+// ── 6b. leaks ────────────────────────────────────────────────────────────────
+
+const LEAK_CYCLES = quick ? { launch: 100, create: 10 } : { launch: 1000, create: 100 };
+
+/** Processes below `pid` (its children, theirs, …), from /proc. */
+function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const raw = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(raw.slice(raw.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch { /* gone meanwhile */ }
+  }
+  const below: number[] = [];
+  const walk = (p: number) => {
+    for (const [child, parent] of parentOf) {
+      if (parent === p) {
+        below.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return below;
+}
+
+function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => path.join(e.parentPath ?? dir, e.name));
+}
+
+async function benchLeaks(): Promise<void> {
+  console.log(`leaks: ${LEAK_CYCLES.launch} launch/stop and ${LEAK_CYCLES.create} create/delete cycles${quick ? ' (quick run: the full run does 1,000 and 100)' : ''}…`);
+  const parent = path.join(root, 'leak');
+  const repo = makeRepo(parent, 20);
+  startServer();
+  const core = await newCore();
+  const life = core.lifecycle;
+  const w = await life.createWorkspace({ repoRoot: repo, branch: 'bench/leak', baseRef: 'main', existingBranch: false });
+  const serverPid = Number(tmuxSync('display-message', '-p', '#{pid}').trim());
+  const look = () => ({
+    tmux_sessions: tmuxSync('list-sessions', '-F', '#{session_name}').split('\n').filter(Boolean).length,
+    processes: descendants(process.pid).length + descendants(serverPid).length,
+    node_fds: fs.readdirSync('/proc/self/fd').length,
+    tmux_server_fds: fs.readdirSync(`/proc/${serverPid}/fd`).length,
+    rows: core.store.workspaces().length + core.store.sessions().length,
+    worktrees: git(repo, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).length,
+    branches: git(repo, 'for-each-ref', '--format=%(refname)', 'refs/heads/').split('\n').filter(Boolean).length,
+    temp_files: filesUnder(tmpDir).length + filesUnder(core.storageDir).filter((f) => /\.tmp-|\.lock|\.replay$/.test(f)).length,
+  });
+  // One of each first: files written once per window (the agent hook) and the first tmux call are not leaks.
+  const cycle = async (i: number) => {
+    const s = await life.launch(w.id, 'shell');
+    await life.stopSession(w.id, s.name);
+    if (i < LEAK_CYCLES.create) {
+      const made = await life.createWorkspace({ repoRoot: repo, branch: `bench/leak-${i}`, baseRef: 'main', existingBranch: false });
+      const r = await life.deleteWorkspace(made.id);
+      if (!r.deleted || !r.deletedBranch) throw new Error(`delete did not finish: ${JSON.stringify(r)}`);
+    }
+  };
+  await cycle(LEAK_CYCLES.create);
+  await sleep(300);
+  const before = look();
+  const t0 = performance.now();
+  for (let i = 0; i < LEAK_CYCLES.launch; i++) await cycle(i);
+  const took = (performance.now() - t0) / 1000;
+  // Exits and closed pipes settle.
+  await sleep(1000);
+  const after = look();
+  disposeCore(core);
+  killOwnTmuxServer();
+  const cycles = `${LEAK_CYCLES.launch} launch/stop + ${LEAK_CYCLES.create} create/delete cycles${quick ? ' (quick run)' : ''}`;
+  for (const key of Object.keys(before) as (keyof typeof before)[]) {
+    const left = after[key] - before[key];
+    const ok = left <= 0;
+    figures[`leak_${key}`] = { value: left, unit: 'left behind', target: '0', ok, before: before[key], after: after[key], cycles };
+    addRow(`leak_${key}`, String(left), '', '0', ok, `${before[key]} before, ${after[key]} after ${cycles}`);
+  }
+  figures.leak_cycles = { value: { launch_stop: LEAK_CYCLES.launch, create_delete: LEAK_CYCLES.create }, unit: 'cycles', quick, duration_s: took };
+}
+
 // ── 7. sizes and activation ──────────────────────────────────────────────────
 
 function runNode(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number; output: string }> {
@@ -789,6 +875,7 @@ async function main(): Promise<number> {
     ['state', benchStateLatency],
     ['idle', benchIdleCpu],
     ['store', benchStore],
+    ['leak', benchLeaks],
     ['size', benchSizes],
     ['activation', benchActivation],
   ];

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { createCore, type Core, type TmuxProbe } from '../core';
+import { prepareCore, type Core, type LifecycleService, type TmuxProbe } from '../core';
 import { toApiWorkspace, type WorktreeSessionsApi } from './api';
 import { registerCommands } from './commands';
 import type { Services } from './commands/command';
@@ -43,18 +43,34 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
   let prompter: Prompter = realPrompter;
   context.subscriptions.push(log, settings);
 
-  const core: Promise<Core> = createCore({
+  const prepared = prepareCore({
     storageDir: context.globalStorageUri.fsPath,
     wasmPath: path.join(context.extensionPath, 'dist', 'sql-wasm.wasm'),
     settings: () => settings.snapshot,
     logger,
     env: process.env,
   });
+  // Issue 14: git finds the window's repositories and tmux says its version while the database opens.
+  const repositories = new OpenRepositories({ root: (folder) => prepared.git.repositoryRoot(folder) }, logger);
+  context.subscriptions.push(repositories);
+  const scanned = repositories.scan().finally(() => mark('repositories_ms'));
+  const probed = prepared.tmux.probe().finally(() => mark('tmux_probe_ms'));
+  // The first reconciliation's listing too (it cannot fail here: the reconciliation reports its error).
+  const listed = prepared.tmux.list();
+  listed.catch(() => undefined);
+  const core: Promise<Core> = prepared.open();
   void core.then(() => mark('core_ms'), () => undefined);
 
-  let repositories: OpenRepositories | undefined;
   let statusBar: SessionStatusBar | undefined;
-  const tree = new WorkspaceTreeProvider(core.then((c) => c.lifecycle), (list) => repositories?.windowWorkspace(list), () => repositories?.list ?? []);
+  // Issue 14: the tree shows the workspaces once the first reconciliation has listed tmux, so its
+  // first rows are the true ones and their git questions (change counts, saved changes) wait until then.
+  let showTree!: (lifecycle: LifecycleService) => void;
+  let hideTree!: (e: unknown) => void;
+  const shown = new Promise<LifecycleService>((resolve, reject) => {
+    showTree = resolve;
+    hideTree = reject;
+  });
+  const tree = new WorkspaceTreeProvider(shown, (list) => repositories.windowWorkspace(list), () => repositories.list);
   const treeView = vscode.window.createTreeView<TreeNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   context.subscriptions.push(
     tree,
@@ -64,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
     treeView.onDidChangeSelection(({ selection }) => keys.set(ContextKey.selectedRow, selection[0]?.treeItem().contextValue ?? '')),
   );
   // The left side of reviews and saved-changes diffs (SPEC §10).
-  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(GIT_CONTENT_SCHEME, new GitContentProvider(core.then((c) => c.lifecycle), () => repositories?.list ?? [])));
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(GIT_CONTENT_SCHEME, new GitContentProvider(core.then((c) => c.lifecycle), () => repositories.list)));
 
   let deactivated = false;
   context.subscriptions.push({ dispose: () => (deactivated = true) });
@@ -76,11 +92,11 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       throw new Error('the extension was deactivated while starting');
     }
     context.subscriptions.push({ dispose: () => c.dispose() });
-    const repos = (repositories = new OpenRepositories(c.lifecycle.repository, logger));
+    const repos = repositories;
     const terminals = new SessionTerminals(c.lifecycle, logger, context.workspaceState);
     const bar = (statusBar = new SessionStatusBar());
     const notifier = new SessionNotifier(c.lifecycle, terminals, () => settings.notify, logger);
-    context.subscriptions.push(repos, terminals, bar, notifier);
+    context.subscriptions.push(terminals, bar, notifier);
     saveOnDeactivate = () => c.lifecycle.saveScrollback({ force: true });
 
     let tmux: TmuxProbe | undefined;
@@ -94,8 +110,9 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       const waiting = list.reduce((n, w) => n + w.sessions.filter((x) => x.state === 'waiting').length, 0);
       treeView.badge = waiting ? { value: waiting, tooltip: `${waiting} ${waiting === 1 ? 'session is' : 'sessions are'} waiting for input` } : undefined;
     };
-    const recheckTmux = async () => {
-      tmux = await c.lifecycle.recheckTmux();
+    const recheckTmux = async (first = false) => {
+      // The first check is the probe activation started; later ones (settings changed) ask tmux again.
+      tmux = await (first ? probed : c.lifecycle.recheckTmux());
       if (!tmux.ok) logger.warn(tmux.message);
       keys.fromTmux(tmux);
       render();
@@ -129,17 +146,20 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
     }
     // The first reconciliation needs neither the repository scan nor the tmux probe: all three run at once.
     const [roots, , report] = await Promise.all([
-      repos.scan().finally(() => mark('repositories_ms')),
-      recheckTmux().finally(() => mark('tmux_probe_ms')),
-      c.lifecycle.start().finally(() => mark('first_reconcile_ms')),
+      scanned,
+      recheckTmux(true),
+      c.lifecycle.start(listed).finally(() => mark('first_reconcile_ms')),
     ]);
     keys.set(ContextKey.hasRepository, roots.length > 0);
+    // The scan may have ended before the listener above was added: the saved changes it finds show now.
+    if (roots.length) tree.refresh();
     if (c.recovered) {
       const adopted = await c.lifecycle.readopt([...new Set([...roots, ...c.lifecycle.list().map((w) => w.repoRoot)])]);
       logger.info(`Re-adopted ${adopted.length} workspace(s) after the database was moved aside.`);
     }
     if (report.interrupted.length) logger.warn(`Marked ${report.interrupted.length} interrupted workspace operation(s) as failed: ${report.interrupted.join(', ')}`);
     render();
+    showTree(c.lifecycle);
     keys.set(ContextKey.ready, true);
     mark('ready_ms');
     logger.info('Worktree Sessions is ready.');
@@ -149,6 +169,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
 
   const ready: Promise<void> = services.then(() => undefined);
   ready.catch((e: unknown) => {
+    hideTree(e);
     const message = e instanceof Error ? e.message : String(e);
     logger.error(`Worktree Sessions could not start: ${e instanceof Error && e.stack ? e.stack : message}`);
     treeView.message = `Worktree Sessions could not start: ${message}`;

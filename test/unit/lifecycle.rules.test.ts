@@ -367,6 +367,23 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(core.store.sessions(), []);
     });
 
+    it('L2 at activation: a listing asked for while the database opened is the first reconciliation\'s, and a launch recorded since is left alone', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const before = await core.lifecycle.launch(w.id, 'shell');
+      const listed = core.tmux.list();
+      await listed;
+      // Another window launches after the listing was taken, before this window reads the rows.
+      const late = await rebuildLifecycle(core, {}).launch(w.id, 'shell');
+      const activating = rebuildLifecycle(core, { pollIntervalMs: 0 });
+      const calls = core.exec.calls('tmux');
+      const report = await activating.start(listed);
+      assert.equal(core.exec.calls('tmux') - calls, 0, 'the listing asked for earlier is used, not a second one');
+      assert.deepEqual({ pruned: report.pruned, lost: report.lost, killed: report.orphansKilled }, { pruned: [], lost: [], killed: [] });
+      assert.deepEqual(core.store.sessions(w.id).map((r) => r.name).sort(), [before.name, late.name].sort());
+      assert.deepEqual(activating.workspace(w.id)!.sessions.map((x) => x.name), [before.name], 'the listing shows what was live when it was taken');
+    });
+
     it('L2: a name another window recorded while tmux started this launch is left to it; the launch takes the next name', async () => {
       const core = await makeCore();
       const w = await readyWorkspace(core, makeRepo());

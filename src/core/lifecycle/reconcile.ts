@@ -13,14 +13,15 @@ export class Reconciler {
 
   constructor(private readonly ctx: LifecycleContext) {}
 
-  reconcile(): Promise<ReconcileReport> {
+  /** `listed`: a listing already asked for (activation asks while the database opens). */
+  reconcile(listed?: Promise<SessionListing>): Promise<ReconcileReport> {
     // Serialised: a caller that asks while a pass runs gets a fresh pass after it, never a stale answer.
-    const run = this.running.then(() => this.reconcileNow());
+    const run = this.running.then(() => this.reconcileNow(listed));
     this.running = run.catch(() => undefined);
     return run;
   }
 
-  private async reconcileNow(): Promise<ReconcileReport> {
+  private async reconcileNow(listed?: Promise<SessionListing>): Promise<ReconcileReport> {
     const { ctx } = this;
     const { store, tmux } = ctx.deps;
     const report: ReconcileReport = { interrupted: [], pruned: [], lost: [], orphansKilled: [] };
@@ -33,7 +34,9 @@ export class Reconciler {
     const inFlight = new Set(ctx.namesBeingStarted);
     let listing: SessionListing | undefined;
     try {
-      listing = await tmux.list();
+      // A listing begun before the rows were read judges them the same: a row written after it began
+      // is young and not listed, which L2's rule for launches in flight leaves alone.
+      listing = await (listed ?? tmux.list());
       ctx.live.tmuxError = undefined;
     } catch (e) {
       // Without a listing nothing can be judged gone: keep every row (D4: the rest still works).

@@ -804,10 +804,12 @@ async function benchSizes(): Promise<void> {
   const { name, version } = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { name: string; version: string };
   const bundle = fs.statSync(path.join(projectRoot, 'dist', 'extension.js')).size;
   const vsix = fs.statSync(path.join(projectRoot, `${name}-${version}.vsix`)).size;
-  figures.bundle_bytes = { value: bundle, unit: 'bytes', file: 'dist/extension.js (production build)' };
-  figures.vsix_bytes = { value: vsix, unit: 'bytes', file: `${name}-${version}.vsix` };
-  addRow('dist/extension.js (production)', `${(bundle / 1024).toFixed(1)} KiB`, '', '', undefined, `${bundle} bytes`);
-  addRow('.vsix', `${(vsix / 1024).toFixed(1)} KiB`, '', '', undefined, `${vsix} bytes`);
+  // Budgets, so that growth is noticed: the bundle is parsed at every activation, the .vsix downloaded at every install.
+  const budget = 512 * 1024;
+  figures.bundle_bytes = { value: bundle, unit: 'bytes', target: '<= 512 KiB', ok: bundle <= budget, file: 'dist/extension.js (production build)' };
+  figures.vsix_bytes = { value: vsix, unit: 'bytes', target: '<= 512 KiB', ok: vsix <= budget, file: `${name}-${version}.vsix` };
+  addRow('dist/extension.js (production)', `${(bundle / 1024).toFixed(1)} KiB`, '', '≤ 512 KiB', bundle <= budget, `${bundle} bytes`);
+  addRow('.vsix', `${(vsix / 1024).toFixed(1)} KiB`, '', '≤ 512 KiB', vsix <= budget, `${vsix} bytes`);
 }
 
 async function benchActivation(): Promise<void> {
@@ -882,13 +884,13 @@ async function benchScale(): Promise<void> {
     660_000,
   );
   let result: {
-    full_refresh_ms?: number[]; full_refresh_rows_asked?: number[]; one_change_ms?: number[]; one_change_with_reconcile_ms?: number[];
+    full_refresh_ms?: number[]; rows_shown?: number; full_refresh_provider_ms?: number[]; one_change_provider_ms?: number[]; one_change_ms?: number[]; one_change_with_reconcile_ms?: number[];
     heap_before_mb?: number; heap_after_full_mb?: number; heap_after_changes_mb?: number; heap_total_mb?: number; rss_mb?: number; error?: string;
   } | undefined;
   try {
     result = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
   } catch { /* reported below */ }
-  const how = 'extension host: from the tree\'s change event to the last row the workbench asked the tree for (then quiet for 750 ms); 200 workspaces × 5 live tmux sessions recorded by another window';
+  const how = 'extension host: from the tree\'s change event until the workbench has asked the tree for every row it shows (a full refresh) or for the changed workspace\'s row (one change); 200 workspaces × 5 live tmux sessions recorded by another window';
   if (!result?.full_refresh_ms?.length || !result.one_change_ms?.length) {
     const why = result?.error ?? `the host run exited ${r.code}: ${r.output.trim().split('\n').slice(-3).join(' | ')}`;
     for (const [name, target] of [['scale_full_refresh_ms', '< 100'], ['scale_one_change_ms', '< 100'], ['scale_heap_mb', '< 50']] as const) {
@@ -902,14 +904,14 @@ async function benchScale(): Promise<void> {
   const withReconcile = stat(result.one_change_with_reconcile_ms ?? []);
   const heap = Math.max(result.heap_after_full_mb ?? 0, result.heap_after_changes_mb ?? 0);
   const ours = heap - (result.heap_before_mb ?? 0);
-  figures.scale_full_refresh_ms = { value: full, unit: 'ms', target: '< 100', ok: full.median < 100, rows_asked: result.full_refresh_rows_asked, how };
-  figures.scale_one_change_ms = { value: change, unit: 'ms', target: '< 100', ok: change.median < 100, with_reconcile_ms: withReconcile, how };
+  figures.scale_full_refresh_ms = { value: full, unit: 'ms', target: '< 100', ok: full.median < 100, rows_shown: result.rows_shown, provider_ms: stat(result.full_refresh_provider_ms ?? []), how };
+  figures.scale_one_change_ms = { value: change, unit: 'ms', target: '< 100', ok: change.median < 100, with_reconcile_ms: withReconcile, provider_ms: stat(result.one_change_provider_ms ?? []), how };
   figures.scale_heap_mb = {
     value: heap, unit: 'MB', target: '< 50', ok: heap < 50, before_seeding_mb: result.heap_before_mb, growth_mb: ours,
-    heap_total_mb: result.heap_total_mb, rss_mb: result.rss_mb, how: 'process.memoryUsage().heapUsed of the extension host (every extension it runs), after the refreshes',
+    heap_total_mb: result.heap_total_mb, rss_mb: result.rss_mb, how: 'process.memoryUsage().heapUsed of the extension host (every extension it runs) after a forced garbage collection, after the refreshes',
   };
-  addRow('scale_full_refresh_ms (200×5)', fmt(full.median, 0), range(full, 0, ' ms'), '< 100 ms', full.median < 100, `${result.full_refresh_rows_asked?.[0]} rows asked for`);
-  addRow('scale_one_change_ms (200×5)', fmt(change.median, 0), range(change, 0, ' ms'), '< 100 ms', change.median < 100, `one session exits; ${fmt(withReconcile.median, 0)} ms counting the reconciliation that notices it`);
+  addRow('scale_full_refresh_ms (200×5)', fmt(full.median, 0), range(full, 0, ' ms'), '< 100 ms', full.median < 100, `${result.rows_shown} rows painted again; the tree's own code ${fmt(stat(result.full_refresh_provider_ms ?? []).median, 0)} ms of it; VS Code batches a view's refreshes (200 ms)`);
+  addRow('scale_one_change_ms (200×5)', fmt(change.median, 0), range(change, 0, ' ms'), '< 100 ms', change.median < 100, `one session exits; the tree's own code ${fmt(stat(result.one_change_provider_ms ?? []).median, 1)} ms of it; ${fmt(withReconcile.median, 0)} ms counting the reconciliation that notices it`);
   addRow('scale_heap_mb (200×5)', fmt(heap, 1), '', '< 50 MB', heap < 50, `extension host heap used; ${fmt(result.heap_before_mb, 1)} MB before the 1,000 sessions were recorded (+${fmt(ours, 1)} MB)`);
 }
 
@@ -968,6 +970,12 @@ async function main(): Promise<number> {
     duration_s: (Date.now() - started) / 1000,
     figures,
   };
+  // Issue 14: every figure says what it is held to, and whether it met it.
+  const untargeted = Object.entries(figures).filter(([, f]) => f.target === undefined || f.ok === undefined).map(([k]) => k);
+  if (untargeted.length) {
+    console.error(`bench: figures without a target or an ok flag: ${untargeted.join(', ')}`);
+    failed = true;
+  }
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
 

@@ -4,14 +4,17 @@
 // 200 workspaces × 5 live tmux sessions (the base terminal and 4 shells each),
 // recorded in the extension's own database as another window would, shown in
 // the Worktree Sessions view. Times, in the extension host:
-//   - a full refresh: from the tree's change event to the last row the
-//     workbench asked the tree for;
-//   - one session changing (it exits): the same, from the change event, and
-//     from the start of the reconciliation that notices it;
+//   - a full refresh: from the tree's change event until the workbench has
+//     asked the tree again for every row the view shows;
+//   - one session changing (it exits): from the change event until the
+//     workbench has painted that workspace's row anew (and from the start of
+//     the reconciliation that notices it);
 // and the extension host's heap after each. Results go to $BENCH_SCALE_OUT.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import * as vscode from 'vscode';
 import { ownerIdFor } from '../src/core';
 import { silentLogger } from '../src/core/log';
@@ -25,44 +28,60 @@ const EXTENSION_ID = 'worktree-sessions.worktree-sessions';
 const WORKSPACES = 200;
 const SESSIONS = 5;
 const REPEATS = Number(process.env.BENCH_SCALE_REPEATS ?? 3);
-/** The workbench asked for nothing more for this long: the refresh is rendered. */
-const QUIET_MS = 750;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The heap in use once garbage is collected: V8's flag, set at run time, gives this host a gc(). */
+function heapAfterGc(): number {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as (() => void) | undefined;
+  gc?.();
+  gc?.();
+  return process.memoryUsage().heapUsed;
+}
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
-/** Counts the calls the workbench makes into the tree's provider, and when the last one returned. */
+/** Watches the calls the workbench makes into the tree's provider: which rows it painted, and when. */
 function watchProvider(api: WorktreeSessionsApi) {
   const tree = api._test.tree;
-  const seen = { calls: 0, last: 0, changedAt: 0 };
+  const seen = { calls: 0, last: 0, changedAt: 0, busyMs: 0, painted: new Map<string, { at: number; item: vscode.TreeItem }>() };
   const getChildren = tree.getChildren.bind(tree);
   const getTreeItem = tree.getTreeItem.bind(tree);
   tree.getChildren = async (node) => {
+    const t0 = performance.now();
     const r = await getChildren(node);
+    seen.busyMs += performance.now() - t0;
     seen.calls++;
     seen.last = performance.now();
     return r;
   };
   tree.getTreeItem = (node) => {
-    const r = getTreeItem(node);
+    const t0 = performance.now();
+    const item = getTreeItem(node);
+    seen.busyMs += performance.now() - t0;
     seen.calls++;
     seen.last = performance.now();
-    return r;
+    if (item.id) seen.painted.set(item.id, { at: seen.last, item });
+    return item;
   };
   const sub = tree.onDidChangeTreeData(() => {
     seen.changedAt = performance.now();
   });
+  const until = async (done: () => boolean, what: string, deadlineMs = 30_000) => {
+    const deadline = performance.now() + deadlineMs;
+    while (!done()) {
+      if (performance.now() > deadline) throw new Error(`${what} within ${deadlineMs} ms`);
+      await sleep(10);
+    }
+  };
   return {
     seen,
-    /** Resolves with the rows asked for since `from` once the workbench has been quiet, and when the last was. */
-    async settled(from: number, deadlineMs = 30_000): Promise<{ calls: number; last: number }> {
-      const start = seen.calls;
-      const deadline = performance.now() + deadlineMs;
-      while (performance.now() < deadline) {
-        await sleep(50);
-        if (seen.calls > start && seen.last >= from && performance.now() - seen.last > QUIET_MS) return { calls: seen.calls - start, last: seen.last };
-      }
-      throw new Error(`the tree was not asked for its rows within ${deadlineMs} ms`);
+    /** Once the workbench has asked for nothing for `quietMs`. */
+    quiet: (quietMs: number) => until(() => seen.calls > 0 && performance.now() - seen.last > quietMs, 'the tree was not quiet', 120_000),
+    /** The ids painted since `from`, and when the last of `ids` was. */
+    async painted(ids: readonly string[], from: number): Promise<number> {
+      await until(() => ids.every((id) => (seen.painted.get(id)?.at ?? 0) >= from), `the workbench did not paint ${ids.length} row(s)`);
+      return Math.max(...ids.map((id) => seen.painted.get(id)!.at));
     },
     dispose: () => {
       sub.dispose();
@@ -86,7 +105,7 @@ describe('bench: scale', () => {
       await api.ready;
       await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
       await sleep(1000);
-      result.heap_before_mb = mb(process.memoryUsage().heapUsed);
+      result.heap_before_mb = mb(heapAfterGc());
 
       const storageDir = api._test.storageDir;
       const home = path.join(dir, 'home');
@@ -109,26 +128,31 @@ describe('bench: scale', () => {
 
       const watch = watchProvider(api);
       try {
-        // The other window's rows and their live sessions reach this one.
+        // The other window's rows and their live sessions reach this one; the change counts' git questions are answered.
         await api._test.reconcile();
-        await watch.settled(0, 60_000);
+        await watch.quiet(3000);
         const shown = (await api.listWorkspaces()).reduce((n, w) => n + w.sessions.length + (w.baseSession.running ? 1 : 0), 0);
         if (shown !== WORKSPACES * SESSIONS) throw new Error(`the extension shows ${shown} running sessions, not ${WORKSPACES * SESSIONS}`);
+        // Every row the view shows: the full refresh is painted when the workbench has asked for each again.
+        const rows = [...watch.seen.painted.keys()];
+        result.rows_shown = rows.length;
 
         const full: number[] = [];
-        const fullRows: number[] = [];
+        const fullOwn: number[] = [];
         for (let i = 0; i < REPEATS; i++) {
           const t0 = performance.now();
+          watch.seen.busyMs = 0;
           api._test.tree.refresh();
-          const { calls, last } = await watch.settled(t0);
-          full.push(last - t0);
-          fullRows.push(calls);
+          full.push((await watch.painted(rows, t0)) - t0);
+          fullOwn.push(watch.seen.busyMs);
+          await watch.quiet(1000);
         }
         result.full_refresh_ms = full;
-        result.full_refresh_rows_asked = fullRows;
-        result.heap_after_full_mb = mb(process.memoryUsage().heapUsed);
+        result.full_refresh_provider_ms = fullOwn;
+        result.heap_after_full_mb = mb(heapAfterGc());
 
         const fromChange: number[] = [];
+        const changeOwn: number[] = [];
         const fromReconcile: number[] = [];
         for (let i = 0; i < REPEATS; i++) {
           // One shell of one workspace exits.
@@ -136,15 +160,23 @@ describe('bench: scale', () => {
           await runOk('tmux', [...tmuxArgs, 'kill-session', '-t', `=${gone.name}`], tmuxEnv);
           const t0 = performance.now();
           watch.seen.changedAt = 0;
+          watch.seen.busyMs = 0;
           await api._test.reconcile();
-          const { last } = await watch.settled(t0);
           if (!watch.seen.changedAt) throw new Error(`the tree did not change after ${gone.name} exited`);
-          fromChange.push(last - watch.seen.changedAt);
-          fromReconcile.push(last - t0);
+          const at = await watch.painted([`ws:${gone.workspaceId}`], watch.seen.changedAt);
+          // The row the workbench painted for that workspace counts one session fewer.
+          const left = (await api.listWorkspaces()).find((w) => w.id === gone.workspaceId)!.sessions.length;
+          const description = String(watch.seen.painted.get(`ws:${gone.workspaceId}`)?.item.description ?? '');
+          if (!description.includes(`${left} session`)) throw new Error(`the row of ${gone.workspaceId} shows "${description}", not ${left} sessions`);
+          fromChange.push(at - watch.seen.changedAt);
+          changeOwn.push(watch.seen.busyMs);
+          fromReconcile.push(at - t0);
+          await watch.quiet(1000);
         }
         result.one_change_ms = fromChange;
+        result.one_change_provider_ms = changeOwn;
         result.one_change_with_reconcile_ms = fromReconcile;
-        result.heap_after_changes_mb = mb(process.memoryUsage().heapUsed);
+        result.heap_after_changes_mb = mb(heapAfterGc());
         result.heap_total_mb = mb(process.memoryUsage().heapTotal);
         result.rss_mb = mb(process.memoryUsage().rss);
       } finally {

@@ -50,15 +50,21 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
     logger,
     env: process.env,
   });
-  // Issue 14: git finds the window's repositories and tmux says its version while the database opens.
   const repositories = new OpenRepositories({ root: (folder) => prepared.git.repositoryRoot(folder) }, logger);
   context.subscriptions.push(repositories);
-  const scanned = repositories.scan().finally(() => mark('repositories_ms'));
-  const probed = prepared.tmux.probe().finally(() => mark('tmux_probe_ms'));
-  // The first reconciliation's listing too (it cannot fail here: the reconciliation reports its error).
-  const listed = prepared.tmux.list();
-  listed.catch(() => undefined);
-  const core: Promise<Core> = prepared.open();
+  // Issue 14: git finds the window's repositories, tmux says its version and lists its sessions while
+  // the database opens; all of it once activate() has returned, so starting processes does not count there.
+  const begun = Promise.resolve().then(() => {
+    const listed = prepared.tmux.list();
+    // The first reconciliation reports a listing that failed.
+    listed.catch(() => undefined);
+    return {
+      scanned: repositories.scan().finally(() => mark('repositories_ms')),
+      probed: prepared.tmux.probe().finally(() => mark('tmux_probe_ms')),
+      listed,
+    };
+  });
+  const core: Promise<Core> = begun.then(() => prepared.open());
   void core.then(() => mark('core_ms'), () => undefined);
 
   let statusBar: SessionStatusBar | undefined;
@@ -110,6 +116,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       const waiting = list.reduce((n, w) => n + w.sessions.filter((x) => x.state === 'waiting').length, 0);
       treeView.badge = waiting ? { value: waiting, tooltip: `${waiting} ${waiting === 1 ? 'session is' : 'sessions are'} waiting for input` } : undefined;
     };
+    const { scanned, probed, listed } = await begun;
     const recheckTmux = async (first = false) => {
       // The first check is the probe activation started; later ones (settings changed) ask tmux again.
       tmux = await (first ? probed : c.lifecycle.recheckTmux());

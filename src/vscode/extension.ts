@@ -111,10 +111,15 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       const windowWorkspace = repos.windowWorkspace(list);
       keys.fromWorkspaces(list);
       bar.render({ workspaces: list, windowWorkspace, tmux, targets: c.lifecycle.targets().targets });
-      treeView.message = tmux && !tmux.ok && list.length ? `${tmux.message} Terminals cannot open until it is installed.` : undefined;
+      // Issue 14: set only when it changes. Each assignment is a change of the view, and VS Code
+      // paints a view's changes at most once per 200 ms: the rows that changed with it would wait.
+      const message = tmux && !tmux.ok && list.length ? `${tmux.message} Terminals cannot open until it is installed.` : undefined;
+      if (treeView.message !== message) treeView.message = message;
       // Agents waiting for input show on the activity bar, wherever the user is.
       const waiting = list.reduce((n, w) => n + w.sessions.filter((x) => x.state === 'waiting').length, 0);
-      treeView.badge = waiting ? { value: waiting, tooltip: `${waiting} ${waiting === 1 ? 'session is' : 'sessions are'} waiting for input` } : undefined;
+      if ((treeView.badge?.value ?? 0) !== waiting) {
+        treeView.badge = waiting ? { value: waiting, tooltip: `${waiting} ${waiting === 1 ? 'session is' : 'sessions are'} waiting for input` } : undefined;
+      }
     };
     const { scanned, probed, listed } = await begun;
     const recheckTmux = async (first = false) => {

@@ -16,6 +16,8 @@ const STATS_CACHE_MS = 5_500;
  * count is a git process per workspace; saves in the editor recount at once.
  */
 const STATS_FULL_REFRESH_MS = 30_000;
+/** After the rows were asked for: the counts' git processes start once the painting is done. */
+const STATS_AFTER_PAINT_MS = 400;
 /** Workspaces whose counts are asked for at once (each asks git two or three questions). */
 const STATS_AT_ONCE = 4;
 /** How long after its tooltip was asked for a session row's age is not repainted. */
@@ -172,8 +174,9 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     for (const id of this.sessionRows.keys()) if (!list.some((w) => w.id === id)) this.sessionRows.delete(id);
     // Rows of a new listing: until VS Code asks for them, a change repaints the whole tree.
     this.workspaceRows.clear();
-    // New rows get their count at once; the others only every so often.
-    this.scheduleStatsRefresh(50, Date.now() - this.lastFullStats > STATS_FULL_REFRESH_MS);
+    // New rows get their count soon, once the rows are painted (issue 14: git's processes started
+    // meanwhile slowed the painting); the others only every so often.
+    this.scheduleStatsRefresh(STATS_AFTER_PAINT_MS, Date.now() - this.lastFullStats > STATS_FULL_REFRESH_MS);
     const byRepo = new Map<string, WorkspaceView[]>();
     for (const w of list) byRepo.set(w.repoRoot, [...(byRepo.get(w.repoRoot) ?? []), w]);
     // §10: saved changes are listed under their repository.

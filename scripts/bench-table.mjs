@@ -48,6 +48,14 @@ const LABELS = {
   scale_full_refresh_ms: 'tree, 200×5: full refresh',
   scale_one_change_ms: 'tree, 200×5: one session changes',
   scale_heap_mb: 'extension host heap, 200×5',
+  leak_tmux_sessions: 'left behind by the leak cycles: tmux sessions',
+  leak_processes: 'left behind: processes',
+  leak_node_fds: 'left behind: file descriptors (extension)',
+  leak_tmux_server_fds: 'left behind: file descriptors (tmux server)',
+  leak_rows: 'left behind: database rows',
+  leak_worktrees: 'left behind: worktrees',
+  leak_branches: 'left behind: branches',
+  leak_temp_files: 'left behind: temporary files',
 };
 
 const UNITS = { ms: ' ms', ratio: '×', bytes: ' B', MB: ' MB', '% of one core': ' %' };
@@ -66,10 +74,11 @@ const cell = (text) => String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function tableOf(results) {
   const { machine = {}, figures = {} } = results;
-  const load = machine.uptime ? machine.uptime.replace(/^.*load average:\s*/, '') : (machine.loadavg_end ?? []).map((l) => l.toFixed(2)).join(', ');
+  const one = (l) => (Array.isArray(l) && typeof l[0] === 'number' ? l[0].toFixed(2) : '?');
+  const load = `${one(machine.loadavg_start)} at the start, ${one(machine.loadavg_end)} at the end`;
   const lines = [
     `Measured by \`npm run bench\`${results.quick ? ' (`--quick`)' : ''} on ${String(results.date ?? '').slice(0, 10)} at ${results.commit ?? '?'}: `
-      + `${machine.cpus ?? '?'} cpus, load average ${load || '?'} at the end (the machine was shared), ${machine.tmux ?? 'tmux ?'}, ${machine.git ?? 'git ?'}, node ${machine.node ?? '?'}. `
+      + `${machine.cpus ?? '?'} cpus shared with other work (one-minute load average ${load}), ${machine.tmux ?? 'tmux ?'}, ${machine.git ?? 'git ?'}, node ${machine.node ?? '?'}. `
       + 'Ratios are ours ÷ the same work as bare commands, pair by pair; the safe baseline runs, as bare commands, the steps the lifecycle rules require. '
       + 'Regenerate with `npm run bench`, then `node scripts/bench-table.mjs`.',
     '',
@@ -80,6 +89,9 @@ export function tableOf(results) {
     const verdict = figure.ok === undefined ? '' : figure.ok ? 'ok' : '**missed**';
     lines.push(`| ${cell(LABELS[key] ?? key)} | ${cell(value(figure))} | ${cell(figure.target ?? '')} | ${verdict} |`);
   }
+  const cycles = Object.values(figures).find((f) => typeof f.cycles === 'string')?.cycles;
+  if (cycles) lines.push('', `The leak cycles: ${cycles}.`);
+  for (const { section, error } of results.failed_sections ?? []) lines.push('', `Not measured in this run: ${section} (${error}).`);
   return lines.join('\n');
 }
 

@@ -28,7 +28,9 @@ interface State {
   seeded: boolean;
   /** First start, empty database. */
   emptyMs?: number;
-  samples: { readyMs: number; workspaces: number; running: number; meanwhile?: Meanwhile }[];
+  samples: { readyMs: number; workspaces: number; running: number; meanwhile?: Meanwhile; own?: Record<string, number> }[];
+  /** First start, empty database: the extension's own steps (ms from activate()). */
+  emptyOwn?: Record<string, number>;
   /** The same steps again once the host is idle, each timed on its own (last pass). */
   breakdown?: Record<string, number>;
   error?: string;
@@ -214,11 +216,12 @@ describe('bench: activation', () => {
       const { ms, meanwhile } = await activationFromLogs(api._test.storageDir);
       if (!state.seeded) {
         state.emptyMs = ms;
+        state.emptyOwn = api._test.startup();
         await seed(api);
         state.seeded = true;
       } else {
         const listed = await api.listWorkspaces();
-        state.samples.push({ readyMs: ms, workspaces: listed.length, running: listed.filter((w) => w.baseSession.running).length, meanwhile });
+        state.samples.push({ readyMs: ms, workspaces: listed.length, running: listed.filter((w) => w.baseSession.running).length, meanwhile, own: api._test.startup() });
         if (state.samples.length >= runs) {
           await sleep(2000);
           state.breakdown = await breakdown(api);

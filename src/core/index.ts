@@ -52,17 +52,38 @@ export interface Core {
   dispose(): void;
 }
 
-/** Builds the core's services; the extension's composition root calls this once. */
-export async function createCore(options: CoreOptions): Promise<Core> {
+/** The parts of the core that need no database, and the opening of the rest. */
+export interface PreparedCore {
+  tmux: Tmux;
+  git: Git;
+  /** Opens the database and builds the rest; once only. */
+  open(): Promise<Core>;
+}
+
+/**
+ * Issue 14: builds what needs no database at once, so activation can ask git
+ * and tmux their first questions while the database opens.
+ */
+export function prepareCore(options: CoreOptions): PreparedCore {
   const exec = new ProcessRunner(options.logger);
+  const env = options.env ?? process.env;
+  const tmux = new Tmux(exec, { path: () => options.settings().tmuxPath || 'tmux', socket: () => options.settings().socketName || 'worktree-sessions' }, ownerIdFor(options.storageDir), env);
+  const git = new Git(exec);
+  let opened: Promise<Core> | undefined;
+  return { tmux, git, open: () => (opened ??= openCore(options, exec, tmux, git, env)) };
+}
+
+/** Builds the core's services; the extension's composition root calls this once. */
+export function createCore(options: CoreOptions): Promise<Core> {
+  return prepareCore(options).open();
+}
+
+async function openCore(options: CoreOptions, exec: ProcessRunner, tmux: Tmux, git: Git, env: NodeJS.ProcessEnv): Promise<Core> {
   const { store, recovered } = await OwnershipStore.open(options.storageDir, {
     wasmPath: options.wasmPath,
     logger: options.logger,
     watch: options.watchStore,
   });
-  const env = options.env ?? process.env;
-  const tmux = new Tmux(exec, { path: () => options.settings().tmuxPath || 'tmux', socket: () => options.settings().socketName || 'worktree-sessions' }, ownerIdFor(options.storageDir), env);
-  const git = new Git(exec);
   const lifecycle = new LifecycleService({
     store, tmux, git, exec,
     settings: options.settings,

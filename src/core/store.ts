@@ -6,7 +6,8 @@ import { Emitter } from './event';
 import { DatabaseLock } from './store/lockFile';
 import { fileSignature, isDiskFull, moveAside, realDisk, replaceFile, signatureOf, writeTemporary, type StoreDisk } from './store/durableFile';
 import { migrate, missingTables, schemaVersion, SCHEMA_VERSION } from './store/migrations';
-import { rows, toEvent, toSession, toWorkspace, transactionOn, type StoreTx } from './store/transaction';
+import { patchSnapshot, readSnapshot, type Snapshot } from './store/snapshot';
+import { nothingTouched, rows, toEvent, transactionOn, type StoreTx } from './store/transaction';
 
 export { SCHEMA_VERSION } from './store/migrations';
 export type { StoreDisk } from './store/durableFile';
@@ -47,7 +48,7 @@ export class OwnershipStore implements WorkspaceStore {
   private db!: Database;
   /** The file as this window last read or wrote it; a different one means someone else wrote. */
   private signature: string | undefined;
-  private snapshot: { workspaces: WorkspaceRecord[]; sessions: SessionRecord[] } = { workspaces: [], sessions: [] };
+  private snapshot: Snapshot = { workspaces: [], sessions: [] };
   private queue: Promise<unknown> = Promise.resolve();
   private recoveryQueued = false;
   private reportedUnusable?: string;
@@ -207,10 +208,7 @@ export class OwnershipStore implements WorkspaceStore {
   }
 
   private rebuildSnapshot(): void {
-    this.snapshot = {
-      workspaces: rows(this.db, 'SELECT * FROM workspaces ORDER BY repo_root, branch').map(toWorkspace),
-      sessions: rows(this.db, 'SELECT * FROM sessions ORDER BY workspace_id, created_at, name').map(toSession),
-    };
+    this.snapshot = readSnapshot(this.db);
   }
 
   /**
@@ -325,15 +323,17 @@ export class OwnershipStore implements WorkspaceStore {
         this.catchUp();
         this.db.exec('BEGIN');
         let result: T;
+        const touched = nothingTouched();
         try {
-          result = fn(transactionOn(this.db));
+          result = fn(transactionOn(this.db, touched));
           this.db.exec('COMMIT');
         } catch (e) {
           this.db.exec('ROLLBACK');
           throw e;
         }
         if (this.save()) {
-          this.rebuildSnapshot();
+          // Issue 14: the rows the write touched, read again alone; a write then costs the same at any size.
+          this.snapshot = patchSnapshot(this.db, this.snapshot, touched);
           return result;
         }
         // Written meanwhile by something that ignored the lock: apply the change again to what it wrote.

@@ -68,6 +68,8 @@ export interface TestHooks {
   logLines(): LogLine[];
   /** Runs a reconciliation now instead of waiting for the next tick. */
   reconcile(): Promise<void>;
+  /** This window's activation, step by step: ms from the call of activate() to each step's end (issue 14's bench). */
+  startup(): Readonly<Record<string, number>>;
 }
 
 export function toApiSession(s: SessionView): ApiSession {

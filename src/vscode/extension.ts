@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { createCore, type Core, type TmuxProbe } from '../core';
+import { prepareCore, type Core, type LifecycleService, type TmuxProbe } from '../core';
 import { toApiWorkspace, type WorktreeSessionsApi } from './api';
 import { registerCommands } from './commands';
 import type { CommandDeps, ReadyServices } from './commands/command';
@@ -34,6 +34,9 @@ let saveOnDeactivate: (() => Promise<void>) | undefined;
  * at once, the view shows progress, and commands wait for `ready`.
  */
 export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi {
+  const activated = performance.now();
+  const startup: Record<string, number> = {};
+  const mark = (step: string) => (startup[step] = Math.round((performance.now() - activated) * 10) / 10);
   const { channel: log, logger, recent: recentLog } = createLog();
   const settings = new SettingsFacade();
   const keys = new ContextKeys();
@@ -48,17 +51,40 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
   const setupTerminals = new SetupTerminals();
   context.subscriptions.push(log, settings, setupTerminals);
 
-  const core: Promise<Core> = createCore({
+  const prepared = prepareCore({
     storageDir: context.globalStorageUri.fsPath,
     wasmPath: path.join(context.extensionPath, 'dist', 'sql-wasm.wasm'),
     settings: () => settings.snapshot,
     logger,
     env: process.env,
   });
+  const repositories = new OpenRepositories({ root: (folder) => prepared.git.repositoryRoot(folder) }, logger);
+  context.subscriptions.push(repositories);
+  // Issue 14: git finds the window's repositories, tmux says its version and lists its sessions while
+  // the database opens; all of it once activate() has returned, so starting processes does not count there.
+  const begun = Promise.resolve().then(() => {
+    const listed = prepared.tmux.list();
+    // The first reconciliation reports a listing that failed.
+    listed.catch(() => undefined);
+    return {
+      scanned: repositories.scan().finally(() => mark('repositories_ms')),
+      probed: prepared.tmux.probe().finally(() => mark('tmux_probe_ms')),
+      listed,
+    };
+  });
+  const core: Promise<Core> = begun.then(() => prepared.open());
+  void core.then(() => mark('core_ms'), () => undefined);
 
-  let repositories: OpenRepositories | undefined;
   let statusBar: SessionStatusBar | undefined;
-  const tree = new WorkspaceTreeProvider(core.then((c) => c.lifecycle), (list) => repositories?.windowWorkspace(list), () => repositories?.list ?? []);
+  // Issue 14: the tree shows the workspaces once the first reconciliation has listed tmux, so its
+  // first rows are the true ones and their git questions (change counts, saved changes) wait until then.
+  let showTree!: (lifecycle: LifecycleService) => void;
+  let hideTree!: (e: unknown) => void;
+  const shown = new Promise<LifecycleService>((resolve, reject) => {
+    showTree = resolve;
+    hideTree = reject;
+  });
+  const tree = new WorkspaceTreeProvider(shown, (list) => repositories.windowWorkspace(list), () => repositories.list);
   const treeView = vscode.window.createTreeView<TreeNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   context.subscriptions.push(
     tree,
@@ -68,7 +94,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
     treeView.onDidChangeSelection(({ selection }) => keys.set(ContextKey.selectedRow, selection[0]?.treeItem().contextValue ?? '')),
   );
   // The left side of reviews and saved-changes diffs (SPEC §10).
-  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(GIT_CONTENT_SCHEME, new GitContentProvider(core.then((c) => c.lifecycle), () => repositories?.list ?? [])));
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(GIT_CONTENT_SCHEME, new GitContentProvider(core.then((c) => c.lifecycle), () => repositories.list)));
 
   let deactivated = false;
   context.subscriptions.push({ dispose: () => (deactivated = true) });
@@ -80,11 +106,11 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       throw new Error('the extension was deactivated while starting');
     }
     context.subscriptions.push({ dispose: () => c.dispose() });
-    const repos = (repositories = new OpenRepositories(c.lifecycle.repository, logger));
+    const repos = repositories;
     const terminals = new SessionTerminals(c.lifecycle, logger, context.workspaceState);
     const bar = (statusBar = new SessionStatusBar());
     const notifier = new SessionNotifier(c.lifecycle, terminals, () => settings.notify, logger);
-    context.subscriptions.push(repos, terminals, bar, notifier);
+    context.subscriptions.push(terminals, bar, notifier);
     saveOnDeactivate = () => c.lifecycle.saveScrollback({ force: true });
 
     let tmux: TmuxProbe | undefined;
@@ -93,13 +119,20 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       const windowWorkspace = repos.windowWorkspace(list);
       keys.fromWorkspaces(list);
       bar.render({ workspaces: list, windowWorkspace, tmux, targets: c.lifecycle.targets().targets });
-      treeView.message = tmux && !tmux.ok && list.length ? `${tmux.message} Terminals cannot open until it is installed.` : undefined;
+      // Issue 14: set only when it changes. Each assignment is a change of the view, and VS Code
+      // paints a view's changes at most once per 200 ms: the rows that changed with it would wait.
+      const message = tmux && !tmux.ok && list.length ? `${tmux.message} Terminals cannot open until it is installed.` : undefined;
+      if (treeView.message !== message) treeView.message = message;
       // Agents waiting for input show on the activity bar, wherever the user is.
       const waiting = list.reduce((n, w) => n + w.sessions.filter((x) => x.state === 'waiting').length, 0);
-      treeView.badge = waiting ? { value: waiting, tooltip: `${waiting} ${waiting === 1 ? 'session is' : 'sessions are'} waiting for input` } : undefined;
+      if ((treeView.badge?.value ?? 0) !== waiting) {
+        treeView.badge = waiting ? { value: waiting, tooltip: `${waiting} ${waiting === 1 ? 'session is' : 'sessions are'} waiting for input` } : undefined;
+      }
     };
-    const recheckTmux = async () => {
-      tmux = await c.lifecycle.recheckTmux();
+    const { scanned, probed, listed } = await begun;
+    const recheckTmux = async (first = false) => {
+      // The first check is the probe activation started; later ones (settings changed) ask tmux again.
+      tmux = await (first ? probed : c.lifecycle.recheckTmux());
       if (!tmux.ok) logger.warn(tmux.message);
       keys.fromTmux(tmux);
       render();
@@ -132,15 +165,23 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       void vscode.window.showWarningMessage(`The Worktree Sessions database could not be read (${c.recovered.reason}). It was moved to ${c.recovered.movedTo} and a new one was started; workspaces that can be proven ours are being re-adopted.`);
     }
     // The first reconciliation needs neither the repository scan nor the tmux probe: all three run at once.
-    const [roots, , report] = await Promise.all([repos.scan(), recheckTmux(), c.lifecycle.start()]);
+    const [roots, , report] = await Promise.all([
+      scanned,
+      recheckTmux(true),
+      c.lifecycle.start(listed).finally(() => mark('first_reconcile_ms')),
+    ]);
     keys.set(ContextKey.hasRepository, roots.length > 0);
+    // The scan may have ended before the listener above was added: the saved changes it finds show now.
+    if (roots.length) tree.refresh();
     if (c.recovered) {
       const adopted = await c.lifecycle.readopt([...new Set([...roots, ...c.lifecycle.list().map((w) => w.repoRoot)])]);
       logger.info(`Re-adopted ${adopted.length} workspace(s) after the database was moved aside.`);
     }
     if (report.interrupted.length) logger.warn(`Marked ${report.interrupted.length} interrupted workspace operation(s) as failed: ${report.interrupted.join(', ')}`);
     render();
+    showTree(c.lifecycle);
     keys.set(ContextKey.ready, true);
+    mark('ready_ms');
     logger.info('Worktree Sessions is ready.');
     terminals.restore();
     return { lifecycle: c.lifecycle, terminals, repositories: repos, tree, treeView, setupTerminals, recheckTmux };
@@ -148,6 +189,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
 
   const ready: Promise<void> = services.then(() => undefined);
   ready.catch((e: unknown) => {
+    hideTree(e);
     const message = e instanceof Error ? e.message : String(e);
     logger.error(`Worktree Sessions could not start: ${e instanceof Error && e.stack ? e.stack : message}`);
     treeView.message = `Worktree Sessions could not start: ${message}`;
@@ -163,6 +205,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
     settings,
     log,
   }));
+  mark('activate_returned_ms');
 
   return {
     ready,
@@ -208,6 +251,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       reconcile: async () => {
         await (await services).lifecycle.reconcile();
       },
+      startup: () => ({ ...startup }),
     },
   };
 }

@@ -14,7 +14,7 @@ export class OpenRepositories implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly repository: RepositoryQueries, private readonly logger: Logger) {
+  constructor(private readonly repository: Pick<RepositoryQueries, 'root'>, private readonly logger: Logger) {
     this.subscription = vscode.workspace.onDidChangeWorkspaceFolders(() => void this.scan());
   }
 

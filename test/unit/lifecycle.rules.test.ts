@@ -57,25 +57,29 @@ async function exitedBeforeRecord(core: TestCore, name: string): Promise<void> {
   await waitFor(() => !tmuxSessions(core.socket).includes(name), `${name} to end`);
 }
 
-/** A launch seam that holds the first launch between its tmux session and its record, until released (D3). */
+/**
+ * A launch seam that holds the first launch until released (D3): by default
+ * after tmux was asked for its session and before its row is written (the two
+ * run together, L2); at 'launchStarted', once both are done.
+ */
 class LaunchHold {
   /** Resolves with the held session's name once the launch is held. */
   readonly held: Promise<string>;
   private onHeld!: (name: string) => void;
   private releaseHeld?: () => void;
   private released = false;
+  readonly seams: LifecycleSeams;
 
-  constructor() {
+  constructor(at: 'beforeRecord' | 'launchStarted' = 'beforeRecord') {
     this.held = new Promise((resolve) => (this.onHeld = resolve));
+    this.seams = { [at]: (name: string) => this.hold(name) };
   }
 
-  readonly seams: LifecycleSeams = {
-    launchStarted: (name) => {
-      if (this.releaseHeld || this.released) return undefined;
-      this.onHeld(name);
-      return new Promise<void>((resolve) => (this.releaseHeld = resolve));
-    },
-  };
+  private hold(name: string): Promise<void> | undefined {
+    if (this.releaseHeld || this.released) return undefined;
+    this.onHeld(name);
+    return new Promise<void>((resolve) => (this.releaseHeld = resolve));
+  }
 
   release(): void {
     this.released = true;
@@ -311,6 +315,95 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.ok(!tmuxSessions(core.socket).includes(name));
     });
 
+    it('L2: a launch whose tmux call fails removes the row it wrote meanwhile, only that generation', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const failing = withFault(core.tmux, 'newSession', async (req) => {
+        // tmux answers only once the row is on disk: the rollback, not the order, must undo it.
+        await waitFor(() => core.store.sessions(w.id).some((s) => s.name === req.name), 'the row to be written');
+        throw new Error('tmux: server exited unexpectedly');
+      });
+      const lifecycle = rebuildLifecycle(core, { tmux: failing });
+      await rejects(lifecycle.launch(w.id, 'shell'), /server exited unexpectedly/);
+      assert.deepEqual(core.store.sessions(), []);
+      assert.deepEqual(tmuxSessions(core.socket), [w.baseSession.name]);
+    });
+
+    it('L2: the row of a launch in flight, which tmux does not list yet, is left alone by this window and by another', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const slow = withFault(core.tmux, 'newSession', async (req) => {
+        await released;
+        return core.tmux.newSession(req);
+      });
+      const lifecycle = rebuildLifecycle(core, { tmux: slow });
+      const launching = lifecycle.launch(w.id, 'shell');
+      await waitFor(() => core.store.sessions(w.id).length === 1, 'the row to be written while tmux starts');
+      const otherWindow = rebuildLifecycle(core, {});
+      for (const window of [lifecycle, otherWindow]) {
+        const report = await window.reconcile();
+        assert.deepEqual({ pruned: report.pruned, lost: report.lost, killed: report.orphansKilled }, { pruned: [], lost: [], killed: [] });
+      }
+      release();
+      const s = await launching;
+      assert.deepEqual(core.store.sessions(w.id).map((r) => [r.name, r.createdAt]), [[s.name, s.createdAt]]);
+      assert.ok(tmuxSessions(core.socket).includes(s.name));
+      assert.deepEqual((await otherWindow.reconcile()).pruned, []);
+    });
+
+    it('L2: a row without its session is judged once no launch can still be starting it', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const stamp = Date.now();
+      // Another window's launch wrote its row and closed before tmux started the session.
+      await core.store.write((tx) => tx.upsertSession({ name: `wts-${w.id}-shell`, workspaceId: w.id, targetKey: 'shell', label: 'Shell', command: [], createdAt: stamp, lost: false }));
+      let now = stamp + 1_000;
+      const lifecycle = rebuildLifecycle(core, { clock: () => now });
+      assert.deepEqual((await lifecycle.reconcile()).pruned, []);
+      now = stamp + 20_000;
+      assert.deepEqual((await lifecycle.reconcile()).pruned, [`wts-${w.id}-shell`]);
+      assert.deepEqual(core.store.sessions(), []);
+    });
+
+    it('L2 at activation: a listing asked for while the database opened is the first reconciliation\'s, and a launch recorded since is left alone', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const before = await core.lifecycle.launch(w.id, 'shell');
+      const listed = core.tmux.list();
+      await listed;
+      // Another window launches after the listing was taken, before this window reads the rows.
+      const late = await rebuildLifecycle(core, {}).launch(w.id, 'shell');
+      const activating = rebuildLifecycle(core, { pollIntervalMs: 0 });
+      const calls = core.exec.calls('tmux');
+      const report = await activating.start(listed);
+      assert.equal(core.exec.calls('tmux') - calls, 0, 'the listing asked for earlier is used, not a second one');
+      assert.deepEqual({ pruned: report.pruned, lost: report.lost, killed: report.orphansKilled }, { pruned: [], lost: [], killed: [] });
+      assert.deepEqual(core.store.sessions(w.id).map((r) => r.name).sort(), [before.name, late.name].sort());
+      assert.deepEqual(activating.workspace(w.id)!.sessions.map((x) => x.name), [before.name], 'the listing shows what was live when it was taken');
+    });
+
+    it('L2: a name another window recorded while tmux started this launch is left to it; the launch takes the next name', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      let theirs: SessionRecord | undefined;
+      const lifecycle = rebuildLifecycle(core, {
+        seams: {
+          beforeRecord: async (name) => {
+            if (theirs) return;
+            theirs = { name, workspaceId: w.id, targetKey: 'shell', label: 'Theirs', command: ['/bin/sh'], createdAt: Date.now() + 5_000, lost: false };
+            await core.store.write((tx) => tx.upsertSession(theirs!));
+          },
+        },
+      });
+      const s = await lifecycle.launch(w.id, 'shell');
+      assert.equal(s.name, `wts-${w.id}-shell-2`);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => [r.name, r.label]).sort(), [[`wts-${w.id}-shell`, 'Theirs'], [s.name, 'Shell']]);
+      // The session this launch started under the taken name was stopped, not left to the orphan sweep.
+      assert.deepEqual(tmuxSessions(core.socket).sort(), [w.baseSession.name, s.name].sort());
+    });
+
     it('L3: a session that exits before the check has its just-written row removed', async () => {
       const core = await makeCore({ settings: { agents: [{ key: 'quick', command: ['true'] }] } });
       const lifecycle = rebuildLifecycle(core, { seams: { launchStarted: (name) => exitedBeforeRecord(core, name) } });
@@ -329,14 +422,12 @@ describe('lifecycle rules (SPEC §2)', function () {
         seams: {
           launchStarted: async (name) => {
             await exitedBeforeRecord(core, name);
-            // The launch's next write records its row; before the one after it (the removal
-            // after the exit), another window relaunches under the same name.
+            // The row is recorded; before the launch's next write (the removal after the
+            // exit), another window relaunches under the same name.
             store.beforeWrite = async () => {
-              store.beforeWrite = async () => {
-                const [row] = core.store.sessions();
-                newer = { ...row, createdAt: row.createdAt + 1000 };
-                await core.store.write((tx) => tx.upsertSession(newer!));
-              };
+              const [row] = core.store.sessions();
+              newer = { ...row, createdAt: row.createdAt + 1000 };
+              await core.store.write((tx) => tx.upsertSession(newer!));
             };
           },
         },
@@ -357,6 +448,21 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.ok(!tmuxSessions(core.socket).includes(s.name));
       assert.deepEqual(core.store.sessions(), []);
       await rejects(core.lifecycle.stopSession(w.id, s.name), /has no session/);
+    });
+
+    it('S1: a stop whose kill fails keeps the row, which it removed while killing', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      const [row] = core.store.sessions(w.id);
+      const stuck = withFault(core.tmux, 'killOwned', async () => {
+        await waitFor(() => core.store.sessions(w.id).length === 0, 'the row to be removed meanwhile');
+        throw new Error('tmux kill-session on socket x: tmux did not finish within 15 s and was stopped');
+      });
+      const lifecycle = rebuildLifecycle(core, { tmux: stuck });
+      await rejects(lifecycle.stopSession(w.id, s.name), /did not finish within 15 s/);
+      assert.deepEqual(core.store.sessions(w.id), [row]);
+      assert.ok(tmuxSessions(core.socket).includes(s.name));
     });
 
     it('S1: stop touches only the session named, and the view drops it at once', async () => {

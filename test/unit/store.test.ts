@@ -52,6 +52,57 @@ describe('ownership store (SPEC §4)', () => {
   const stores: OwnershipStore[] = [];
   afterEach(() => stores.splice(0).forEach((s) => s.dispose()));
 
+  it('after each write the rows read from memory are the ones a full read of the file gives, in its order (issue 14)', async () => {
+    const dir = tempDir();
+    const { store } = await open(dir);
+    const { store: reader } = await open(dir);
+    stores.push(store, reader);
+    // Orders where UTF-16 and SQLite's byte order differ: an astral character against one from U+E000 up.
+    const roots = ['/repo', '/répo', '/re\u{1F600}po', '/re\uE000po', '/Repo'];
+    const branches = ['main-x', 'feat/\u{1F680}', 'feat/\uFF5E', 'feat/a', 'Feat/b', 'zz'];
+    let seed = 7;
+    // mulberry32: the same steps on every run.
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
+    const ids = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'];
+    for (let step = 0; step < 120; step++) {
+      const id = pick(ids);
+      const heldSessions = store.sessions();
+      const heldCopy = JSON.stringify(heldSessions);
+      await store.write((tx) => {
+        const op = pick(['update', 'delete', 'upsert', 'upsert', 'upsert', 'upsert', 'remove', 'remove', 'batch'] as const);
+        const exists = tx.workspace(id) !== undefined;
+        if (!exists && op !== 'batch') {
+          const repoRoot = pick(roots);
+          const branch = `${pick(branches)}-${id}`;
+          tx.insertWorkspace({ ...ws(id, branch), repoRoot });
+        } else if (op === 'update' && exists) {
+          tx.updateWorkspace(id, { status: pick(['ready', 'error', 'deleting'] as const), baseRef: pick(branches) });
+        } else if (op === 'delete' && exists) {
+          tx.deleteWorkspace(id);
+        } else if (op === 'upsert' && exists) {
+          tx.upsertSession({ name: `wts-${id}-${pick(['shell', 'claude', 'shell-2', '\u{1F600}', '\uE000'])}`, workspaceId: id, targetKey: 'shell', label: 'Shell', command: ['sh'], createdAt: pick([5, 9, 9, 12]), lost: pick([true, false]) });
+        } else if (op === 'remove') {
+          const row = tx.sessions(id)[0];
+          if (row) tx.deleteSession(row.name, pick([row.createdAt, row.createdAt + 1]));
+        } else if (op === 'batch') {
+          // More rows than a write patches: read again whole.
+          for (const other of ids) if (tx.workspace(other)) for (let k = 0; k < 15; k++) tx.upsertSession({ name: `wts-${other}-b${k}`, workspaceId: other, targetKey: 'b', label: 'B', command: [], createdAt: k % 4, lost: false });
+        }
+      });
+      assert.equal(JSON.stringify(heldSessions), heldCopy, 'rows a caller held from before the write do not change under it');
+      reader.refresh();
+      assert.deepEqual(store.workspaces(), reader.workspaces(), `workspaces after step ${step}`);
+      assert.deepEqual(store.sessions(), reader.sessions(), `sessions after step ${step}`);
+    }
+    assert.ok(store.sessions().length > 0 && store.workspaces().length > 1, 'the steps left rows to compare');
+  });
+
   it('creates a versioned schema and keeps rows across reopen', async () => {
     const dir = tempDir();
     const { store } = await open(dir);

@@ -35,9 +35,15 @@ const SUBMODULE_DEPTH = 4;
 
 /** `gitDir` is the worktree's private git folder (`.git/worktrees/<name>`). Changes nothing. */
 export async function inspectWorktree(run: GitCalls, worktree: string, gitDir: string): Promise<WorktreeWork> {
+  // Issue 14: the questions that do not depend on HEAD are asked with it; a delete asks them twice.
+  const status = run.ok(worktree, STATUS_ARGS);
+  const index = run.ok(worktree, INDEX_ARGS);
+  // Awaited below; an answer not needed (HEAD's branch is gone) must not go unhandled.
+  status.catch(() => undefined);
+  index.catch(() => undefined);
   const head = await headState(run, worktree, gitDir);
-  const [changes, detachedCommits] = await Promise.all([changedFiles(run, worktree, head), unheldCommits(run, worktree, head)]);
-  const submodules = await submoduleStates(run, worktree, changes.nestedRepos, '', 0);
+  const [changes, detachedCommits] = await Promise.all([changedFiles(run, worktree, head, status), unheldCommits(run, worktree, head)]);
+  const submodules = await submoduleStates(run, worktree, changes.nestedRepos, '', 0, index);
   const work: WorktreeWork = { head, dirtyFiles: changes.files, detachedCommits, submodules };
   try {
     work.locked = { reason: fs.readFileSync(path.join(gitDir, 'locked'), 'utf8').trim() || undefined };
@@ -79,7 +85,11 @@ async function lastHeadCommit(run: GitCalls, worktree: string, gitDir: string): 
   return r.exitCode === 0 ? sha : undefined;
 }
 
-async function changedFiles(run: GitCalls, worktree: string, head: HeadState): Promise<{ files: string[]; nestedRepos: string[] }> {
+const STATUS_ARGS = ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=none'];
+const INDEX_ARGS = ['ls-files', '--stage', '-z'];
+
+/** `status`: `git status` of the worktree, asked already. */
+async function changedFiles(run: GitCalls, worktree: string, head: HeadState, status: Promise<string>): Promise<{ files: string[]; nestedRepos: string[] }> {
   if (head.kind === 'missing-branch' && head.lastCommit) {
     // Against the lost tip, not against nothing: otherwise every file of the branch would look new.
     const [tracked, untracked] = await Promise.all([
@@ -89,7 +99,7 @@ async function changedFiles(run: GitCalls, worktree: string, head: HeadState): P
     const others = nulList(untracked);
     return { files: [...new Set([...nulList(tracked), ...others])], nestedRepos: others.filter((f) => f.endsWith('/')) };
   }
-  const entries = parseStatusPorcelain(await run.ok(worktree, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=none']));
+  const entries = parseStatusPorcelain(await status);
   return { files: entries.map((e) => e.path), nestedRepos: entries.filter((e) => e.code === '??' && e.path.endsWith('/')).map((e) => e.path) };
 }
 
@@ -106,14 +116,15 @@ async function unheldCommits(run: GitCalls, worktree: string, head: HeadState): 
  * be lost; none of them can be saved in the superproject. An untracked nested
  * repository (`?? dir/` with a `.git`) is the same case.
  */
-async function submoduleStates(run: GitCalls, dir: string, nestedRepos: string[], prefix: string, depth: number): Promise<SubmoduleState[]> {
+/** `index`: `git ls-files --stage` of `dir`, when asked already. */
+async function submoduleStates(run: GitCalls, dir: string, nestedRepos: string[], prefix: string, depth: number, index?: Promise<string>): Promise<SubmoduleState[]> {
   const out: SubmoduleState[] = [];
   for (const p of nestedRepos) {
     if (fs.existsSync(path.join(dir, p, '.git'))) {
       out.push({ path: prefix + p.replace(/\/$/, ''), problem: 'is a git repository nested in the worktree that git does not track; its files and history cannot be saved' });
     }
   }
-  const links = new Set(nulList(await run.ok(dir, ['ls-files', '--stage', '-z'])).filter((l) => l.startsWith('160000 ')).map((l) => l.slice(l.indexOf('\t') + 1)));
+  const links = new Set(nulList(await (index ?? run.ok(dir, INDEX_ARGS))).filter((l) => l.startsWith('160000 ')).map((l) => l.slice(l.indexOf('\t') + 1)));
   for (const p of links) {
     const sub = path.join(dir, p);
     // Not initialised: nothing of it lives in this worktree.

@@ -43,9 +43,18 @@ export interface LifecycleDeps {
 }
 
 export interface LifecycleSeams {
-  /** L2/D3: a launch's tmux session exists and is marked, its row is not written yet. */
+  /** L2/D3: a launch has asked tmux for its session; its row is not written yet (the session may appear meanwhile). */
+  beforeRecord?: (sessionName: string) => Promise<void> | void;
+  /** L3: a launch's tmux session was started and marked, and its row written; whether it still runs is not checked yet. */
   launchStarted?: (sessionName: string) => Promise<void> | void;
 }
+
+/**
+ * How long a row may wait for its session to appear in tmux: a launch records
+ * its row while tmux starts the session (L2), and its tmux call has a 15 s
+ * deadline and a few seconds to be ended after it.
+ */
+export const LAUNCH_IN_FLIGHT_MS = 20_000;
 
 export interface LaunchTargets {
   targets: LaunchTarget[];
@@ -73,6 +82,8 @@ export class LifecycleContext {
   private agentFilesCache?: AgentFiles | null;
   /** Session names that launches of this window chose and tmux may not list yet. */
   readonly namesBeingStarted = new Set<string>();
+  /** This window's launches of the last LAUNCH_IN_FLIGHT_MS, name → generation: their rows need no wait (reconcile.ts). */
+  private readonly recentLaunches = new Map<string, number>();
   /** Set by the facade: every operation that must end in a fresh view reconciles through it. */
   reconcile: () => Promise<ReconcileReport> = () => Promise.reject(new Error('not started'));
   private lastStamp = 0;
@@ -113,6 +124,23 @@ export class LifecycleContext {
   nextStamp(): number {
     this.lastStamp = Math.max(this.now, this.lastStamp + 1);
     return this.lastStamp;
+  }
+
+  /** Notes a launch of this window that tmux started and that is recorded. */
+  launchedHere(name: string, stamp: number): void {
+    for (const [n, at] of this.recentLaunches) if (this.now - at >= LAUNCH_IN_FLIGHT_MS) this.recentLaunches.delete(n);
+    this.recentLaunches.set(name, stamp);
+  }
+
+  /**
+   * Whether a row tmux does not list may belong to a launch still in flight:
+   * one of this window's (its name still reserved), or a young row another
+   * window wrote, whose tmux call may not have returned yet (L2).
+   */
+  mayBeLaunching(row: { name: string; createdAt: number }, inFlightHere: ReadonlySet<string>): boolean {
+    if (inFlightHere.has(row.name)) return true;
+    if (this.recentLaunches.get(row.name) === row.createdAt) return false;
+    return this.now - row.createdAt < LAUNCH_IN_FLIGHT_MS;
   }
 
   requireWorkspace(id: string): WorkspaceRecord {

@@ -59,11 +59,14 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
 
   // C1: git's own rules decide what a branch name may be. The questions are independent: ask them at once.
   const root = worktreeRoot(ctx, repoRoot);
-  const [problem, local, current, clash] = await Promise.all([
+  const givenBase = req.baseRef?.trim();
+  const [problem, local, current, clash, givenBaseExists] = await Promise.all([
     git.branchNameProblem(repoRoot, branch),
     git.localBranchExists(repoRoot, branch).catch(() => false),
-    req.baseRef?.trim() ? Promise.resolve(undefined) : git.currentBranch(repoRoot),
+    givenBase ? Promise.resolve(undefined) : git.currentBranch(repoRoot),
     git.branchNamespaceClash(repoRoot, branch),
+    // A base the request names is checked with the rest; only a new branch needs it.
+    givenBase && req.existingBranch !== true ? git.refExists(repoRoot, givenBase) : Promise.resolve(undefined),
   ]);
   if (problem) throw new UserError(problem);
 
@@ -89,8 +92,8 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
   } else {
     if (local) throw new UserError(`A branch "${branch}" already exists in ${repoRoot}; choose it as an existing branch or pick another name.`);
     if (clash) throw new UserError(clash);
-    const base = req.baseRef?.trim() || current || 'HEAD';
-    if (!(await git.refExists(repoRoot, base))) throw new UserError(`The base "${base}" is not a branch, tag or commit of ${repoRoot}.`);
+    const base = givenBase || current || 'HEAD';
+    if (!(givenBaseExists ?? (await git.refExists(repoRoot, base)))) throw new UserError(`The base "${base}" is not a branch, tag or commit of ${repoRoot}.`);
     startPoint = base;
     createdBranch = true;
   }

@@ -64,31 +64,35 @@ async function deleteNow(ctx: LifecycleContext, w: WorkspaceRecord, options: Del
     await stopAllSessions(ctx, w, { forgetRows: true });
 
     const result: DeleteResult = { deleted: true };
+    const choice = options.branch ?? defaultBranchChoice(ctx.deps.settings().deleteBranch);
+    let merging: Promise<'merged' | 'unmerged' | 'missing'>;
     if (fs.existsSync(w.worktreePath)) {
       step.name = 'running the teardown';
       await teardown(ctx, w, options, result);
+      merging = mergeState(ctx, w, choice);
       await removeKeepingWork(ctx, w, options, result, step);
     } else {
+      merging = mergeState(ctx, w, choice);
       step.name = 'pruning the missing worktree';
       await git.pruneWorktrees(w.repoRoot);
     }
 
     step.name = 'applying the branch policy';
-    const choice = options.branch ?? defaultBranchChoice(ctx.deps.settings().deleteBranch);
     // D6: only a branch we made, and only when merged unless the user said otherwise.
-    const merge = w.createdBranch && choice !== 'never'
-      ? await git.mergeState(w.repoRoot, w.branch, w.baseRef)
-      : (await git.localBranchExists(w.repoRoot, w.branch)) ? 'unmerged' : 'missing';
-    const fate = branchFate(w, choice, merge);
-    // git refuses to delete a branch checked out in another worktree; it is then kept, and named.
-    if (fate === 'delete' && (await git.deleteBranch(w.repoRoot, w.branch).then(() => true, () => false))) result.deletedBranch = w.branch;
+    const fate = branchFate(w, choice, await merging);
+    // D3: a launch from another window may have slipped in after the first sweep; it is
+    // stopped while the branch goes, and its row goes with the workspace's.
+    const [deletedBranch, sweep] = await Promise.allSettled([
+      // git refuses to delete a branch checked out in another worktree; it is then kept, and named.
+      fate === 'delete' ? git.deleteBranch(w.repoRoot, w.branch).then(() => true, () => false) : Promise.resolve(false),
+      stopAllSessions(ctx, w, { forgetRows: false }),
+    ]);
+    if (deletedBranch.status === 'fulfilled' && deletedBranch.value) result.deletedBranch = w.branch;
     else if (fate === 'gone') result.goneBranch = w.branch;
     else result.keptBranch = w.branch;
 
     step.name = 'forgetting the workspace';
-    // D3: a launch from another window may have slipped in after the first sweep;
-    // its row goes with the workspace's.
-    await stopAllSessions(ctx, w, { forgetRows: false });
+    if (sweep.status === 'rejected') throw sweep.reason;
     await store.write((tx) => tx.deleteWorkspace(w.id));
     ctx.live.forgetStats(w.id);
     logger.info(`Deleted workspace ${w.branch} (${w.id})${result.goneBranch ? `; its branch was already gone` : ''}.`);
@@ -103,6 +107,21 @@ async function deleteNow(ctx: LifecycleContext, w: WorkspaceRecord, options: Del
     logger.error(`Deleting ${w.branch} failed while ${msg}`);
     throw new UserError(`Deleting "${w.branch}" failed while ${msg} Retry the delete to finish it.`, e instanceof Error ? e.stack : undefined);
   }
+}
+
+/**
+ * D6: whether the branch is merged, asked while the worktree goes: its
+ * sessions are stopped and its teardown has run, and neither the removal nor
+ * a save of its changes moves the branch. Awaited after the removal, unless
+ * that fails first.
+ */
+function mergeState(ctx: LifecycleContext, w: WorkspaceRecord, choice: BranchChoice): Promise<'merged' | 'unmerged' | 'missing'> {
+  const { git } = ctx.deps;
+  const asked = w.createdBranch && choice !== 'never'
+    ? git.mergeState(w.repoRoot, w.branch, w.baseRef)
+    : git.localBranchExists(w.repoRoot, w.branch).then((exists) => (exists ? 'unmerged' as const : 'missing' as const));
+  asked.catch(() => undefined);
+  return asked;
 }
 
 /**

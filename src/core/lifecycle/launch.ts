@@ -106,66 +106,99 @@ async function startSession(ctx: LifecycleContext, w: WorkspaceRecord, target: L
   let name = '';
   let stamp = 0;
   let started: { exitedImmediately: boolean; panePid?: number } | undefined;
-  for (let attempt = 1; !started; attempt++) {
-    name = requested ?? freeSessionName(ctx, w, target.key, listing, reserved);
-    reserved.add(name);
-    stamp = ctx.nextStamp();
-    try {
-      // L2: start, mark (in the same tmux call), then record.
-      started = await tmux.newSession({
+  try {
+    for (let attempt = 1; !started; attempt++) {
+      name = requested ?? freeSessionName(ctx, w, target.key, listing, reserved);
+      // Reserved until the launch is settled: this window's reconciliation leaves the row of a launch in flight alone.
+      reserved.add(name);
+      stamp = ctx.nextStamp();
+      const row: SessionRecord = { name, workspaceId: w.id, targetKey: target.key, label: target.label, command, createdAt: stamp, lost: false };
+      // L2: tmux starts the session and marks it ours in one call while the row is
+      // recorded, each side undone if the other fails; until tmux lists the session,
+      // reconciliation treats the young row as a launch in flight (reconcile.ts).
+      const starting = tmux.newSession({
         name, cwd: w.worktreePath, stamp, launcher: ctx.windowId,
         command: processArgv(ctx, target, command, replay),
         env: sessionEnv(ctx, w, target, name, stamp),
         ...oscWatch(ctx, target),
       });
-    } catch (e) {
+      const beforeRecord = ctx.deps.seams?.beforeRecord;
+      const recording = beforeRecord ? Promise.resolve(beforeRecord(name)).then(() => record(ctx, w, row)) : record(ctx, w, row);
+      const [tmuxSide, rowSide] = await Promise.allSettled([starting, recording]);
+      if (tmuxSide.status === 'rejected') {
+        // L2: no row without its session: the one just written goes (only that generation).
+        if (rowSide.status === 'fulfilled' && rowSide.value === 'recorded') await forgetRow(ctx, name, stamp);
+        const e: unknown = tmuxSide.reason;
+        reserved.delete(name);
+        if (requested !== undefined || attempt >= NAME_ATTEMPTS || !/duplicate session/i.test(errorMessage(e))) throw e;
+        listing = await ctx.live.listNow();
+        continue;
+      }
+      if (rowSide.status === 'fulfilled' && rowSide.value === 'recorded') {
+        started = tmuxSide.value;
+        break;
+      }
+      // L2: a session whose row could not be written is killed.
+      await tmux.killOwned(name).catch((k) => logger.error(`Could not stop ${name} after a failed record: ${errorMessage(k)}`));
       reserved.delete(name);
-      if (requested !== undefined || attempt >= NAME_ATTEMPTS || !/duplicate session/i.test(errorMessage(e))) throw e;
+      if (rowSide.status === 'rejected') {
+        const e: unknown = rowSide.reason;
+        logger.error(`Recording ${name} failed: ${errorMessage(e)}`);
+        throw new UserError(`Launching ${target.label} failed: could not record the session in the database (${errorMessage(e)}). The tmux session was stopped.`);
+      }
+      // Another window recorded this name meanwhile: its row stays, and this launch picks another name.
+      if (requested !== undefined || attempt >= NAME_ATTEMPTS) throw new UserError(`Launching ${target.label} failed: another window took the session name ${name} meanwhile. Try again.`);
       listing = await ctx.live.listNow();
     }
-  }
-  try {
     await ctx.deps.seams?.launchStarted?.(name);
-    await record(ctx, w, target, { name, workspaceId: w.id, targetKey: target.key, label: target.label, command, createdAt: stamp, lost: false });
+    // L3: it may already have exited; remove only the row just written. Its pane's
+    // process answers that without another tmux call; a listing when its pid is unknown.
+    let alive: LiveSession | undefined;
+    if (started.panePid !== undefined) {
+      if (!started.exitedImmediately && isSameProcessAlive({ pid: started.panePid })) {
+        alive = { name, owner: tmux.ownerId, createdStamp: stamp, createdAt: ctx.now, activityAt: ctx.now, panePid: started.panePid, paneDead: false, bell: false, launcher: ctx.windowId };
+        ctx.live.addStarted(alive);
+      }
+    } else {
+      alive = (await ctx.live.listNow()).sessions.find((s) => s.name === name && s.createdStamp === stamp && !s.paneDead);
+    }
+    if (!alive || started.exitedImmediately) {
+      await store.write((tx) => tx.deleteSession(name, stamp));
+      if (alive) await tmux.killOwned(name);
+      ctx.live.emitIfChanged(true);
+      throw new UserError(`${target.label} exited right after it started (${command.join(' ')}). Open a shell session in the workspace and run it there to see why.`);
+    }
+    ctx.launchedHere(name, stamp);
+    logger.info(`Launched ${target.label} as ${name} in ${w.branch}.`);
+    ctx.live.emitIfChanged(true);
+    return ctx.live.sessionView({ name, targetKey: target.key, label: target.label, createdAt: stamp }, alive);
   } finally {
     reserved.delete(name);
   }
-  // L3: it may already have exited; remove only the row just written. Its pane's
-  // process answers that without another tmux call; a listing when its pid is unknown.
-  let alive: LiveSession | undefined;
-  if (started.panePid !== undefined) {
-    if (!started.exitedImmediately && isSameProcessAlive({ pid: started.panePid })) {
-      alive = { name, owner: tmux.ownerId, createdStamp: stamp, createdAt: ctx.now, activityAt: ctx.now, panePid: started.panePid, paneDead: false, bell: false, launcher: ctx.windowId };
-      ctx.live.addStarted(alive);
-    }
-  } else {
-    alive = (await ctx.live.listNow()).sessions.find((s) => s.name === name && s.createdStamp === stamp && !s.paneDead);
-  }
-  if (!alive || started.exitedImmediately) {
-    await store.write((tx) => tx.deleteSession(name, stamp));
-    if (alive) await tmux.killOwned(name);
-    ctx.live.emitIfChanged(true);
-    throw new UserError(`${target.label} exited right after it started (${command.join(' ')}). Open a shell session in the workspace and run it there to see why.`);
-  }
-  logger.info(`Launched ${target.label} as ${name} in ${w.branch}.`);
-  ctx.live.emitIfChanged(true);
-  return ctx.live.sessionView({ name, targetKey: target.key, label: target.label, createdAt: stamp }, alive);
 }
 
-/** L2: the ownership row; if it cannot be written, the session just started is killed. */
-async function record(ctx: LifecycleContext, w: WorkspaceRecord, target: LaunchTarget, row: SessionRecord): Promise<void> {
-  const { tmux, store, logger } = ctx.deps;
+/**
+ * L2: the ownership row, written while tmux starts the session. 'taken' when
+ * another window recorded a session of that name meanwhile (its row stays);
+ * throws when the row cannot be written or the workspace no longer takes launches.
+ */
+function record(ctx: LifecycleContext, w: WorkspaceRecord, row: SessionRecord): Promise<'recorded' | 'taken'> {
+  return ctx.deps.store.write((tx) => {
+    const current = tx.workspace(w.id);
+    // A launch in flight when a delete began is recorded and stopped by that delete (D3); any other state refuses it.
+    if (!current || (current.status !== 'ready' && current.status !== 'deleting')) throw new Error(`the workspace is ${current ? current.status : 'gone'}`);
+    if (tx.sessions(w.id).some((s) => s.name === row.name)) return 'taken';
+    tx.upsertSession(row);
+    return 'recorded';
+  });
+}
+
+/** Undoes a row whose session never started; a failure to is logged, and reconciliation removes the row later (S2). */
+async function forgetRow(ctx: LifecycleContext, name: string, stamp: number): Promise<void> {
   try {
-    await store.write((tx) => {
-      const current = tx.workspace(w.id);
-      // A launch in flight when a delete began is recorded and stopped by that delete (D3); any other state refuses it.
-      if (!current || (current.status !== 'ready' && current.status !== 'deleting')) throw new Error(`the workspace is ${current ? current.status : 'gone'}`);
-      tx.upsertSession(row);
-    });
+    await ctx.deps.store.write((tx) => tx.deleteSession(name, stamp));
   } catch (e) {
-    await tmux.killOwned(row.name).catch((k) => logger.error(`Could not stop ${row.name} after a failed record: ${errorMessage(k)}`));
-    logger.error(`Recording ${row.name} failed: ${errorMessage(e)}`);
-    throw new UserError(`Launching ${target.label} failed: could not record the session in the database (${errorMessage(e)}). The tmux session was stopped.`);
+    ctx.deps.logger.error(`Could not remove the row of ${name}, whose session did not start: ${errorMessage(e)}`);
   }
 }
 

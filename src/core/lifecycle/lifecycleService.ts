@@ -9,6 +9,7 @@ import type { ShortStat, WorktreeEntry } from '../gitParse';
 import type { LaunchTarget, SessionView, SetupEvent, WorkspaceView } from '../model';
 import type { TargetProblem } from '../targets';
 import type { TmuxProbe } from '../tmux';
+import type { SessionListing } from '../tmuxParse';
 import { LifecycleContext, type LifecycleDeps } from './context';
 import { createWorkspace, ensureBaseSession, retrySetup } from './create';
 import { listApprovals, revokeApproval, type RepoApproval } from './repoSetup';
@@ -48,9 +49,12 @@ export class LifecycleService implements Disposable {
     this.disposables.add(deps.store.onDidChangeExternally(() => ctx.live.emitIfChanged(true)));
   }
 
-  /** First reconciliation (R1–R4), then watching for exits (S2). */
-  async start(): Promise<ReconcileReport> {
-    const report = await this.reconciler.reconcile();
+  /**
+   * First reconciliation (R1–R4), then watching for exits (S2). `listed`: a
+   * tmux listing activation asked for while the database opened (issue 14).
+   */
+  async start(listed?: Promise<SessionListing>): Promise<ReconcileReport> {
+    const report = await this.reconciler.reconcile(listed);
     this.exitWatcher.start();
     return report;
   }

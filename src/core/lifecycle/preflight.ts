@@ -59,21 +59,28 @@ function notOurs(w: WorkspaceRecord): UserError {
   return new UserError(`${w.worktreePath} is no longer a worktree of ${w.repoRoot}; it was left untouched. Use "Forget Workspace" to remove "${w.branch}" from the list.`);
 }
 
-/** D1: what a delete would lose, refuse over, or needs the user's choice for; changes nothing. */
-export async function deletePreflight(ctx: LifecycleContext, id: string): Promise<DeletePreflight> {
-  const w = ctx.requireWorkspace(id);
-  // Item 12: sessions that cannot be stopped would keep running in a removed folder.
-  const beyondReach = await sessionsBeyondReach(ctx, w);
-  const none: DeletePreflight = { dirtyFiles: [], changedCopies: [], detachedCommits: [], submodules: [], blockers: beyondReach ? [beyondReach] : [] };
-  if (!fs.existsSync(w.worktreePath)) return none;
+/** D1: the worktree as a delete finds it: gone, half removed by an earlier delete of ours, or ours to check. */
+async function lookAtWorktree(ctx: LifecycleContext, w: WorkspaceRecord): Promise<WorktreeCheck | 'missing' | 'interrupted'> {
+  if (!fs.existsSync(w.worktreePath)) return 'missing';
   if (!linkedGitDir(w.worktreePath)) {
     // Item 15: only a removal of ours, stopped halfway, may be finished; any other such folder is not ours to touch (SPEC §7).
-    if ((w.status === 'deleting' || w.status === 'deletion_failed') && interruptedRemoval(w)) return { ...none, interruptedRemoval: true };
+    if ((w.status === 'deleting' || w.status === 'deletion_failed') && interruptedRemoval(w)) return 'interrupted';
     throw notOurs(w);
   }
   // A folder git no longer lists as this repository's worktree is not ours to delete (nor to ask git about).
   if (!(await ctx.deps.git.isWorktreeOf(w.repoRoot, w.worktreePath))) throw notOurs(w);
-  const { work, changedCopies: copies } = await checkWorktree(ctx, w);
+  return checkWorktree(ctx, w);
+}
+
+/** D1: what a delete would lose, refuse over, or needs the user's choice for; changes nothing. */
+export async function deletePreflight(ctx: LifecycleContext, id: string): Promise<DeletePreflight> {
+  const w = ctx.requireWorkspace(id);
+  // Item 12: sessions that cannot be stopped would keep running in a removed folder. Both looks change nothing: they run together.
+  const [beyondReach, look] = await Promise.all([sessionsBeyondReach(ctx, w), lookAtWorktree(ctx, w)]);
+  const none: DeletePreflight = { dirtyFiles: [], changedCopies: [], detachedCommits: [], submodules: [], blockers: beyondReach ? [beyondReach] : [] };
+  if (look === 'missing') return none;
+  if (look === 'interrupted') return { ...none, interruptedRemoval: true };
+  const { work, changedCopies: copies } = look;
   return {
     dirtyFiles: work.dirtyFiles,
     changedCopies: copies,

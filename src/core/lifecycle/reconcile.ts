@@ -13,14 +13,15 @@ export class Reconciler {
 
   constructor(private readonly ctx: LifecycleContext) {}
 
-  reconcile(): Promise<ReconcileReport> {
+  /** `listed`: a listing already asked for (activation asks while the database opens). */
+  reconcile(listed?: Promise<SessionListing>): Promise<ReconcileReport> {
     // Serialised: a caller that asks while a pass runs gets a fresh pass after it, never a stale answer.
-    const run = this.running.then(() => this.reconcileNow());
+    const run = this.running.then(() => this.reconcileNow(listed));
     this.running = run.catch(() => undefined);
     return run;
   }
 
-  private async reconcileNow(): Promise<ReconcileReport> {
+  private async reconcileNow(listed?: Promise<SessionListing>): Promise<ReconcileReport> {
     const { ctx } = this;
     const { store, tmux } = ctx.deps;
     const report: ReconcileReport = { interrupted: [], pruned: [], lost: [], orphansKilled: [] };
@@ -29,9 +30,13 @@ export class Reconciler {
     // records itself while tmux is being listed is not in this listing.
     const rowsBefore = store.sessions();
     const begun = ctx.live.beginListing();
+    // L2: read after the rows, so any row read belongs to a launch that is either in flight now or settled before tmux is asked.
+    const inFlight = new Set(ctx.namesBeingStarted);
     let listing: SessionListing | undefined;
     try {
-      listing = await tmux.list();
+      // A listing begun before the rows were read judges them the same: a row written after it began
+      // is young and not listed, which L2's rule for launches in flight leaves alone.
+      listing = await (listed ?? tmux.list());
       ctx.live.tmuxError = undefined;
     } catch (e) {
       // Without a listing nothing can be judged gone: keep every row (D4: the rest still works).
@@ -42,7 +47,7 @@ export class Reconciler {
 
     await this.markInterrupted(report);
     if (listing) {
-      await this.forgetEnded(listing, rowsBefore, report);
+      await this.forgetEnded(listing, rowsBefore, inFlight, report);
       report.orphansKilled = await this.reapOrphans(listing);
       // §8: screen rules only for panes that wrote something since their last check (none: no tmux call).
       await ctx.signals.afterListing(listing);
@@ -73,7 +78,7 @@ export class Reconciler {
   }
 
   /** S2 and R2: rows whose session ended leave; rows whose server was lost are remembered for relaunch. */
-  private async forgetEnded(listing: SessionListing, rowsBefore: SessionRecord[], report: ReconcileReport): Promise<void> {
+  private async forgetEnded(listing: SessionListing, rowsBefore: SessionRecord[], inFlight: ReadonlySet<string>, report: ReconcileReport): Promise<void> {
     const { store, tmux } = this.ctx.deps;
     const live = new Map(listing.sessions.map((s) => [s.name, s]));
     const gone: SessionRecord[] = [];
@@ -81,6 +86,8 @@ export class Reconciler {
     for (const s of rowsBefore) {
       if (s.lost) continue;
       const l = live.get(s.name);
+      // L2: a launch records its row while tmux starts the session: not listed yet is not gone.
+      if (!l && this.ctx.mayBeLaunching(s, inFlight)) continue;
       if (l && !l.paneDead && (l.createdStamp === undefined || l.createdStamp === s.createdAt)) continue;
       if (l && l.createdStamp !== undefined && l.createdStamp > s.createdAt) continue; // a newer launch is recording itself
       // R2: the server restarted (or is gone) since this session started: it was lost, not ended.

@@ -28,7 +28,7 @@ export interface SetupOptions extends OperationOptions {
 
 /** Step 1: the worktree, adopted when it is already there (C4), and our marker in its git folder. */
 export async function prepareWorktree(ctx: LifecycleContext, w: WorkspaceRecord, journal: SetupJournal, options: SetupOptions): Promise<void> {
-  const { git, tmux } = ctx.deps;
+  const { git } = ctx.deps;
   // A fresh create already listed the worktrees: nothing is at the path.
   const listed = options.fresh ? undefined : (await git.worktrees(w.repoRoot)).find((e) => samePath(e.path, w.worktreePath));
   if (listed && listed.branch === w.branch && fs.existsSync(w.worktreePath)) {
@@ -40,11 +40,17 @@ export async function prepareWorktree(ctx: LifecycleContext, w: WorkspaceRecord,
     await git.addWorktree(w.repoRoot, w.worktreePath,
       options.newBranch ? { newBranch: w.branch, startPoint: options.newBranch.startPoint, track: options.newBranch.track } : { existingBranch: w.branch },
       options.signal);
-    // §10: the branch outlives the workspace when D6 keeps it; its config remembers that we made it.
-    if (options.newBranch) await markCreatedBranch(ctx.deps.exec, w.repoRoot, w.branch, w.baseRef).catch((e: unknown) => ctx.deps.logger.warn(errorMessage(e)));
     journal.record('worktree', 'ok');
+    // §10: the branch outlives the workspace when D6 keeps it; its config remembers that we made it (while the step is recorded).
+    const marking = options.newBranch ? markCreatedBranch(ctx.deps.exec, w.repoRoot, w.branch, w.baseRef).catch((e: unknown) => ctx.deps.logger.warn(errorMessage(e))) : undefined;
+    await Promise.all([marking, markAndRecord(ctx, w, journal)]);
+    return;
   }
-  writeMarker(await git.gitDir(w.worktreePath), tmux.ownerId, w);
+  await markAndRecord(ctx, w, journal);
+}
+
+async function markAndRecord(ctx: LifecycleContext, w: WorkspaceRecord, journal: SetupJournal): Promise<void> {
+  writeMarker(await ctx.deps.git.gitDir(w.worktreePath), ctx.deps.tmux.ownerId, w);
   // The worktree is on disk now: record that before anything else can fail.
   await journal.flush();
 }

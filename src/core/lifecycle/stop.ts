@@ -1,4 +1,4 @@
-import { UserError, type WorkspaceRecord } from '../model';
+import { UserError, type SessionRecord, type WorkspaceRecord } from '../model';
 import { TmuxUnavailableError } from '../tmux';
 import { serverListening, tmuxSocketPath } from '../tmuxServer';
 import type { SessionListing } from '../tmuxParse';
@@ -25,20 +25,35 @@ export async function stopSession(ctx: LifecycleContext, id: string, sessionName
   const row = store.sessions(id).find((s) => s.name === sessionName);
   if (!row) throw new UserError(`"${w.branch}" has no session ${sessionName}.`);
   let stopped = 'Stopped';
+  // S1: the kill and the row's removal run together; a session that could not be stopped gets its row back.
+  const forgetting = store.write((tx) => tx.deleteSession(sessionName));
   if (!row.lost) {
     try {
       await tmux.killOwned(sessionName);
     } catch (e) {
-      if (!(e instanceof TmuxUnavailableError)) throw e;
-      // S1: a session we could not stop keeps its row, so a later stop (or R3) can still find it.
-      if (await serverStillRunning(ctx)) throw beyondReach(ctx, e, [sessionName], 'it was not stopped and is still listed. Make tmux available again, then stop it.');
+      // D4: without tmux and without its server nothing can be running, and the row goes.
+      if (!(e instanceof TmuxUnavailableError) || (await serverStillRunning(ctx))) {
+        // S1: a session we could not stop keeps its row, so a later stop (or R3) can still find it.
+        await restoreRow(ctx, row, forgetting);
+        if (e instanceof TmuxUnavailableError) throw beyondReach(ctx, e, [sessionName], 'it was not stopped and is still listed. Make tmux available again, then stop it.');
+        throw e;
+      }
       stopped = 'Forgot (no tmux server is running)';
     }
   }
-  await store.write((tx) => tx.deleteSession(sessionName));
+  await forgetting;
   logger.info(`${stopped} ${sessionName} in ${w.branch}.`);
   ctx.live.removeStopped(new Set([sessionName]));
   ctx.live.emitIfChanged(true);
+}
+
+/** S1: puts back the row of a session the stop could not kill, unless a newer launch took its name meanwhile. */
+async function restoreRow(ctx: LifecycleContext, row: SessionRecord, forgetting: Promise<unknown>): Promise<void> {
+  // A removal that failed left the row where it was.
+  if (!(await forgetting.then(() => true, () => false))) return;
+  await ctx.deps.store.write((tx) => {
+    if (!tx.sessions(row.workspaceId).some((s) => s.name === row.name)) tx.upsertSession(row);
+  });
 }
 
 /**

@@ -83,8 +83,18 @@ export function toEvent(r: Row): SetupEvent {
   };
 }
 
-/** The changes a write may make, on `db` inside its open transaction. */
-export function transactionOn(db: Database): StoreTx {
+/** The rows a write changed, so the window's copy of them is read again alone (store.ts). */
+export interface Touched {
+  workspaces: Set<string>;
+  /** Workspaces whose sessions all went with them (the cascade of a workspace's removal). */
+  sessionsOf: Set<string>;
+  sessions: Set<string>;
+}
+
+export const nothingTouched = (): Touched => ({ workspaces: new Set(), sessionsOf: new Set(), sessions: new Set() });
+
+/** The changes a write may make, on `db` inside its open transaction; each change is noted in `touched`. */
+export function transactionOn(db: Database, touched: Touched = nothingTouched()): StoreTx {
   const one = (sql: string, params: SqlValue[]) => rows(db, sql, params)[0];
   const changes = () => Number(db.exec('SELECT changes()')[0].values[0][0]);
   return {
@@ -104,6 +114,7 @@ export function transactionOn(db: Database): StoreTx {
     portBlocks: () => rows(db, 'SELECT id, port_first, port_count FROM workspaces WHERE port_first IS NOT NULL')
       .map((r) => ({ id: String(r.id), first: Number(r.port_first), count: Number(r.port_count) })),
     insertWorkspace: (w) => {
+      touched.workspaces.add(w.id);
       db.run(
         `INSERT INTO workspaces (id, repo_root, worktree_path, branch, base_ref, created_branch, base_session, status, error, op_pid, op_start_time, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -111,6 +122,7 @@ export function transactionOn(db: Database): StoreTx {
       );
     },
     updateWorkspace: (id, patch) => {
+      touched.workspaces.add(id);
       const columns: Record<string, SqlValue> = { updated_at: patch.updatedAt ?? Date.now() };
       if (patch.status !== undefined) columns.status = patch.status;
       if ('error' in patch) columns.error = patch.error ?? null;
@@ -129,15 +141,19 @@ export function transactionOn(db: Database): StoreTx {
       db.run(`UPDATE workspaces SET ${names.map((n) => `${n} = ?`).join(', ')} WHERE id = ?`, [...names.map((n) => columns[n]), id]);
     },
     deleteWorkspace: (id) => {
+      touched.workspaces.add(id);
+      touched.sessionsOf.add(id);
       db.run('DELETE FROM workspaces WHERE id = ?', [id]);
     },
     upsertSession: (s) => {
+      touched.sessions.add(s.name);
       db.run(
         `INSERT OR REPLACE INTO sessions (name, workspace_id, target_key, label, command, created_at, lost, agent_session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         [s.name, s.workspaceId, s.targetKey, s.label, JSON.stringify(s.command), s.createdAt, s.lost ? 1 : 0, s.agentSessionId ?? null],
       );
     },
     deleteSession: (name, createdAt) => {
+      touched.sessions.add(name);
       if (createdAt === undefined) db.run('DELETE FROM sessions WHERE name = ?', [name]);
       else db.run('DELETE FROM sessions WHERE name = ? AND created_at = ?', [name, createdAt]);
       return changes() > 0;

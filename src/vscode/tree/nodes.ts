@@ -46,9 +46,11 @@ export class RepositoryNode extends TreeNode {
   readonly id: string;
   readonly target: NodeTarget;
 
+  private readonly workspaces: WorkspaceView[];
+
   constructor(
     readonly repoRoot: string,
-    private readonly workspaces: readonly WorkspaceView[],
+    workspaces: readonly WorkspaceView[],
     private readonly decorations: WorkspaceDecorations,
     /** Rows after the workspaces (the repository's saved changes). */
     private readonly extraChildren: (parent: RepositoryNode) => TreeNode[] = () => [],
@@ -56,6 +58,13 @@ export class RepositoryNode extends TreeNode {
     super();
     this.id = `repo:${repoRoot}`;
     this.target = { repoRoot };
+    this.workspaces = [...workspaces];
+  }
+
+  /** A workspace of this repository changed and its row alone is repainted: its rows, when asked again, show the change. */
+  replace(workspace: WorkspaceView): void {
+    const i = this.workspaces.findIndex((w) => w.id === workspace.id);
+    if (i >= 0) this.workspaces[i] = workspace;
   }
 
   treeItem(): vscode.TreeItem {
@@ -80,7 +89,8 @@ export class WorkspaceNode extends TreeNode {
   readonly id: string;
   readonly target: NodeTarget;
 
-  constructor(readonly workspace: WorkspaceView, readonly parent: RepositoryNode, private readonly decorations: WorkspaceDecorations) {
+  /** `workspace` is replaced when only this workspace changed: the tree repaints this row alone (issue 14). */
+  constructor(public workspace: WorkspaceView, readonly parent: RepositoryNode, private readonly decorations: WorkspaceDecorations) {
     super();
     this.id = `ws:${workspace.id}`;
     this.target = { workspaceId: workspace.id };

@@ -16,6 +16,10 @@ const STATS_CACHE_MS = 5_500;
  * count is a git process per workspace; saves in the editor recount at once.
  */
 const STATS_FULL_REFRESH_MS = 30_000;
+/** After the rows were asked for: the counts' git processes start once the painting is done. */
+const STATS_AFTER_PAINT_MS = 400;
+/** Workspaces whose counts are asked for at once (each asks git two or three questions). */
+const STATS_AT_ONCE = 4;
 /** How long after its tooltip was asked for a session row's age is not repainted. */
 const TOOLTIP_READING_MS = 10_000;
 
@@ -69,18 +73,34 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
    * tooltip every two seconds.
    */
   private modelChanged(): void {
+    const list = this.lifecycle?.list() ?? [];
     // A running session's state time is its last output: the row does not show it (the tooltip, resolved on hover, does).
-    const shown = JSON.stringify(this.lifecycle?.list().map((w) => ({
+    const shown = new Map(list.map((w) => [w.id, JSON.stringify({
       ...w,
       sessions: w.sessions.map(({ activityAt: _, stateAt, ...s }) => (s.state === 'running' && s.stateSource === 'process' ? s : { ...s, stateAt })),
-    })));
-    if (shown === this.shownModel) return;
+    })]));
+    const before = this.shownModel;
     this.shownModel = shown;
+    const sameRows = before.size === shown.size && [...shown.keys()].every((id, i) => [...before.keys()][i] === id);
+    const changed = list.filter((w) => before.get(w.id) !== shown.get(w.id));
+    if (sameRows && !changed.length) return;
+    // Issue 14: when the same workspaces are listed, only the rows of those that changed are repainted.
+    const rows = changed.map((w) => this.workspaceRows.get(w.id));
+    if (sameRows && rows.every((r) => r !== undefined)) {
+      changed.forEach((w, i) => {
+        rows[i]!.workspace = w;
+        rows[i]!.parent.replace(w);
+      });
+      this.changed.fire(rows as WorkspaceNode[]);
+      return;
+    }
     this.refresh();
   }
 
   private windowWorkspaceId?: string;
-  private shownModel = '';
+  private shownModel = new Map<string, string>();
+  /** The workspace rows VS Code holds, by workspace id: the ones a change repaints. */
+  private readonly workspaceRows = new Map<string, WorkspaceNode>();
   /** The age each session row was last painted with. */
   private readonly paintedAge = new Map<string, string>();
   /** When a session row's tooltip was last asked for: its hover is open, and a repaint would close it. */
@@ -136,6 +156,7 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     if (node) {
       const rows = node.children();
+      for (const r of rows) if (r instanceof WorkspaceNode) this.workspaceRows.set(r.workspace.id, r);
       if (node instanceof WorkspaceNode) {
         this.sessionRows.set(node.workspace.id, rows.filter((r): r is RuntimeSessionNode => r instanceof RuntimeSessionNode));
         this.scheduleAgeTick();
@@ -151,8 +172,11 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     const list = lifecycle.list();
     this.windowWorkspaceId = this.windowWorkspace(list)?.id;
     for (const id of this.sessionRows.keys()) if (!list.some((w) => w.id === id)) this.sessionRows.delete(id);
-    // New rows get their count at once; the others only every so often.
-    this.scheduleStatsRefresh(50, Date.now() - this.lastFullStats > STATS_FULL_REFRESH_MS);
+    // Rows of a new listing: until VS Code asks for them, a change repaints the whole tree.
+    this.workspaceRows.clear();
+    // New rows get their count soon, once the rows are painted (issue 14: git's processes started
+    // meanwhile slowed the painting); the others only every so often.
+    this.scheduleStatsRefresh(STATS_AFTER_PAINT_MS, Date.now() - this.lastFullStats > STATS_FULL_REFRESH_MS);
     const byRepo = new Map<string, WorkspaceView[]>();
     for (const w of list) byRepo.set(w.repoRoot, [...(byRepo.get(w.repoRoot) ?? []), w]);
     // §10: saved changes are listed under their repository.
@@ -239,13 +263,18 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       if (refreshAll) this.lastFullStats = Date.now();
       const due = refreshAll ? ready : ready.filter((w) => !this.stats.has(w.id));
       let changed = false;
-      await Promise.all(due.map(async (w) => {
-        const [next, counts] = await Promise.all([lifecycle.changeStats(w.id), lifecycle.aheadBehind(w.id)]);
-        const same = this.stats.has(w.id) && JSON.stringify(next) === JSON.stringify(this.stats.get(w.id)) && JSON.stringify(counts) === JSON.stringify(this.aheadBehind.get(w.id));
-        this.stats.set(w.id, next);
-        this.aheadBehind.set(w.id, counts);
-        if (!same) changed = true;
-      }));
+      // Issue 14: a few workspaces at a time; 200 at once started 600 git processes together.
+      const queue = [...due];
+      const worker = async () => {
+        for (let w = queue.shift(); w; w = queue.shift()) {
+          const [next, counts] = await Promise.all([lifecycle.changeStats(w.id), lifecycle.aheadBehind(w.id)]);
+          const same = this.stats.has(w.id) && JSON.stringify(next) === JSON.stringify(this.stats.get(w.id)) && JSON.stringify(counts) === JSON.stringify(this.aheadBehind.get(w.id));
+          this.stats.set(w.id, next);
+          this.aheadBehind.set(w.id, counts);
+          if (!same) changed = true;
+        }
+      };
+      await Promise.all(Array.from({ length: STATS_AT_ONCE }, worker));
       if (changed) this.refresh();
     }, delayMs);
   }

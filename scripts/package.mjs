@@ -19,10 +19,12 @@ const ALLOWED = [
   /^extension\/dist\/extension\.js$/,
   /^extension\/dist\/sql-wasm\.wasm$/,
   /^extension\/media\/.+/,
+  // contributes.jsonValidation points VS Code at it (§9).
+  /^extension\/schemas\/worktree-sessions\.schema\.json$/,
   /^extension\/(readme|changelog)\.md$/i,
   /^extension\/LICENSE(\.txt)?$/i,
 ];
-const REQUIRED = ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/sql-wasm.wasm'];
+const REQUIRED = ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/sql-wasm.wasm', 'extension/schemas/worktree-sessions.schema.json'];
 
 /** Entries of a zip file, from its central directory. */
 function zipEntries(file) {

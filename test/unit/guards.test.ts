@@ -126,6 +126,7 @@ describe('workspace guards', () => {
       const second = gate<string>();
       const elsewhere = gate<string>();
       const launches = [guards.trackLaunch('w1', first.promise), guards.trackLaunch('w1', second.promise), guards.trackLaunch('w2', elsewhere.promise)];
+      launches[1].catch(() => undefined); // checked below
       let settled = false;
       const waiting = guards.launchesSettled('w1').then(() => (settled = true));
       second.fail(new Error('exited at once'));
@@ -165,6 +166,22 @@ describe('workspace guards', () => {
       await settle();
       assert.ok(settled);
     });
+  });
+
+  it('holds nothing once every operation and launch has settled (a window runs for days)', async () => {
+    const guards = new WorkspaceGuards(process.pid, () => undefined);
+    const held = gate();
+    const first = guards.inTurn('k', () => held.promise);
+    const second = guards.inTurn('k', async () => 'second');
+    const slow = gate<string>();
+    const launches = [guards.trackLaunch('w1', Promise.resolve('quick')), guards.trackLaunch('w1', slow.promise)];
+    held.open();
+    await Promise.all([first, second, launches[0]]);
+    slow.open('slow');
+    await launches[1];
+    await settle();
+    const inside = guards as unknown as { queues: Map<string, unknown>; launches: Map<string, unknown> };
+    assert.deepEqual([inside.queues.size, inside.launches.size], [0, 0]);
   });
 
   describe('R1: whose operation is still alive', () => {

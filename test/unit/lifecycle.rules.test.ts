@@ -54,7 +54,8 @@ function afterListing(real: Tmux, act: () => Promise<unknown>): Tmux {
 
 /** A launch seam: the program has ended (its session is gone) before the launch records it (L3). */
 async function exitedBeforeRecord(core: TestCore, name: string): Promise<void> {
-  await waitFor(() => !tmuxSessions(core.socket).includes(name), `${name} to end`);
+  // A listing that fails says nothing: only one that succeeds without the session counts.
+  await waitFor(() => !tmux(core.socket, 'list-sessions', '-F', '#{session_name}').split('\n').includes(name), `${name} to end`);
 }
 
 /** A launch seam that holds the first launch between its tmux session and its record, until released (D3). */
@@ -283,6 +284,25 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(core.store.sessions(w.id).map((r) => r.name), [s.name]);
     });
 
+    it('L2: a launch tries another name a few times, then gives up; a relaunch never renames', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const names: string[] = [];
+      const lifecycle = rebuildLifecycle(core, { tmux: withFault(core.tmux, 'newSession', async (req) => {
+        names.push(req.name);
+        throw new Error(`duplicate session: ${req.name}`);
+      }) });
+      await rejects(lifecycle.launch(w.id, 'shell'), /duplicate session/);
+      assert.equal(names.length, 8);
+      assert.equal(new Set(names).size, 1, 'the listing did not change, so neither did the name');
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      await killServer(core.socket);
+      await core.lifecycle.reconcile();
+      names.length = 0;
+      await rejects(lifecycle.relaunchLost(w.id, s.name), /duplicate session/);
+      assert.deepEqual(names, [s.name]);
+    });
+
     it('L2: a launch whose workspace changed while it started is not recorded, and its session is stopped', async () => {
       const core = await makeCore();
       const hold = new LaunchHold();
@@ -318,6 +338,28 @@ describe('lifecycle rules (SPEC §2)', function () {
       await rejects(lifecycle.launch(w.id, 'quick'), /exited right after it started/);
       assert.deepEqual(core.store.sessions(), []);
       assert.deepEqual(tmuxSessions(core.socket), [w.baseSession.name]);
+    });
+
+    it('L3: when tmux does not say which process the pane runs, a listing tells whether the session lives', async () => {
+      const core = await makeCore({ settings: { agents: [{ key: 'quick', label: 'Quick', command: ['sh', '-c', 'exit 0'] }] } });
+      let report: 'no pid' | 'gone' = 'no pid';
+      const lifecycle = rebuildLifecycle(core, {
+        seams: { launchStarted: (name) => (name.includes('quick') ? exitedBeforeRecord(core, name) : undefined) },
+        tmux: withFault(core.tmux, 'newSession', async (req) => {
+          await core.tmux.newSession(req);
+          return { exitedImmediately: report === 'gone' };
+        }),
+      });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/l3-nopid' });
+      const s = await lifecycle.launch(w.id, 'shell');
+      assert.deepEqual(lifecycle.workspace(w.id)!.sessions.map((x) => x.name), [s.name]);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => r.name), [s.name]);
+      await rejects(lifecycle.launch(w.id, 'quick'), /^Quick exited right after it started \(sh -c exit 0\)\./);
+      // tmux said it was gone, but a listing shows it: it is stopped, not left running unrecorded.
+      report = 'gone';
+      await rejects(lifecycle.launch(w.id, 'shell'), /exited right after it started/);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => r.name), [s.name]);
+      assert.deepEqual(tmuxSessions(core.socket).sort(), [w.baseSession.name, s.name].sort());
     });
 
     it('L3: only that generation: a row of the same name written since by another window survives the removal', async () => {
@@ -369,6 +411,19 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(core.lifecycle.workspace(w.id)!.sessions.map((x) => x.name), [a.name], 'without waiting for a listing');
       assert.deepEqual(core.store.sessions(w.id).map((r) => r.name), [a.name]);
       assert.deepEqual(tmuxSessions(core.socket).sort(), [w.baseSession.name, a.name].sort());
+    });
+
+    it('S1: a kill that fails keeps the row (the session may still run); a stopped name is free again at once', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      const failing = rebuildLifecycle(core, { tmux: withFault(core.tmux, 'killOwned', async () => {
+        throw new Error('tmux crashed');
+      }) });
+      await rejects(failing.stopSession(w.id, s.name), /tmux crashed/);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => r.name), [s.name]);
+      await core.lifecycle.stopSession(w.id, s.name);
+      assert.equal((await core.lifecycle.launch(w.id, 'shell')).name, s.name, 'no listing needed to know the name is free');
     });
 
     it('S1: stopping a lost session forgets it and kills nothing, not even a live session of that name', async () => {
@@ -461,6 +516,16 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual({ pruned: report.pruned, lost: report.lost }, { pruned: [], lost: [] });
       assert.deepEqual(core.store.sessions(w.id), [older]);
       assert.deepEqual(core.lifecycle.workspace(w.id)!.sessions.map((x) => x.name), [s.name]);
+    });
+
+    it('S2: a live session without a generation stamp (started by an older version) keeps its row', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      tmux(core.socket, 'set-option', '-u', '-t', `=${s.name}:`, '@wts_created');
+      const report = await core.lifecycle.reconcile();
+      assert.deepEqual({ pruned: report.pruned, lost: report.lost }, { pruned: [], lost: [] });
+      assert.deepEqual(core.store.sessions(w.id).map((r) => r.name), [s.name]);
     });
 
     it('S2: a live session older than its row is not the row\'s generation: that one ended, its row goes', async () => {
@@ -697,7 +762,7 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.equal(result.deleted, true);
       assert.deepEqual(progress, ['Stopping sessions…', 'Saving uncommitted changes…', 'Removing the worktree…']);
       const saved = result.savedChanges!;
-      assert.match(saved.ref, /^refs\/worktree-sessions\/saved\/feat-d5-/);
+      assert.match(saved.ref, /^refs\/worktree-sessions\/saved\/feat-d5-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z$/);
       assert.deepEqual(saved.files.sort(), ['README.md', 'image.bin', 'notes/idea ünï.txt'].sort());
       assert.equal(fs.existsSync(w.worktreePath), false);
       assert.equal(result.deletedBranch, 'feat/d5', 'it has no commits of its own, so it is merged');
@@ -733,6 +798,19 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(result.savedChanges?.files, ['late.txt']);
       assert.match(fs.readFileSync(result.savedChanges!.patchFile, 'utf8'), /\+written late/);
       assert.equal(fs.existsSync(w.worktreePath), false);
+    });
+
+    it('D4: when the removal after saving late changes fails, the message names the removal', async () => {
+      const core = await makeCore();
+      const hooked = new HookedGit(core.exec);
+      const lifecycle = rebuildLifecycle(core, { git: hooked });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/late-fail' });
+      let removals = 0;
+      hooked.beforeRemove = async () => {
+        if (++removals === 1) fs.writeFileSync(path.join(w.worktreePath, 'late.txt'), 'written late\n');
+        else throw new Error('busy');
+      };
+      await rejects(lifecycle.deleteWorkspace(w.id), /failed while removing the worktree: busy/);
     });
 
     it('D6: a branch already gone is neither kept nor deleted; one git refuses to delete is kept, and named', async () => {
@@ -820,6 +898,7 @@ describe('lifecycle rules (SPEC §2)', function () {
         assert.equal(core.store.workspace(a.id)!.status, 'error');
         assert.match(core.store.workspace(a.id)!.error!, /setup interrupted|Setup was interrupted/i);
         assert.equal(core.store.workspace(b.id)!.status, 'deletion_failed');
+        assert.equal(core.store.workspace(b.id)!.error, 'Deletion was interrupted (the window closed or crashed). Retry the delete to finish it.');
         assert.equal(core.store.workspace(c.id)!.status, 'deleting', 'another live window is still on it');
       } finally {
         alive.kill();
@@ -919,6 +998,27 @@ describe('lifecycle rules (SPEC §2)', function () {
       const report = await lifecycle.reconcile();
       assert.deepEqual({ lost: report.lost, pruned: report.pruned }, { lost: [s.name], pruned: [] });
       assert.deepEqual(lifecycle.workspace(w.id)!.lostSessions.map((l) => l.name), [s.name]);
+    });
+
+    it('R2: only the generation seen is marked lost; a row stopped or relaunched by another window meanwhile is left as it is', async () => {
+      const core = await makeCore();
+      const store = new InterceptingStore(core.store);
+      const lifecycle = rebuildLifecycle(core, { store });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/r2-gen' });
+      const stopped = await lifecycle.launch(w.id, 'shell');
+      const relaunched = await lifecycle.launch(w.id, 'shell');
+      const kept = await lifecycle.launch(w.id, 'shell');
+      await killServer(core.socket);
+      let newer: SessionRecord | undefined;
+      store.beforeWrite = () => core.store.write((tx) => {
+        tx.deleteSession(stopped.name);
+        newer = { ...tx.sessions(w.id).find((r) => r.name === relaunched.name)!, createdAt: relaunched.createdAt + 1000 };
+        tx.upsertSession(newer);
+      });
+      const report = await lifecycle.reconcile();
+      assert.deepEqual(report.lost, [kept.name]);
+      const rows = core.store.sessions(w.id).sort((a, b) => a.name.localeCompare(b.name));
+      assert.deepEqual(rows.map((r) => [r.name, r.createdAt, r.lost]), [[relaunched.name, newer!.createdAt, false], [kept.name, kept.createdAt, true]].sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
     });
 
     it('R2: when the server itself was gone, lost sessions are remembered and offered for relaunch with the resume command', async () => {
@@ -1021,6 +1121,15 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(tmuxSessions(core.socket), [w.baseSession.name]);
     });
 
+    it('R3: by default the grace is thirty seconds', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const mark = (name: string, stamp: number) => tmux(core.socket, 'new-session', '-d', '-s', name, ';', 'set-option', '-t', `=${name}:`, '@wts_owner', core.tmux.ownerId, ';', 'set-option', '-t', `=${name}:`, '@wts_created', String(stamp));
+      mark(`wts-${w.id}-old`, Date.now() - 40_000);
+      mark(`wts-${w.id}-young`, Date.now() - 20_000);
+      assert.deepEqual((await core.lifecycle.reconcile()).orphansKilled, [`wts-${w.id}-old`]);
+    });
+
     it('R3: a session another window recorded while this one listed tmux is not reaped', async () => {
       const core = await makeCore({ orphanGraceMs: 0, watchStore: false });
       const w = await readyWorkspace(core, makeRepo());
@@ -1049,15 +1158,17 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.equal(git(repo, 'branch', '--list', '--format=%(refname:short)', 'feat/r4').trim(), 'feat/r4');
       await rejects(core.lifecycle.launch(w.id, 'shell'), /missing/);
 
-      const recreated = await core.lifecycle.retrySetup(w.id);
-      assert.equal(recreated.status, 'ready');
-      assert.ok(fs.existsSync(path.join(w.worktreePath, 'README.md')));
-
+      // Forgotten first: recreating the other one prunes every missing worktree git still lists.
+      assert.ok(git(repo, 'worktree', 'list', '--porcelain').includes(other.worktreePath));
       await core.lifecycle.forgetWorkspace(other.id);
       assert.equal(core.store.workspace(other.id), undefined);
       assert.ok(!git(repo, 'worktree', 'list', '--porcelain').includes(other.worktreePath), "git's record of the missing worktree is pruned");
       assert.equal(git(repo, 'branch', '--list', '--format=%(refname:short)', 'feat/r4b').trim(), 'feat/r4b', 'forgetting keeps the branch');
       assert.ok(!tmuxSessions(core.socket).includes(other.baseSession.name));
+
+      const recreated = await core.lifecycle.retrySetup(w.id);
+      assert.equal(recreated.status, 'ready');
+      assert.ok(fs.existsSync(path.join(w.worktreePath, 'README.md')));
     });
 
     it('R4: a workspace whose folder is no longer its worktree can be forgotten; the folder is left alone', async () => {
@@ -1070,6 +1181,8 @@ describe('lifecycle rules (SPEC §2)', function () {
       fs.writeFileSync(path.join(w.worktreePath, 'unrelated.txt'), 'not ours\n');
       await rejects(core.lifecycle.deleteWorkspace(w.id), /no longer a worktree.*left untouched.*Forget Workspace/);
       assert.equal(core.store.workspace(w.id)!.status, 'ready', 'a refused delete changes nothing');
+      await rejects(core.lifecycle.retrySetup(w.id), new RegExp(`failed at the worktree step: ${w.worktreePath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} exists and is not a worktree of`));
+      assert.deepEqual(fs.readdirSync(w.worktreePath), ['unrelated.txt'], 'the folder is left alone, no marker written');
       await core.lifecycle.forgetWorkspace(w.id);
       assert.equal(core.store.workspace(w.id), undefined);
       assert.equal(fs.readFileSync(path.join(w.worktreePath, 'unrelated.txt'), 'utf8'), 'not ours\n');
@@ -1094,6 +1207,23 @@ describe('lifecycle rules (SPEC §2)', function () {
         assert.equal(git(repo, 'branch', '--list', '--format=%(refname:short)', w.branch).trim(), w.branch);
       }
       assert.deepEqual(tmuxSessions(core.socket), [fine.baseSession.name]);
+    });
+
+    it('R5: without tmux, reconciliation reports why and keeps every row; one that changes nothing does not redraw the tree', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      await core.lifecycle.launch(w.id, 'shell');
+      let changes = 0;
+      core.lifecycle.onDidChange(() => changes++);
+      await core.lifecycle.reconcile();
+      changes = 0;
+      await core.lifecycle.reconcile();
+      assert.equal(changes, 0);
+      core.settings.tmuxPath = path.join(tempDir(), 'no-tmux-here');
+      const report = await core.lifecycle.reconcile();
+      assert.match(report.tmuxError ?? '', /tmux/i);
+      assert.deepEqual({ ...report, tmuxError: undefined }, { interrupted: [], pruned: [], lost: [], orphansKilled: [], tmuxError: undefined });
+      assert.equal(core.store.sessions(w.id).length, 1);
     });
 
     it('R5: reconciliation costs one tmux process and no git process, whatever the number of sessions', async () => {

@@ -17,6 +17,7 @@ import { defaultSettings, type CoreSettings } from '../src/core/model';
 import { silentLogger } from '../src/core/log';
 import { OwnershipStore } from '../src/core/store';
 import { serverEnvironment } from '../src/core/tmux';
+import { installAgentFiles } from '../src/core/agents/stateHook';
 import { fmt, newPairs, pairOnce, running, runOk, sleep, stat, table, type Pairs, type Row, type Stat } from './lib';
 import { seedWorkspaces } from './seed';
 
@@ -31,15 +32,15 @@ const optionValue = (name: string) => {
 // Bundled into out/bench/bench.js: the project root is two folders up.
 const projectRoot = path.resolve(__dirname, '../..');
 const outFile = path.resolve(optionValue('--out') ?? process.env.BENCH_OUT ?? path.join(projectRoot, 'bench', 'results.json'));
-const ALL_SECTIONS = ['create', 'launch', 'reconcile', 'exit', 'idle', 'store', 'size', 'activation'] as const;
+const ALL_SECTIONS = ['create', 'launch', 'reconcile', 'exit', 'state', 'idle', 'store', 'size', 'activation'] as const;
 type Section = (typeof ALL_SECTIONS)[number];
 const only = optionValue('--only')?.split(',') as Section[] | undefined;
 for (const s of only ?? []) if (!ALL_SECTIONS.includes(s)) throw new Error(`unknown section ${s}; one of ${ALL_SECTIONS.join(', ')}`);
 const wanted = (s: Section) => !only || only.includes(s);
 
 const REPS = quick
-  ? { create: 6, launch: 10, reconcile: 5, exit: 8, idleSec: 10, storeWrites: 60, activation: 1, warm: 1 }
-  : { create: 20, launch: 30, reconcile: 20, exit: 20, idleSec: 30, storeWrites: 300, activation: 3, warm: 2 };
+  ? { create: 6, launch: 10, reconcile: 5, exit: 8, state: 10, idleSec: 10, storeWrites: 60, activation: 1, warm: 1 }
+  : { create: 20, launch: 30, reconcile: 20, exit: 20, state: 30, idleSec: 30, storeWrites: 300, activation: 3, warm: 2 };
 
 // ── environment: a private HOME, /bin/sh, a private tmux socket ──────────────
 
@@ -445,6 +446,57 @@ async function benchExitDetect(): Promise<void> {
   addRow('exit_detect_ms', fmt(s.median), range(s, 1, ' ms'), 'med ≤ 500, max ≤ 2000 ms', ok, `row already removed when reported: ${prunedRows}/${REPS.warm + REPS.exit}`);
 }
 
+// ── 4b. agent state latency (§8) ─────────────────────────────────────────────
+
+async function benchStateLatency(): Promise<void> {
+  console.log(`state latency: ${REPS.state} "$WTS_STATE_HOOK" calls among 100 live sessions, lifecycle.start() with the default poll interval…`);
+  const dir = path.join(root, 'state');
+  const core = await newCore(); // pollIntervalMs: the default
+  const seeded = await seedWorkspaces({
+    store: core.store, tmuxArgs: T, tmuxEnv, ownerId: core.tmux.ownerId, dir, repoRoot: path.join(dir, 'repo'), workspaces: 20, sessionsPerWorkspace: 5,
+  });
+  const { stateHook } = installAgentFiles(core.storageDir);
+  const life = core.lifecycle;
+  await life.start();
+  const states = ['working', 'waiting', 'done'] as const;
+  const times: number[] = [];
+  for (let i = 0; i < REPS.warm + REPS.state; i++) {
+    const row = seeded.sessions[(i * 7) % seeded.sessions.length];
+    const state = states[i % states.length];
+    // A random phase against the poll timer.
+    await sleep(100 + Math.random() * 1000);
+    const shown = () => life.list().some((w) => w.sessions.some((x) => x.name === row.name && x.state === state && x.stateSource === 'hook' && x.summary === `step ${i}`));
+    const t0 = performance.now();
+    const seen = new Promise<number>((resolve, reject) => {
+      const timeout = setTimeout(() => {
+        sub.dispose();
+        reject(new Error(`${row.name} did not show ${state} within 10 s`));
+      }, 10_000);
+      const sub = life.onDidChange(() => {
+        if (!shown()) return;
+        clearTimeout(timeout);
+        sub.dispose();
+        resolve(performance.now() - t0);
+      });
+    });
+    // What an agent's hook does, in the environment a session gets at launch.
+    const hook = spawn(stateHook, [state, `step ${i}`], {
+      stdio: 'ignore',
+      env: { ...tmuxEnv, WTS_TMUX: 'tmux', WTS_SOCKET: socket, WTS_SESSION: row.name, WTS_GENERATION: String(row.createdAt) },
+    });
+    running.add(hook);
+    hook.on('exit', () => running.delete(hook));
+    const dt = await seen;
+    if (i >= REPS.warm) times.push(dt);
+  }
+  disposeCore(core);
+  killOwnTmuxServer();
+  const s = stat(times);
+  const ok = s.median <= 100 && s.max <= 500;
+  figures.state_latency_ms = { value: s, unit: 'ms', target: 'median <= 100, max <= 500', ok, sessions: seeded.liveSessions };
+  addRow('state_latency_ms (100 sessions)', fmt(s.median), range(s, 1, ' ms'), 'med ≤ 100, max ≤ 500 ms', ok, 'hook call → state in listWorkspaces()');
+}
+
 // ── 5. idle CPU ──────────────────────────────────────────────────────────────
 
 const CLK_TCK = (() => {
@@ -638,6 +690,7 @@ async function main(): Promise<number> {
     ['launch', benchLaunchStop],
     ['reconcile', benchReconcile],
     ['exit', benchExitDetect],
+    ['state', benchStateLatency],
     ['idle', benchIdleCpu],
     ['store', benchStore],
     ['size', benchSizes],

@@ -29,23 +29,86 @@ function parseArgs(argv) {
   return options;
 }
 
-async function prepare() {
-  if (!fs.existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
-    if ((await run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root })) !== 0) throw new Error('npm ci failed');
-  }
-  if ((await run(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--only', 'extension'], { cwd: root })) !== 0) throw new Error('the build failed');
-  const { ensureHost } = await import('./vscode-host/ensure-host.mjs');
-  return ensureHost();
+/** The tail of a step's log, printed only when the step failed. */
+function printTail(logFile, lines = 40) {
+  if (!fs.existsSync(logFile)) return;
+  const tail = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines);
+  console.error(`--- the last ${tail.length} lines of ${path.relative(process.cwd(), logFile)} ---\n${tail.join('\n')}\n---`);
 }
 
+/**
+ * One line per step; what the step's programs print goes to a log file in
+ * .demo/, shown only when the step fails.
+ */
+function progress(total) {
+  let n = 0;
+  return async (title, logName, work) => {
+    n++;
+    console.log(`[${n}/${total}] ${title}…`);
+    const logFile = path.join(demoDir, logName);
+    fs.mkdirSync(demoDir, { recursive: true });
+    fs.writeFileSync(logFile, '');
+    try {
+      return await work(logFile);
+    } catch (err) {
+      printTail(err.logFile ?? logFile);
+      throw err;
+    }
+  };
+}
+
+/** Runs a program with its output appended to `logFile`; throws when it fails. */
+async function runLogged(command, args, logFile, what) {
+  const fd = fs.openSync(logFile, 'a');
+  try {
+    const code = await run(command, args, { cwd: root, stdio: ['ignore', fd, fd] });
+    if (code !== 0) throw Object.assign(new Error(`${what} failed (exit code ${code})`), { logFile });
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Runs `fn` with console.log going to `logFile`: ensure-host reports to the console. */
+async function quietly(logFile, fn) {
+  const log = console.log;
+  console.log = (...args) => fs.appendFileSync(logFile, `${args.join(' ')}\n`);
+  try {
+    return await fn();
+  } finally {
+    console.log = log;
+  }
+}
+
+/** Dependencies, the build, and the VS Code to run it in; returns the step printer for the last step. */
+async function prepare() {
+  const needDependencies = !fs.existsSync(path.join(root, 'node_modules', '.package-lock.json'));
+  const step = progress((needDependencies ? 1 : 0) + 3);
+  if (needDependencies) {
+    await step('Installing npm dependencies (npm ci)', 'npm-ci.log', (log) => runLogged('npm', ['ci', '--no-audit', '--no-fund'], log, 'npm ci'));
+  }
+  await step('Building the extension', 'build.log', (log) =>
+    runLogged(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--only', 'extension'], log, 'the build'));
+  const host = await import('./vscode-host/ensure-host.mjs');
+  const installing = !host.hostInstalled();
+  const installLog = path.join(root, '.cache', 'vscode-host-install.log');
+  const { codeServerEntry } = await step(
+    installing ? `Installing VS Code (code-server ${host.CODE_SERVER_VERSION}) into .cache/, about a minute` : `Checking VS Code (code-server ${host.CODE_SERVER_VERSION})`,
+    'vscode-host.log',
+    (log) => quietly(log, () => host.ensureHost({ quiet: true })).catch((err) => {
+      // The install's own output (native module builds) is in its log file.
+      throw Object.assign(err, { logFile: installing && fs.existsSync(installLog) ? installLog : log });
+    }),
+  );
+  return { codeServerEntry, step };
+}
+
+/** The demo repository, made on first use; says whether it is new. */
 function demoRepository(createDemoRepo) {
   const repo = path.join(demoDir, 'repo');
-  if (!fs.existsSync(path.join(repo, '.git'))) {
-    fs.rmSync(repo, { recursive: true, force: true });
-    createDemoRepo(repo);
-    console.log(`created a demo repository in ${path.relative(process.cwd(), repo)} (3 commits on main, branch feature/farewell)`);
-  }
-  return repo;
+  if (fs.existsSync(path.join(repo, '.git'))) return { repo, created: false };
+  fs.rmSync(repo, { recursive: true, force: true });
+  createDemoRepo(repo);
+  return { repo, created: true };
 }
 
 /** Opens the workbench headless and checks the activity bar shows the view container. */
@@ -81,12 +144,13 @@ async function checkInBrowser(url, dirs, env) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  const { codeServerEntry } = await prepare();
+  if (options.repo && !(fs.existsSync(options.repo) && fs.statSync(options.repo).isDirectory())) throw new Error(`${options.repo} is not a folder`);
+  const { codeServerEntry, step } = await prepare();
   const { createDemoRepo } = await import('./lib/git-repo.mjs');
   const { isolatedEnvironment, startCodeServer, workbenchUrl } = await import('./vscode-host/code-server.mjs');
 
-  const folder = options.repo ?? demoRepository(createDemoRepo);
-  if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new Error(`${folder} is not a folder`);
+  const demo = options.repo ? undefined : demoRepository(createDemoRepo);
+  const folder = options.repo ?? demo.repo;
   const { env, dirs } = isolatedEnvironment(path.join(demoDir, 'host'), 'wts-demo-');
   const port = Number(process.env.PORT) || (await freePort());
   const logFile = path.join(demoDir, 'code-server.log');
@@ -105,9 +169,10 @@ async function main() {
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stop(0));
 
+  const where = demo ? `${path.relative(process.cwd(), folder)}${demo.created ? ' (a new demo repository: 3 commits on main, branch feature/farewell)' : ''}` : folder;
   let started;
   try {
-    started = await startCodeServer({
+    started = await step(`Starting VS Code on ${where}`, 'code-server.log', () => startCodeServer({
       entry: codeServerEntry,
       port,
       userDataDir: dirs.userData,
@@ -116,7 +181,7 @@ async function main() {
       env,
       logFile,
       onSpawn: (child) => (server = child),
-    });
+    }));
   } catch (err) {
     console.error(err.message);
     return stop(1);
@@ -130,15 +195,8 @@ async function main() {
   const url = workbenchUrl({ baseUrl: started.baseUrl, authority: started.authority, folder, extensionDevelopmentPath: root });
   if (options.check) return stop((await checkInBrowser(url, dirs, env)) ? 0 : 1);
 
-  console.log(`
-Worktree Sessions is running in VS Code (code-server ${started.authority}), opened on
-  ${folder}
-
-Open this URL in a browser (it loads the extension in development mode):
-
-  ${url}
-
-Logs: ${logFile}   Press Ctrl-C to stop.`);
+  // The URL last and alone on its line, so it can be clicked or copied whole.
+  console.log(`\nWorktree Sessions is running in VS Code (logs: ${path.relative(process.cwd(), logFile)}; Ctrl-C stops it). Open in a browser:\n${url}`);
   // Stay up until a signal or code-server's exit calls stop().
   await new Promise(() => {});
 }

@@ -28,3 +28,33 @@ export class Emitter<T> {
     this.listeners.clear();
   }
 }
+
+/** Owns disposables and disposes each once, the last added first; one added after dispose() goes at once. */
+export class DisposableStore implements Disposable {
+  private items: Disposable[] = [];
+  private disposed = false;
+
+  add<T extends Disposable>(item: T): T {
+    if (this.disposed) item.dispose();
+    else this.items.push(item);
+    return item;
+  }
+
+  /** Adds several at once, like an array's push. */
+  push(...items: Disposable[]): void {
+    for (const item of items) this.add(item);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const item of this.items.reverse()) {
+      try {
+        item.dispose();
+      } catch {
+        // One failing dispose must not keep the rest alive.
+      }
+    }
+    this.items = [];
+  }
+}

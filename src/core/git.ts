@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Exec, ExecResult } from './exec';
+import { describeOutcome, type Exec, type ExecResult } from './process/runner';
 import {
   branchNamePrecheck,
   parseRefList,
@@ -10,7 +10,13 @@ import {
   type ShortStat,
   type WorktreeEntry,
 } from './gitParse';
+import { TREE_DEADLINE_MS, type GitCallOptions, type GitCalls } from './git/calls';
+import { inspectWorktree, type WorktreeWork } from './git/inspect';
+import { saveWork, type SaveRequest, type SavedChanges } from './git/save';
 import { UserError } from './model';
+
+export type { SavedChanges, SaveRequest } from './git/save';
+export type { HeadState, SubmoduleState, WorktreeWork } from './git/inspect';
 
 export class GitError extends Error {
   constructor(readonly args: readonly string[], readonly result: ExecResult) {
@@ -19,33 +25,29 @@ export class GitError extends Error {
   }
 }
 
-export interface SavedChanges {
-  /** The ref that keeps the changes: restore with `git checkout <ref> -- .` or `git stash apply <commit>`. */
-  ref: string;
-  commit: string;
-  /** A patch of the same changes (`git apply --binary <file>`). */
-  patchFile: string;
-  files: string[];
-}
-
-const SAVE_IDENTITY = {
-  GIT_AUTHOR_NAME: 'Worktree Sessions',
-  GIT_AUTHOR_EMAIL: 'worktree-sessions@localhost',
-  GIT_COMMITTER_NAME: 'Worktree Sessions',
-  GIT_COMMITTER_EMAIL: 'worktree-sessions@localhost',
-};
+/** A git call that reads or writes a few files. */
+const GIT_DEADLINE_MS = 60_000;
 
 /** The git commands the lifecycle needs, each an argv array through the one exec adapter. */
 export class Git {
+  /** Lent to the worktree inspection and save modules (git/inspect.ts, git/save.ts). */
+  private readonly calls: GitCalls = { git: (cwd, args, o) => this.git(cwd, args, o), ok: (cwd, args, o) => this.ok(cwd, args, o) };
+
   constructor(private readonly exec: Exec, private readonly gitPath = 'git') {}
 
-  private async git(cwd: string, args: readonly string[], options: { signal?: AbortSignal; env?: Record<string, string> } = {}): Promise<ExecResult> {
-    const r = await this.exec.run(this.gitPath, ['-C', cwd, ...args], { signal: options.signal, extraEnv: options.env });
-    if (r.spawnError) throw new UserError(`git could not be started (${r.spawnError}). Install git and make sure it is on PATH.`);
-    return r;
+  private async git(cwd: string, args: readonly string[], options: GitCallOptions = {}): Promise<ExecResult> {
+    const answers = options.answers;
+    const r = await this.exec.run(this.gitPath, ['-C', cwd, ...args], {
+      signal: options.signal, extraEnv: options.env, timeoutMs: options.timeoutMs ?? GIT_DEADLINE_MS,
+      isAnswer: answers === undefined ? undefined : (x) => x.exitCode === answers,
+    });
+    if (r.kind === 'ok' || r.kind === 'exit') return r;
+    // Only a missing program is a reason to install git; a timeout or a signal is not.
+    if (r.kind === 'not-found') throw new UserError(`${describeOutcome(this.gitPath, r)}. Install git, or make sure it is on PATH.`);
+    throw new UserError(`git ${args[0]} in ${cwd}: ${describeOutcome(this.gitPath, r)}.`);
   }
 
-  private async ok(cwd: string, args: readonly string[], options: { signal?: AbortSignal; env?: Record<string, string> } = {}): Promise<string> {
+  private async ok(cwd: string, args: readonly string[], options: GitCallOptions = {}): Promise<string> {
     const r = await this.git(cwd, args, options);
     if (r.exitCode !== 0) throw new GitError(['-C', cwd, ...args], r);
     return r.stdout;
@@ -71,7 +73,7 @@ export class Git {
   async branchNameProblem(repo: string, name: string): Promise<string | undefined> {
     const pre = branchNamePrecheck(name);
     if (pre) return pre;
-    const r = await this.git(repo, ['check-ref-format', '--branch', name]);
+    const r = await this.git(repo, ['check-ref-format', '--branch', name], { answers: 128 });
     if (r.exitCode !== 0) return `"${name}" is not a valid branch name (git check-ref-format).`;
     return undefined;
   }
@@ -105,25 +107,25 @@ export class Git {
 
   async refExists(repo: string, ref: string): Promise<boolean> {
     if (ref.startsWith('-')) return false;
-    const r = await this.git(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+    const r = await this.git(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { answers: 1 });
     return r.exitCode === 0;
   }
 
   /** The commit a ref points at, or undefined when it names none. */
   async commitOf(repo: string, ref: string): Promise<string | undefined> {
     if (ref.startsWith('-')) return undefined;
-    const r = await this.git(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+    const r = await this.git(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { answers: 1 });
     return r.exitCode === 0 ? r.stdout.trim() : undefined;
   }
 
   async localBranchExists(repo: string, branch: string): Promise<boolean> {
-    const r = await this.git(repo, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`]);
+    const r = await this.git(repo, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`], { answers: 1 });
     return r.exitCode === 0;
   }
 
   /** The branch checked out in the main worktree: the default base for new branches. */
   async currentBranch(worktree: string): Promise<string | undefined> {
-    const r = await this.git(worktree, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+    const r = await this.git(worktree, ['symbolic-ref', '--quiet', '--short', 'HEAD'], { answers: 1 });
     return r.exitCode === 0 ? r.stdout.trim() : undefined;
   }
 
@@ -141,16 +143,30 @@ export class Git {
     const args = 'newBranch' in how
       ? ['worktree', 'add', ...(how.track ? ['--track'] : ['--no-track']), '-b', how.newBranch, '--', worktreePath, how.startPoint]
       : ['worktree', 'add', '--', worktreePath, how.existingBranch];
-    await this.ok(repo, args, { signal });
+    await this.ok(repo, args, { signal, timeoutMs: TREE_DEADLINE_MS });
   }
 
+  /**
+   * `force` once: needed for changes D5 saved first and for submodules proven
+   * clean and pushed. Never twice, which would also remove a locked worktree
+   * without the user's choice.
+   */
   async removeWorktree(repo: string, worktreePath: string, force: boolean): Promise<void> {
-    // Twice --force also removes a locked worktree; we only pass it after D5 saved the changes.
-    await this.ok(repo, ['worktree', 'remove', ...(force ? ['--force', '--force'] : []), '--', worktreePath]);
+    await this.ok(repo, ['worktree', 'remove', ...(force ? ['--force'] : []), '--', worktreePath], { timeoutMs: TREE_DEADLINE_MS });
+  }
+
+  /** Only on the user's explicit choice (D5). */
+  async unlockWorktree(repo: string, worktreePath: string): Promise<void> {
+    await this.ok(repo, ['worktree', 'unlock', '--', worktreePath]);
   }
 
   async pruneWorktrees(repo: string): Promise<void> {
     await this.ok(repo, ['worktree', 'prune']);
+  }
+
+  /** D1/D5: what removing the worktree would lose, and what stands in the way; changes nothing. */
+  async inspect(worktree: string): Promise<WorktreeWork> {
+    return inspectWorktree(this.calls, worktree, await this.gitDir(worktree));
   }
 
   /** D1: every uncommitted change, untracked files included; ignored files are not changes. */
@@ -159,13 +175,24 @@ export class Git {
     return parseStatusPorcelain(out).map((e) => e.path);
   }
 
+  /**
+   * Changed files and lines against HEAD, untracked files included (as D1
+   * lists them): each counts as a changed file and its lines as insertions.
+   */
   async changeStats(worktree: string): Promise<ShortStat> {
-    return parseShortStat(await this.ok(worktree, ['diff', '--shortstat', 'HEAD']));
+    const [diff, others] = await Promise.all([
+      this.ok(worktree, ['diff', '--shortstat', 'HEAD']),
+      this.ok(worktree, ['ls-files', '-z', '--others', '--exclude-standard']),
+    ]);
+    const stats = parseShortStat(diff);
+    const untracked = others.split('\0').filter(Boolean);
+    if (!untracked.length) return stats;
+    return { files: stats.files + untracked.length, insertions: stats.insertions + (await countLines(worktree, untracked)), deletions: stats.deletions };
   }
 
   /** D6 in one process where possible: whether `branch` is merged into `base`, not merged, or gone. */
   async mergeState(repo: string, branch: string, base: string): Promise<'merged' | 'unmerged' | 'missing'> {
-    const r = await this.git(repo, ['merge-base', '--is-ancestor', `refs/heads/${branch}`, base]);
+    const r = await this.git(repo, ['merge-base', '--is-ancestor', `refs/heads/${branch}`, base], { answers: 1 });
     if (r.exitCode === 0) return 'merged';
     if (r.exitCode === 1) return 'unmerged';
     // A missing branch or a missing base: only the branch's existence decides what to report.
@@ -204,40 +231,9 @@ export class Git {
     return linkedGitDir(worktree) ?? (await this.ok(worktree, ['rev-parse', '--path-format=absolute', '--git-dir'])).trim();
   }
 
-  /**
-   * D5: saves every uncommitted change (tracked and untracked) as a commit on
-   * `refs/worktree-sessions/saved/<name>` and as a patch file in `patchDir`,
-   * without touching the worktree, its index or the user's stash.
-   */
-  async saveChanges(worktree: string, name: string, patchDir: string): Promise<SavedChanges> {
-    const files = await this.dirtyFiles(worktree);
-    const gitDir = await this.gitDir(worktree);
-    const tmpIndex = path.join(gitDir, `wts-save-index-${process.pid}-${Date.now()}`);
-    const realIndex = path.join(gitDir, 'index');
-    if (fs.existsSync(realIndex)) fs.copyFileSync(realIndex, tmpIndex);
-    const env = { GIT_INDEX_FILE: tmpIndex };
-    try {
-      await this.ok(worktree, ['add', '--all', '--', '.'], { env });
-      const tree = (await this.ok(worktree, ['write-tree'], { env })).trim();
-      const head = (await this.ok(worktree, ['rev-parse', '--verify', 'HEAD'])).trim();
-      const commitArgs = ['commit-tree', tree, '-p', head, '-m', `Worktree Sessions: changes saved before deleting ${name}`];
-      let made = await this.git(worktree, commitArgs);
-      if (made.exitCode !== 0 && /tell me who you are|unable to auto-detect|empty ident/i.test(made.stderr)) {
-        // Saving must not fail for want of a configured identity.
-        made = await this.git(worktree, commitArgs, { env: SAVE_IDENTITY });
-      }
-      if (made.exitCode !== 0) throw new GitError(['-C', worktree, ...commitArgs], made);
-      const commit = made.stdout.trim();
-      const ref = `refs/worktree-sessions/saved/${name}`;
-      await this.ok(worktree, ['update-ref', '-m', 'worktree-sessions: save before delete', ref, commit]);
-      fs.mkdirSync(patchDir, { recursive: true });
-      const patchFile = path.join(patchDir, `${name.replace(/\//g, '-')}.patch`);
-      const patch = await this.ok(worktree, ['diff', '--binary', '--full-index', head, commit]);
-      fs.writeFileSync(patchFile, patch);
-      return { ref, commit, patchFile, files };
-    } finally {
-      fs.rmSync(tmpIndex, { force: true });
-    }
+  /** D5: see saveWork in git/save.ts. */
+  async saveChanges(worktree: string, req: SaveRequest): Promise<SavedChanges> {
+    return saveWork(this.calls, worktree, await this.gitDir(worktree), req);
   }
 
   /** Files git ignores in the main worktree that match the copyFiles patterns. */
@@ -246,6 +242,14 @@ export class Git {
     const specs = patterns.map((p) => `:(glob)${p}`);
     const out = await this.ok(repo, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--', ...specs]);
     return out.split('\0').filter(Boolean);
+  }
+
+  /** §9: ignored files that the gitignore-syntax patterns of `includeFile` (a `.worktreeinclude`) also match. */
+  async ignoredFilesIncluded(repo: string, includeFile: string): Promise<string[]> {
+    const list = async (args: string[]) => (await this.ok(repo, ['ls-files', '-z', '--others', '--ignored', ...args])).split('\0').filter(Boolean);
+    const [included, ignored] = await Promise.all([list([`--exclude-from=${includeFile}`]), list(['--exclude-standard'])]);
+    const isIgnored = new Set(ignored);
+    return included.filter((f) => isIgnored.has(f));
   }
 }
 
@@ -263,4 +267,31 @@ export function linkedGitDir(worktree: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Reading untracked files to count their lines stops here: the count is for a row's description. */
+const LINE_COUNT_BUDGET_BYTES = 4 * 1024 * 1024;
+
+/** Lines of text files as `git diff` counts them (binary files have none); files past the budget are not read. */
+async function countLines(dir: string, files: readonly string[]): Promise<number> {
+  let budget = LINE_COUNT_BUDGET_BYTES;
+  let lines = 0;
+  for (const f of files) {
+    try {
+      const file = path.join(dir, f);
+      // A FIFO would never end a read; a link's target may be anywhere.
+      const st = await fs.promises.lstat(file);
+      if (!st.isFile()) continue;
+      if (st.size > budget) break;
+      budget -= st.size;
+      const data = await fs.promises.readFile(file);
+      if (!data.length || data.subarray(0, 8000).includes(0)) continue;
+      let n = 0;
+      for (const byte of data) if (byte === 10) n++;
+      lines += data[data.length - 1] === 10 ? n : n + 1;
+    } catch {
+      // Gone since the listing, or not a regular file: nothing to count.
+    }
+  }
+  return lines;
 }

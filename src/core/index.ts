@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { ProcessExec } from './exec';
+import { ProcessRunner } from './process/runner';
 import { Git } from './git';
 import { LifecycleService } from './lifecycle';
 import type { Logger } from './log';
@@ -11,11 +11,16 @@ import { Tmux } from './tmux';
 export * from './model';
 export type { Logger } from './log';
 export type { Disposable, Event } from './event';
+export { DisposableStore } from './event';
 export { LifecycleService } from './lifecycle';
-export type { CreateRequest, DeleteOptions, DeleteResult, OperationOptions, ReconcileReport, BranchChoice } from './lifecycle';
+export { AGENT_WIRING } from './agents/wiring';
+export { BUILTIN_STATE_RULES } from './agents/state';
+export type { CreateRequest, DeleteOptions, DeletePreflight, DeleteResult, OperationOptions, ReconcileReport, BranchChoice, RepositoryQueries } from './lifecycle';
+export type { ApprovalRequest } from './lifecycle/types';
+export type { RepoApproval } from './lifecycle/repoSetup';
 export type { TmuxProbe } from './tmux';
 export type { ShortStat } from './gitParse';
-export type { SavedChanges } from './git';
+export type { SavedChanges, SubmoduleState } from './git';
 export { branchNamePrecheck } from './gitParse';
 export { Git } from './git';
 
@@ -41,7 +46,7 @@ export interface Core {
   store: OwnershipStore;
   tmux: Tmux;
   git: Git;
-  exec: ProcessExec;
+  exec: ProcessRunner;
   /** Set when an unreadable database was moved aside at open. */
   recovered?: Recovery;
   dispose(): void;
@@ -49,7 +54,7 @@ export interface Core {
 
 /** Builds the core's services; the extension's composition root calls this once. */
 export async function createCore(options: CoreOptions): Promise<Core> {
-  const exec = new ProcessExec(options.logger);
+  const exec = new ProcessRunner(options.logger);
   const { store, recovered } = await OwnershipStore.open(options.storageDir, {
     wasmPath: options.wasmPath,
     logger: options.logger,
@@ -63,15 +68,27 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     settings: options.settings,
     logger: options.logger,
     savedChangesDir: path.join(options.storageDir, 'saved-changes'),
+    storageDir: options.storageDir,
     env,
     pollIntervalMs: options.pollIntervalMs,
     orphanGraceMs: options.orphanGraceMs,
+  });
+  // SPEC §4: a database lost while running was started afresh; re-adopt what is provably ours, as at startup.
+  if (recovered) lifecycle.holdOrphansUntilReadopted();
+  store.onDidRecover((lost) => {
+    lifecycle.holdOrphansUntilReadopted();
+    lifecycle.readopt(lost.repoRoots).then(
+      (adopted) => options.logger.info(`Re-adopted ${adopted.length} workspace(s) after the database was lost.`),
+      (e: unknown) => options.logger.error(`Could not re-adopt workspaces after the database was lost: ${e instanceof Error ? e.message : String(e)}`),
+    );
   });
   return {
     lifecycle, store, tmux, git, exec, recovered,
     dispose: () => {
       lifecycle.dispose();
       store.dispose();
+      exec.dispose();
     },
   };
 }
+export * from './finish';

@@ -1,97 +1,20 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
-import type { Logger } from './log';
-import { processAlive } from './processAlive';
-import type { SessionRecord, SetupEvent, StoredWorkspaceStatus, WorkspaceRecord } from './model';
-import { Emitter, type Event } from './event';
+import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import type { SessionRecord, SetupEvent, WorkspaceRecord } from './model';
+import { Emitter } from './event';
+import { DatabaseLock } from './store/lockFile';
+import { fileSignature, isDiskFull, moveAside, realDisk, replaceFile, signatureOf, writeTemporary, type StoreDisk } from './store/durableFile';
+import { migrate, missingTables, schemaVersion, SCHEMA_VERSION } from './store/migrations';
+import { rows, toEvent, toSession, toWorkspace, transactionOn, type StoreTx } from './store/transaction';
+
+export { SCHEMA_VERSION } from './store/migrations';
+export type { StoreDisk } from './store/durableFile';
+export type { StoreTx } from './store/transaction';
+export type { OpenOptions, Recovery, RecoveryWhileRunning, WorkspaceStore } from './store/types';
+import type { OpenOptions, Recovery, RecoveryWhileRunning, WorkspaceStore } from './store/types';
 
 export const DATABASE_FILE = 'worktree-sessions.db';
-
-/** Schema migrations: entry i takes the database from version i to i + 1. */
-const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-   CREATE TABLE workspaces (
-     id TEXT PRIMARY KEY,
-     repo_root TEXT NOT NULL,
-     worktree_path TEXT NOT NULL,
-     branch TEXT NOT NULL,
-     base_ref TEXT NOT NULL,
-     created_branch INTEGER NOT NULL,
-     base_session TEXT NOT NULL,
-     status TEXT NOT NULL,
-     error TEXT,
-     op_pid INTEGER,
-     created_at INTEGER NOT NULL,
-     updated_at INTEGER NOT NULL,
-     UNIQUE (repo_root, branch)
-   );
-   CREATE TABLE sessions (
-     name TEXT PRIMARY KEY,
-     workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-     target_key TEXT NOT NULL,
-     label TEXT NOT NULL,
-     command TEXT NOT NULL,
-     created_at INTEGER NOT NULL,
-     lost INTEGER NOT NULL DEFAULT 0
-   );
-   CREATE INDEX sessions_by_workspace ON sessions(workspace_id);
-   CREATE TABLE setup_events (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-     at INTEGER NOT NULL,
-     step TEXT NOT NULL,
-     outcome TEXT NOT NULL,
-     message TEXT
-   );
-   CREATE INDEX events_by_workspace ON setup_events(workspace_id);`,
-];
-
-export const SCHEMA_VERSION = MIGRATIONS.length;
-
-/** What a write may do; every change goes through one of these inside `write`. */
-export interface StoreTx {
-  workspace(id: string): WorkspaceRecord | undefined;
-  workspaceByBranch(repoRoot: string, branch: string): WorkspaceRecord | undefined;
-  sessions(workspaceId?: string): SessionRecord[];
-  insertWorkspace(w: WorkspaceRecord): void;
-  updateWorkspace(id: string, patch: Partial<Omit<WorkspaceRecord, 'id'>>): void;
-  /** Removes the row with its sessions and setup events. */
-  deleteWorkspace(id: string): void;
-  upsertSession(s: SessionRecord): void;
-  /** Removes the row only if its generation matches (L3, S2); returns whether it did. */
-  deleteSession(name: string, createdAt?: number): boolean;
-  addEvent(e: SetupEvent): void;
-}
-
-/** What the lifecycle needs of persistence; the tests wrap it to inject faults. */
-export interface WorkspaceStore {
-  readonly file: string;
-  workspaces(): WorkspaceRecord[];
-  workspace(id: string): WorkspaceRecord | undefined;
-  sessions(workspaceId?: string): SessionRecord[];
-  events(workspaceId: string): SetupEvent[];
-  /** Re-reads the file if another process changed it; true when it did. */
-  refresh(): boolean;
-  write<T>(fn: (tx: StoreTx) => T): Promise<T>;
-  readonly onDidChangeExternally: Event<void>;
-  dispose(): void;
-}
-
-export interface OpenOptions {
-  wasmPath: string;
-  logger: Logger;
-  /** Watch the file for other windows' writes (default true). */
-  watch?: boolean;
-  /** How long to wait for another process's lock before giving up. */
-  lockTimeoutMs?: number;
-}
-
-export interface Recovery {
-  movedTo: string;
-  reason: string;
-}
 
 const engines = new Map<string, Promise<SqlJsStatic>>();
 function engine(wasmPath: string): Promise<SqlJsStatic> {
@@ -103,70 +26,44 @@ function engine(wasmPath: string): Promise<SqlJsStatic> {
   return e;
 }
 
-type Row = Record<string, SqlValue>;
+/** Never equal to a file's signature: memory that must be re-read before the next write. */
+const UNREAD = 'unread';
 
-function toWorkspace(r: Row): WorkspaceRecord {
-  return {
-    id: String(r.id),
-    repoRoot: String(r.repo_root),
-    worktreePath: String(r.worktree_path),
-    branch: String(r.branch),
-    baseRef: String(r.base_ref),
-    createdBranch: r.created_branch === 1,
-    baseSession: String(r.base_session),
-    status: String(r.status) as StoredWorkspaceStatus,
-    error: r.error === null ? undefined : String(r.error),
-    opPid: r.op_pid === null ? undefined : Number(r.op_pid),
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  };
-}
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-function toSession(r: Row): SessionRecord {
-  return {
-    name: String(r.name),
-    workspaceId: String(r.workspace_id),
-    targetKey: String(r.target_key),
-    label: String(r.label),
-    command: JSON.parse(String(r.command)) as string[],
-    createdAt: Number(r.created_at),
-    lost: r.lost === 1,
-  };
-}
-
-function fileSignature(file: string): string | undefined {
-  try {
-    const s = fs.statSync(file);
-    return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
-  } catch {
-    return undefined;
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+class NewerDatabaseError extends Error {}
 
 /**
  * The ownership records, in one sql.js database file shared by every window
  * of the installation (SPEC §4). Reads come from memory; each write takes the
  * lock file, re-reads the file if another process changed it, applies the
- * change in a transaction and replaces the file atomically.
+ * change in a transaction and replaces the file atomically — or, failing
+ * that, changes nothing, on disk or in memory.
  */
 export class OwnershipStore implements WorkspaceStore {
   readonly file: string;
-  private readonly lockFile: string;
+  private readonly lock: DatabaseLock;
+  private readonly disk: StoreDisk;
   private db!: Database;
+  /** The file as this window last read or wrote it; a different one means someone else wrote. */
   private signature: string | undefined;
   private snapshot: { workspaces: WorkspaceRecord[]; sessions: SessionRecord[] } = { workspaces: [], sessions: [] };
   private queue: Promise<unknown> = Promise.resolve();
+  private recoveryQueued = false;
+  private reportedUnusable?: string;
   private watcher?: fs.FSWatcher;
   private watchTimer?: NodeJS.Timeout;
   private readonly changed = new Emitter<void>();
   readonly onDidChangeExternally = this.changed.event;
+  private readonly recovered = new Emitter<RecoveryWhileRunning>();
+  /** The database was lost while this window ran and a new one started (SPEC §4): re-adopt and tell the user. */
+  readonly onDidRecover = this.recovered.event;
   private disposed = false;
 
   private constructor(private readonly sql: SqlJsStatic, readonly dir: string, private readonly options: OpenOptions) {
     this.file = path.join(dir, DATABASE_FILE);
-    this.lockFile = `${this.file}.lock`;
+    this.lock = new DatabaseLock(this.file, options.logger, options.lockTimeoutMs ?? 15_000);
+    this.disk = options.disk ?? realDisk;
   }
 
   /** Opens (or creates) the database in `dir`; an unreadable file is moved aside and reported. */
@@ -180,45 +77,56 @@ export class OwnershipStore implements WorkspaceStore {
   }
 
   private async initialise(): Promise<Recovery | undefined> {
-    await this.acquireLock();
+    await this.lock.acquire();
     try {
       if (!fs.existsSync(this.file)) {
-        this.db = new this.sql.Database();
-        this.migrate();
-        this.persist();
+        this.startAfresh();
         return undefined;
       }
+      let migrated: boolean;
       try {
-        this.load();
-        if (this.migrate()) this.persist();
-        return undefined;
+        // At start an empty file or a database without our tables is simply made ours.
+        this.load(false);
+        migrated = this.migrate();
       } catch (e) {
-        // SPEC §4: never delete an unreadable database; move it aside and start afresh.
-        const reason = e instanceof Error ? e.message : String(e);
-        const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-        const movedTo = `${this.file}.unreadable-${stamp}`;
-        fs.renameSync(this.file, movedTo);
-        this.options.logger.error(`The database ${this.file} could not be read (${reason}); moved it to ${movedTo} and started a new one.`);
-        this.db = new this.sql.Database();
-        this.migrate();
-        this.persist();
-        return { movedTo, reason };
+        const { movedTo, reason } = this.recover(message(e), false);
+        return movedTo ? { movedTo, reason } : undefined;
       }
+      // Outside the try: a file that cannot be saved (a full disk) is still a good one, not to be moved aside.
+      if (migrated) this.save();
+      return undefined;
     } finally {
-      this.releaseLock();
+      this.lock.release();
     }
   }
 
-  private load(): void {
-    const bytes = fs.readFileSync(this.file);
-    const signature = fileSignature(this.file);
+  /**
+   * Replaces memory with the file. While running, a file without our tables is
+   * refused: it was emptied or replaced, and its rows are lost.
+   */
+  private load(running: boolean): void {
+    // The signature of the very bytes read: a stat after reading could describe a newer file.
+    const fd = fs.openSync(this.file, 'r');
+    let signature: string;
+    let bytes: Buffer;
+    try {
+      signature = signatureOf(fs.fstatSync(fd));
+      bytes = fs.readFileSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     const db = new this.sql.Database(bytes);
     try {
       // Garbage only shows when the first page is read.
       db.exec('SELECT count(*) FROM sqlite_master');
-      const version = this.versionOf(db);
+      const version = schemaVersion(db);
       if (version > SCHEMA_VERSION) {
-        throw new Error(`it was written by a newer version of Worktree Sessions (schema ${version}, this one knows ${SCHEMA_VERSION})`);
+        throw new NewerDatabaseError(`it was written by a newer version of Worktree Sessions (schema ${version}, this one knows ${SCHEMA_VERSION})`);
+      }
+      if (running) {
+        const missing = missingTables(db);
+        if (missing.length) throw new Error(`it no longer holds the Worktree Sessions tables (${missing.join(', ')} missing)`);
+        migrate(db);
       }
     } catch (e) {
       db.close();
@@ -231,160 +139,115 @@ export class OwnershipStore implements WorkspaceStore {
     this.rebuildSnapshot();
   }
 
-  private versionOf(db: Database): number {
-    const hasMeta = db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
-    if (!hasMeta.length) return 0;
-    const r = db.exec("SELECT value FROM meta WHERE key = 'schema_version'");
-    return r.length ? Number(r[0].values[0][0]) : 0;
-  }
-
   /** Applies pending migrations; true when it changed anything. */
   private migrate(): boolean {
-    const from = this.versionOf(this.db);
-    if (from >= SCHEMA_VERSION) {
-      this.db.exec('PRAGMA foreign_keys = ON');
-      return false;
-    }
-    this.db.exec('BEGIN');
-    try {
-      for (let v = from; v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v]);
-      this.db.run("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", [String(SCHEMA_VERSION)]);
-      this.db.exec('COMMIT');
-    } catch (e) {
-      this.db.exec('ROLLBACK');
-      throw e;
-    }
+    const changed = migrate(this.db);
     this.db.exec('PRAGMA foreign_keys = ON');
-    this.rebuildSnapshot();
-    return true;
+    if (changed) this.rebuildSnapshot();
+    return changed;
   }
 
-  private rows(sql: string, params: SqlValue[] = [], db: Database = this.db): Row[] {
-    const stmt = db.prepare(sql);
-    try {
-      stmt.bind(params);
-      // get() with the column names read once: getAsObject() asks sql.js for them on every row,
-      // which made rebuilding the snapshot after each write the bulk of a write's cost.
-      const names = stmt.getColumnNames();
-      const out: Row[] = [];
-      while (stmt.step()) {
-        const values = stmt.get();
-        const row: Row = {};
-        for (let i = 0; i < names.length; i++) row[names[i]] = values[i];
-        out.push(row);
+  /**
+   * SPEC §4: never delete a database that cannot be read; move it aside and
+   * start a new one, from memory when memory holds a good copy. Under the lock.
+   */
+  private recover(reason: string, fromMemory: boolean): { movedTo?: string; reason: string } {
+    const movedTo = moveAside(this.file);
+    const started = fromMemory ? `started a new one from this window's copy (${this.snapshot.workspaces.length} workspace(s))` : 'started a new one';
+    this.options.logger.error(movedTo
+      ? `The database ${this.file} could not be read (${reason}); moved it to ${movedTo} and ${started}.`
+      : `The database ${this.file} is gone (${reason}); ${started}.`);
+    if (fromMemory) this.saveAsNew();
+    else this.startAfresh();
+    return movedTo ? { movedTo, reason } : { reason };
+  }
+
+  private startAfresh(): void {
+    this.db?.close();
+    this.db = new this.sql.Database();
+    this.migrate();
+    this.saveAsNew();
+  }
+
+  /** Saves memory where no file is now (or none was expected). */
+  private saveAsNew(): void {
+    this.signature = fileSignature(this.file);
+    if (!this.save()) throw new Error(`${this.file} appeared while a new database was being started; try again.`);
+  }
+
+  /**
+   * Under the lock: starts from the file as it is now if someone else wrote
+   * it, or writes a new one (and says so) when it is no longer our database.
+   */
+  private catchUp(): 'unchanged' | 'reloaded' | 'recovered' {
+    const now = fileSignature(this.file);
+    if (now === this.signature) return 'unchanged';
+    let reason = 'the file was deleted';
+    if (now !== undefined) {
+      try {
+        this.load(true);
+        return 'reloaded';
+      } catch (e) {
+        // A newer version's database is theirs to read: refuse to write rather than move it away.
+        if (e instanceof NewerDatabaseError) throw new Error(`Cannot write to ${this.file}: ${e.message}.`);
+        // A file that could not be opened or read (permissions, too many open files) may be fine: nothing is moved for that.
+        const { code, syscall } = e as NodeJS.ErrnoException;
+        if (syscall && code !== 'ENOENT') throw new Error(`Cannot read ${this.file}: ${message(e)}`);
+        if (code !== 'ENOENT') reason = message(e);
       }
-      return out;
-    } finally {
-      stmt.free();
     }
+    const repoRoots = [...new Set(this.snapshot.workspaces.map((w) => w.repoRoot))];
+    // The failed read replaced nothing, so memory is the last good copy: starting from it keeps every row
+    // this window knew (commands, setup events), and none of their live sessions looks orphaned (R3)
+    // while re-adoption looks for anything else.
+    const recovery = this.recover(reason, this.signature !== UNREAD);
+    this.recovered.fire({ ...recovery, repoRoots });
+    this.changed.fire();
+    return 'recovered';
   }
 
   private rebuildSnapshot(): void {
     this.snapshot = {
-      workspaces: this.rows('SELECT * FROM workspaces ORDER BY repo_root, branch').map(toWorkspace),
-      sessions: this.rows('SELECT * FROM sessions ORDER BY workspace_id, created_at, name').map(toSession),
+      workspaces: rows(this.db, 'SELECT * FROM workspaces ORDER BY repo_root, branch').map(toWorkspace),
+      sessions: rows(this.db, 'SELECT * FROM sessions ORDER BY workspace_id, created_at, name').map(toSession),
     };
   }
 
-  /** Writes the database atomically: temporary file, fsync, rename, fsync of the folder. */
-  private persist(): void {
-    const data = this.db.export();
-    // export() reopens the database, which resets pragmas.
-    this.db.exec('PRAGMA foreign_keys = ON');
-    const tmp = `${this.file}.tmp-${process.pid}-${Math.random().toString(16).slice(2)}`;
-    const fd = fs.openSync(tmp, 'w', 0o600);
+  /**
+   * Replaces the file with memory, atomically (temporary file, fsync, rename,
+   * fsync of the folder), unless the file changed since it was read: then
+   * false. A save that fails rolls memory back to the file and throws.
+   */
+  private save(): boolean {
+    let tmp: string | undefined;
     try {
-      fs.writeSync(fd, data);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, this.file);
-    try {
-      const dfd = fs.openSync(this.dir, 'r');
-      try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
-    } catch {
-      // Some file systems refuse fsync on a folder; the rename is still atomic.
-    }
-    this.signature = fileSignature(this.file);
-  }
-
-  // ── lock file ────────────────────────────────────────────────────────────
-
-  private async acquireLock(): Promise<void> {
-    const deadline = Date.now() + (this.options.lockTimeoutMs ?? 15_000);
-    for (let attempt = 0; ; attempt++) {
-      // The lock appears with its content in one step (link), so no reader ever sees it empty.
-      const tmp = `${this.lockFile}.${process.pid}.${Math.random().toString(16).slice(2)}`;
-      fs.writeFileSync(tmp, `${process.pid}\n${Date.now()}\n${os.hostname()}\n`, { mode: 0o600 });
-      try {
-        fs.linkSync(tmp, this.lockFile);
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      } finally {
+      const data = this.db.export();
+      // export() reopens the database, which resets pragmas.
+      this.db.exec('PRAGMA foreign_keys = ON');
+      tmp = writeTemporary(this.file, data, this.disk);
+      // SPEC §4: no write may replace a file newer than the one it read, even one written without the lock.
+      if (fileSignature(this.file) !== this.signature) {
         fs.rmSync(tmp, { force: true });
-      }
-      const holder = this.readLock();
-      if (holder && this.isStale(holder)) {
-        this.breakStaleLock(holder.raw);
-        continue;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`The Worktree Sessions database is locked by process ${holder?.pid ?? '?'} (${this.lockFile}); try again, or remove the lock file if that process is gone.`);
-      }
-      await sleep(Math.min(25, 1 + attempt) * (0.5 + Math.random()));
-    }
-  }
-
-  private readLock(): { raw: string; pid: number; at: number; host: string } | undefined {
-    try {
-      const raw = fs.readFileSync(this.lockFile, 'utf8');
-      const [pid, at, host] = raw.split('\n');
-      return { raw, pid: Number(pid), at: Number(at), host: host ?? '' };
-    } catch {
-      return undefined;
-    }
-  }
-
-  private isStale(holder: { pid: number; at: number; host: string }): boolean {
-    // A write holds the lock for milliseconds; a minute means its holder is stuck or gone.
-    if (!Number.isFinite(holder.at)) {
-      try {
-        return Date.now() - fs.statSync(this.lockFile).mtimeMs > 60_000;
-      } catch {
         return false;
       }
+      replaceFile(tmp, this.file);
+    } catch (e) {
+      if (tmp) fs.rmSync(tmp, { force: true });
+      this.rollBack();
+      const hint = isDiskFull(e) ? ' Is the disk full?' : '';
+      throw new Error(`Could not save the Worktree Sessions database ${this.file}: ${message(e)}.${hint} Nothing was changed.`);
     }
-    if (Date.now() - holder.at > 60_000) return true;
-    if (holder.host === os.hostname() && Number.isInteger(holder.pid) && holder.pid > 0) return !processAlive(holder.pid);
-    return false;
+    this.signature = fileSignature(this.file);
+    return true;
   }
 
-  /** Removes a dead holder's lock, guarded so two breakers cannot remove a fresh lock. */
-  private breakStaleLock(seen: string): void {
-    const breaker = `${this.lockFile}.break`;
+  /** Back to the last saved state: under the lock, the file is what this window last read or wrote. */
+  private rollBack(): void {
     try {
-      fs.closeSync(fs.openSync(breaker, 'wx'));
+      this.load(true);
     } catch {
-      try {
-        if (Date.now() - fs.statSync(breaker).mtimeMs > 5_000) fs.rmSync(breaker, { force: true });
-      } catch { /* gone already */ }
-      return;
+      this.signature = UNREAD;
     }
-    try {
-      if (this.readLock()?.raw === seen) {
-        fs.rmSync(this.lockFile, { force: true });
-        this.options.logger.warn(`Removed a stale database lock left by a process that is gone: ${seen.split('\n')[0]}`);
-      }
-    } finally {
-      fs.rmSync(breaker, { force: true });
-    }
-  }
-
-  private releaseLock(): void {
-    const holder = this.readLock();
-    if (holder && holder.pid === process.pid && holder.host === os.hostname()) fs.rmSync(this.lockFile, { force: true });
   }
 
   // ── reads ────────────────────────────────────────────────────────────────
@@ -402,114 +265,87 @@ export class OwnershipStore implements WorkspaceStore {
   }
 
   events(workspaceId: string): SetupEvent[] {
-    return this.rows('SELECT * FROM setup_events WHERE workspace_id = ? ORDER BY id', [workspaceId]).map((r) => ({
-      workspaceId: String(r.workspace_id),
-      at: Number(r.at),
-      step: String(r.step) as SetupEvent['step'],
-      outcome: String(r.outcome) as SetupEvent['outcome'],
-      message: r.message === null ? undefined : String(r.message),
-    }));
+    return rows(this.db, 'SELECT * FROM setup_events WHERE workspace_id = ? ORDER BY id', [workspaceId]).map(toEvent);
   }
 
   refresh(): boolean {
     if (this.disposed) return false;
     const now = fileSignature(this.file);
-    if (now === undefined || now === this.signature) return false;
-    try {
-      this.load();
-      return true;
-    } catch (e) {
-      this.options.logger.error(`Could not re-read ${this.file}: ${e instanceof Error ? e.message : String(e)}`);
-      return false;
+    if (now === this.signature) return false;
+    if (now !== undefined) {
+      try {
+        this.load(true);
+        return true;
+      } catch (e) {
+        if (e instanceof NewerDatabaseError) {
+          if (this.reportedUnusable !== now) this.options.logger.error(`Cannot use ${this.file}: ${e.message}.`);
+          this.reportedUnusable = now;
+          return false;
+        }
+      }
     }
+    // Emptied, replaced or deleted: recover under the lock now, not at the next write.
+    this.recoverSoon();
+    return false;
+  }
+
+  private recoverSoon(): void {
+    if (this.recoveryQueued) return;
+    this.recoveryQueued = true;
+    void this.enqueue(async () => {
+      this.recoveryQueued = false;
+      if (this.disposed) return;
+      await this.lock.acquire();
+      try {
+        if (this.catchUp() === 'reloaded') this.changed.fire();
+      } finally {
+        this.lock.release();
+      }
+    }).catch((e: unknown) => this.options.logger.error(`Could not re-read ${this.file}: ${message(e)}`));
   }
 
   // ── writes ───────────────────────────────────────────────────────────────
 
   write<T>(fn: (tx: StoreTx) => T): Promise<T> {
-    const run = this.queue.then(() => this.writeNow(fn));
+    return this.enqueue(() => this.writeNow(fn));
+  }
+
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job);
     this.queue = run.catch(() => undefined);
     return run;
   }
 
   private async writeNow<T>(fn: (tx: StoreTx) => T): Promise<T> {
     if (this.disposed) throw new Error('The Worktree Sessions database is closed.');
-    await this.acquireLock();
+    await this.lock.acquire();
     try {
-      // Another window may have written since we last looked: start from its rows.
-      if (fileSignature(this.file) !== this.signature) this.load();
-      this.db.exec('BEGIN');
-      let result: T;
-      try {
-        result = fn(this.transaction());
-        this.db.exec('COMMIT');
-      } catch (e) {
-        this.db.exec('ROLLBACK');
-        throw e;
+      for (let attempt = 1; ; attempt++) {
+        // Another window may have written since we last looked: start from its rows.
+        this.catchUp();
+        this.db.exec('BEGIN');
+        let result: T;
+        try {
+          result = fn(transactionOn(this.db));
+          this.db.exec('COMMIT');
+        } catch (e) {
+          this.db.exec('ROLLBACK');
+          throw e;
+        }
+        if (this.save()) {
+          this.rebuildSnapshot();
+          return result;
+        }
+        // Written meanwhile by something that ignored the lock: apply the change again to what it wrote.
+        this.options.logger.warn(`${this.file} changed while this window was saving to it; applying the change again to the new copy.`);
+        this.rollBack();
+        if (attempt === 3) {
+          throw new Error(`Could not save the Worktree Sessions database ${this.file}: it kept changing while this window saved to it. Nothing was changed.`);
+        }
       }
-      this.persist();
-      this.rebuildSnapshot();
-      return result;
     } finally {
-      this.releaseLock();
+      this.lock.release();
     }
-  }
-
-  private transaction(): StoreTx {
-    const one = (sql: string, params: SqlValue[]) => this.rows(sql, params)[0];
-    const changes = () => Number(this.db.exec('SELECT changes()')[0].values[0][0]);
-    return {
-      workspace: (id) => {
-        const r = one('SELECT * FROM workspaces WHERE id = ?', [id]);
-        return r ? toWorkspace(r) : undefined;
-      },
-      workspaceByBranch: (repoRoot, branch) => {
-        const r = one('SELECT * FROM workspaces WHERE repo_root = ? AND branch = ?', [repoRoot, branch]);
-        return r ? toWorkspace(r) : undefined;
-      },
-      sessions: (workspaceId) =>
-        (workspaceId === undefined
-          ? this.rows('SELECT * FROM sessions ORDER BY created_at')
-          : this.rows('SELECT * FROM sessions WHERE workspace_id = ? ORDER BY created_at', [workspaceId])
-        ).map(toSession),
-      insertWorkspace: (w) => {
-        this.db.run(
-          `INSERT INTO workspaces (id, repo_root, worktree_path, branch, base_ref, created_branch, base_session, status, error, op_pid, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [w.id, w.repoRoot, w.worktreePath, w.branch, w.baseRef, w.createdBranch ? 1 : 0, w.baseSession, w.status, w.error ?? null, w.opPid ?? null, w.createdAt, w.updatedAt],
-        );
-      },
-      updateWorkspace: (id, patch) => {
-        const columns: Record<string, SqlValue> = { updated_at: patch.updatedAt ?? Date.now() };
-        if (patch.status !== undefined) columns.status = patch.status;
-        if ('error' in patch) columns.error = patch.error ?? null;
-        if ('opPid' in patch) columns.op_pid = patch.opPid ?? null;
-        if (patch.worktreePath !== undefined) columns.worktree_path = patch.worktreePath;
-        if (patch.baseRef !== undefined) columns.base_ref = patch.baseRef;
-        if (patch.createdBranch !== undefined) columns.created_branch = patch.createdBranch ? 1 : 0;
-        const names = Object.keys(columns);
-        this.db.run(`UPDATE workspaces SET ${names.map((n) => `${n} = ?`).join(', ')} WHERE id = ?`, [...names.map((n) => columns[n]), id]);
-      },
-      deleteWorkspace: (id) => {
-        this.db.run('DELETE FROM workspaces WHERE id = ?', [id]);
-      },
-      upsertSession: (s) => {
-        this.db.run(
-          `INSERT OR REPLACE INTO sessions (name, workspace_id, target_key, label, command, created_at, lost) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          [s.name, s.workspaceId, s.targetKey, s.label, JSON.stringify(s.command), s.createdAt, s.lost ? 1 : 0],
-        );
-      },
-      deleteSession: (name, createdAt) => {
-        if (createdAt === undefined) this.db.run('DELETE FROM sessions WHERE name = ?', [name]);
-        else this.db.run('DELETE FROM sessions WHERE name = ? AND created_at = ?', [name, createdAt]);
-        return changes() > 0;
-      },
-      addEvent: (e) => {
-        this.db.run('INSERT INTO setup_events (workspace_id, at, step, outcome, message) VALUES (?, ?, ?, ?, ?)', [
-          e.workspaceId, e.at, e.step, e.outcome, e.message ?? null,
-        ]);
-      },
-    };
   }
 
   // ── other windows ────────────────────────────────────────────────────────
@@ -530,21 +366,13 @@ export class OwnershipStore implements WorkspaceStore {
     }
   }
 
-  /** Called on each lifecycle tick too, in case the file watch misses an event. */
-  pollExternalChange(): boolean {
-    if (this.refresh()) {
-      this.changed.fire();
-      return true;
-    }
-    return false;
-  }
-
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     clearTimeout(this.watchTimer);
     this.watcher?.close();
     this.changed.dispose();
+    this.recovered.dispose();
     this.db?.close();
   }
 }

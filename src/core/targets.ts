@@ -7,12 +7,14 @@ interface BuiltinAgent {
   label: string;
   command: string[];
   resumeCommand?: string[];
+  continueCommand?: string[];
 }
 
 /** Built-in agents: offered when their program is on PATH. */
 export const BUILTIN_AGENTS: readonly BuiltinAgent[] = [
-  { key: 'claude', label: 'Claude Code', command: ['claude'], resumeCommand: ['claude', '--continue'] },
-  { key: 'codex', label: 'Codex', command: ['codex'], resumeCommand: ['codex', 'resume', '--last'] },
+  // §8: resume exactly the conversation the hooks reported; the latest one when none was.
+  { key: 'claude', label: 'Claude Code', command: ['claude'], resumeCommand: ['claude', '--resume', '{sessionId}'], continueCommand: ['claude', '--continue'] },
+  { key: 'codex', label: 'Codex', command: ['codex'], resumeCommand: ['codex', 'resume', '{sessionId}'], continueCommand: ['codex', 'resume', '--last'] },
   { key: 'gemini', label: 'Gemini CLI', command: ['gemini'] },
   { key: 'opencode', label: 'opencode', command: ['opencode'], resumeCommand: ['opencode', '--continue'] },
   { key: 'aider', label: 'Aider', command: ['aider'], resumeCommand: ['aider', '--restore-chat-history'] },

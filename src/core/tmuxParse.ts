@@ -1,4 +1,5 @@
-// Pure parsers for tmux output; fixture-tested in test/unit/tmuxParse.test.ts.
+// Pure parts of the tmux adapter: output parsers, escaping, names and the server's
+// environment; fixture-tested in test/unit/tmuxParse.test.ts.
 
 /** One field per tab; the order here is the order of LIST_FORMAT. */
 export const LIST_FIELDS = [
@@ -6,12 +7,26 @@ export const LIST_FIELDS = [
   '@wts_owner',
   '@wts_created',
   'session_created',
-  'session_activity',
+  // Output time: session_activity only moves with a client's keys, window_activity with the pane's output.
+  'window_activity',
   'pane_pid',
   'pane_dead',
   'start_time',
   'window_bell_flag',
   '@wts_bell',
+  'pane_current_command',
+  // tmux strips control characters from titles, so a tab or newline never reaches the listing from here.
+  'pane_title',
+  // §8: what an agent's hook (or a screen rule) reported; written by the state hook, never a tab or newline.
+  '@wts_state',
+  '@wts_state_at',
+  '@wts_state_source',
+  '@wts_state_note',
+  '@wts_gen',
+  '@wts_summary',
+  '@wts_agent_session',
+  '@wts_launcher',
+  // Last: the one value that may hold a tab (a path).
   '@wts_worktree',
 ] as const;
 
@@ -33,6 +48,31 @@ export interface LiveSession {
   bellAt?: number;
   /** @wts_worktree on base sessions: lets a lost database be rebuilt. */
   worktree?: string;
+  /** The program in the foreground of the pane (pane_current_command). */
+  command?: string;
+  /** The title the program set on its terminal; tmux's default is the host name. */
+  title?: string;
+  /** A reported state (§8): from the agent's hook, or a screen rule a window wrote back. */
+  reported?: ReportedState;
+  /** What the agent works on, from its hook (first line of the last prompt). */
+  summary?: string;
+  /** The agent's own conversation id (Claude Code session_id, Codex thread id). */
+  agentSessionId?: string;
+  /** Which window launched the session (its notification falls back there). */
+  launcher?: string;
+}
+
+export type ReportedStateName = 'working' | 'waiting' | 'done';
+
+export interface ReportedState {
+  state: ReportedStateName;
+  /** ms since epoch (tmux keeps seconds). */
+  at: number;
+  source: 'hook' | 'rule';
+  /** Why, e.g. "Claude needs your permission to use Bash". */
+  note?: string;
+  /** The generation (@wts_created) the reporter was started for. */
+  generation?: number;
 }
 
 export interface SessionListing {
@@ -55,7 +95,7 @@ export function parseSessionListing(stdout: string): SessionListing {
     const parts = line.split('\t');
     if (parts.length < LIST_FIELDS.length) continue;
     // A worktree path may itself hold a tab; everything past the fixed fields belongs to it.
-    const [name, owner, stamp, created, activity, pid, dead, start, bell, bellAt] = parts;
+    const [name, owner, stamp, created, activity, pid, dead, start, bell, bellAt, command, title, state, stateAt, stateSource, note, gen, summary, agentSession, launcher] = parts;
     const worktree = parts.slice(LIST_FIELDS.length - 1).join('\t');
     const startSec = intOrUndefined(start);
     if (startSec !== undefined) serverStartedAt = startSec * 1000;
@@ -70,9 +110,28 @@ export function parseSessionListing(stdout: string): SessionListing {
       bell: bell === '1',
       bellAt: intOrUndefined(bellAt) === undefined ? undefined : intOrUndefined(bellAt)! * 1000,
       worktree: worktree || undefined,
+      command: command || undefined,
+      title: title || undefined,
+      reported: reportedState(state, stateAt, stateSource, note, gen),
+      summary: summary || undefined,
+      agentSessionId: agentSession || undefined,
+      launcher: launcher || undefined,
     });
   }
   return { serverRunning: true, serverStartedAt, sessions };
+}
+
+const REPORTED_STATES: readonly string[] = ['working', 'waiting', 'done'];
+
+function reportedState(state: string, at: string, source: string, note: string, gen: string): ReportedState | undefined {
+  if (!REPORTED_STATES.includes(state)) return undefined;
+  return {
+    state: state as ReportedStateName,
+    at: (intOrUndefined(at) ?? 0) * 1000,
+    source: source === 'rule' ? 'rule' : 'hook',
+    note: note || undefined,
+    generation: intOrUndefined(gen),
+  };
 }
 
 /** tmux's answer when there is no server on the socket (not an error for us). */
@@ -105,9 +164,57 @@ export function isSupportedTmux(v: TmuxVersion): boolean {
 }
 
 /**
- * tmux splits its own argv on a trailing `;` (command separator). An argument
- * ending in `;` must not be mixed into a chained invocation.
+ * tmux format-expands some arguments (`new-session -c` among them): `#(cmd)`
+ * runs a command, `#S` and `#{…}` insert values. This makes a value come out
+ * of one expansion exactly as given: every `#` doubled, except a run of `#`
+ * right before `[`, which tmux (3.2 and every later release) copies as it
+ * stands, taking it for a style.
  */
-export function chainable(args: readonly string[]): boolean {
-  return args.every((a) => !a.endsWith(';'));
+export function escapeFormat(value: string): string {
+  return value.replace(/#+(\[)?/g, (run: string, bracket?: string) => (bracket ? run : run + run));
+}
+
+/**
+ * tmux splits its own argv into commands at every argument ending in `;`
+ * (and drops that `;`), even where no second command was meant; a final `\;`
+ * stands for a `;`. This makes an argument reach its command exactly as given.
+ */
+export function escapeArgument(arg: string): string {
+  return arg.endsWith(';') ? `${arg.slice(0, -1)}\\;` : arg;
+}
+
+/**
+ * Only these variables reach the tmux server: it outlives the window and hands
+ * its environment to every later session, so a secret in the extension host's
+ * environment must not leak into it. Exact names only, never prefixes.
+ */
+export const SERVER_ENV_ALLOWLIST = [
+  'PATH', 'HOME', 'SHELL', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TERM', 'TMPDIR', 'TMUX_TMPDIR',
+] as const;
+
+export function serverEnvironment(source: NodeJS.ProcessEnv): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of SERVER_ENV_ALLOWLIST) {
+    const value = source[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
+
+/** Names the extension gives its sessions; checked before any name reaches a tmux command string. */
+const OWN_SESSION_NAME = /^wts-[0-9a-f]{16}(?:-[A-Za-z0-9_.-]+)?$/;
+
+export function isOwnSessionName(name: string): boolean {
+  return OWN_SESSION_NAME.test(name);
+}
+
+export type TmuxProbe =
+  | { ok: true; version: TmuxVersion }
+  | { ok: false; problem: 'missing' | 'too-old' | 'unrecognised'; message: string };
+
+export class TmuxUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TmuxUnavailableError';
+  }
 }

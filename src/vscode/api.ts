@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
-import type { SessionState, SessionView, WorkspaceStatus, WorkspaceView } from '../core';
+import type { SessionState, SessionView, StateSource, WorkspaceStatus, WorkspaceView } from '../core';
+import type { LogLine } from './log';
 import type { Prompter } from './prompts/prompter';
 import type { TreeNode } from './tree/nodes';
 import type { TreeSnapshot, WorkspaceTreeProvider } from './tree/workspaceTree';
@@ -15,6 +16,8 @@ export interface ApiWorkspace {
   error?: string;
   baseSession: { name: string; running: boolean };
   sessions: ApiSession[];
+  /** §9: the workspace's port block, when its repository asks for ports. */
+  ports?: { first: number; count: number };
 }
 
 export interface ApiSession {
@@ -23,6 +26,10 @@ export interface ApiSession {
   label: string;
   createdAt: number;
   state: SessionState;
+  stateSource: StateSource;
+  stateAt: number;
+  summary?: string;
+  agentSessionId?: string;
 }
 
 export interface WorktreeSessionsApi {
@@ -51,19 +58,27 @@ export interface TestHooks {
   rememberedTerminals(): Promise<string[]>;
   /** The extension's global storage folder, where the shared database lives. */
   readonly storageDir: string;
+  /** The last lines the log showed at its default level (Info and above). */
+  logLines(): LogLine[];
   /** Runs a reconciliation now instead of waiting for the next tick. */
   reconcile(): Promise<void>;
 }
 
 export function toApiSession(s: SessionView): ApiSession {
-  return { name: s.name, target: s.target, label: s.label, createdAt: s.createdAt, state: s.state };
+  return {
+    name: s.name, target: s.target, label: s.label, createdAt: s.createdAt,
+    state: s.state, stateSource: s.stateSource, stateAt: s.stateAt,
+    ...(s.summary !== undefined ? { summary: s.summary } : {}),
+    ...(s.agentSessionId !== undefined ? { agentSessionId: s.agentSessionId } : {}),
+  };
 }
 
 /** SPEC §6's shape exactly: what the tree needs besides (lost sessions, busy) stays inside. */
-export function toApiWorkspace({ id, repoRoot, worktreePath, branch, baseRef, status, error, baseSession, sessions }: WorkspaceView): ApiWorkspace {
+export function toApiWorkspace({ id, repoRoot, worktreePath, branch, baseRef, status, error, baseSession, sessions, ports }: WorkspaceView): ApiWorkspace {
   return {
     id, repoRoot, worktreePath, branch, baseRef, status,
     ...(error !== undefined ? { error } : {}),
+    ...(ports ? { ports: { first: ports.first, count: ports.count } } : {}),
     baseSession: { name: baseSession.name, running: baseSession.running },
     sessions: sessions.map(toApiSession),
   };

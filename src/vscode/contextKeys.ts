@@ -12,21 +12,23 @@ export const ContextKey = {
   hasMissingWorkspaces: 'worktreeSessions.hasMissingWorkspaces',
   tmuxMissing: 'worktreeSessions.tmuxMissing',
   tmuxTooOld: 'worktreeSessions.tmuxTooOld',
+  /** The selected row's contextValue, for the view's Enter and Delete keys. */
+  selectedRow: 'worktreeSessions.selectedRow',
 } as const;
 
 type Key = (typeof ContextKey)[keyof typeof ContextKey];
 
 /** Sets context keys, skipping the round trip when a value did not change. */
 export class ContextKeys {
-  private readonly values = new Map<Key, boolean>();
+  private readonly values = new Map<Key, boolean | string>();
 
-  set(key: Key, value: boolean): void {
+  set(key: Key, value: boolean | string): void {
     if (this.values.get(key) === value) return;
     this.values.set(key, value);
     void vscode.commands.executeCommand('setContext', key, value);
   }
 
-  get(key: Key): boolean {
+  get(key: Key): boolean | string {
     return this.values.get(key) ?? false;
   }
 

@@ -5,7 +5,9 @@ import { toApiWorkspace, type WorktreeSessionsApi } from './api';
 import { registerCommands } from './commands';
 import type { Services } from './commands/command';
 import { ContextKey, ContextKeys } from './contextKeys';
+import { GIT_CONTENT_SCHEME, GitContentProvider } from './gitContent';
 import { createLog } from './log';
+import { SessionNotifier } from './notifications';
 import type { Prompter } from './prompts/prompter';
 import { QuickInputPrompter } from './prompts/quickInputPrompter';
 import { OpenRepositories } from './repositories';
@@ -18,13 +20,20 @@ import { VIEW_ID, WorkspaceTreeProvider } from './tree/workspaceTree';
 export type { WorktreeSessionsApi } from './api';
 
 /**
+ * §8: the scrollback save when the window closes. VS Code awaits only the
+ * promise `deactivate` returns (disposables are synchronous), so activate
+ * leaves the one step that needs it here.
+ */
+let saveOnDeactivate: (() => Promise<void>) | undefined;
+
+/**
  * The composition root. Everything the extension registers is built here and
  * pushed to `context.subscriptions`. The core (which opens the database and
  * runs the first reconciliation) starts in the background: activate returns
  * at once, the view shows progress, and commands wait for `ready`.
  */
 export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi {
-  const { channel: log, logger } = createLog();
+  const { channel: log, logger, recent: recentLog } = createLog();
   const settings = new SettingsFacade();
   const keys = new ContextKeys();
   const realPrompter = new QuickInputPrompter();
@@ -41,9 +50,17 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
 
   let repositories: OpenRepositories | undefined;
   let statusBar: SessionStatusBar | undefined;
-  const tree = new WorkspaceTreeProvider(core.then((c) => c.lifecycle), (list) => repositories?.windowWorkspace(list));
+  const tree = new WorkspaceTreeProvider(core.then((c) => c.lifecycle), (list) => repositories?.windowWorkspace(list), () => repositories?.list ?? []);
   const treeView = vscode.window.createTreeView<TreeNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
-  context.subscriptions.push(tree, treeView);
+  context.subscriptions.push(
+    tree,
+    treeView,
+    ...tree.watch(treeView),
+    // The view's Enter and Delete keys act on the selected row; their `when` clauses read its kind.
+    treeView.onDidChangeSelection(({ selection }) => keys.set(ContextKey.selectedRow, selection[0]?.treeItem().contextValue ?? '')),
+  );
+  // The left side of reviews and saved-changes diffs (SPEC §10).
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(GIT_CONTENT_SCHEME, new GitContentProvider(core.then((c) => c.lifecycle), () => repositories?.list ?? [])));
 
   let deactivated = false;
   context.subscriptions.push({ dispose: () => (deactivated = true) });
@@ -55,25 +72,26 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       throw new Error('the extension was deactivated while starting');
     }
     context.subscriptions.push({ dispose: () => c.dispose() });
-    const repos = (repositories = new OpenRepositories(c.git, logger));
-    const terminals = new SessionTerminals(c, logger, context.workspaceState);
+    const repos = (repositories = new OpenRepositories(c.lifecycle.repository, logger));
+    const terminals = new SessionTerminals(c.lifecycle, logger, context.workspaceState);
     const bar = (statusBar = new SessionStatusBar());
-    context.subscriptions.push(repos, terminals, bar);
+    const notifier = new SessionNotifier(c.lifecycle, terminals, () => settings.notify, logger);
+    context.subscriptions.push(repos, terminals, bar, notifier);
+    saveOnDeactivate = () => c.lifecycle.saveScrollback({ force: true });
 
     let tmux: TmuxProbe | undefined;
     const render = () => {
       const list = c.lifecycle.list();
       const windowWorkspace = repos.windowWorkspace(list);
       keys.fromWorkspaces(list);
-      bar.render({ workspaces: list, windowWorkspace, tmux });
+      bar.render({ workspaces: list, windowWorkspace, tmux, targets: c.lifecycle.targets().targets });
       treeView.message = tmux && !tmux.ok && list.length ? `${tmux.message} Terminals cannot open until it is installed.` : undefined;
       // Agents waiting for input show on the activity bar, wherever the user is.
       const waiting = list.reduce((n, w) => n + w.sessions.filter((x) => x.state === 'waiting').length, 0);
       treeView.badge = waiting ? { value: waiting, tooltip: `${waiting} ${waiting === 1 ? 'session is' : 'sessions are'} waiting for input` } : undefined;
     };
     const recheckTmux = async () => {
-      c.tmux.forgetProbe();
-      tmux = await c.lifecycle.tmuxStatus();
+      tmux = await c.lifecycle.recheckTmux();
       if (!tmux.ok) logger.warn(tmux.message);
       keys.fromTmux(tmux);
       render();
@@ -82,6 +100,10 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
 
     context.subscriptions.push(
       c.lifecycle.onDidChange(render),
+      c.lifecycle.onDidRecoverDatabase((lost) => {
+        const what = lost.movedTo ? `could not be read any more (${lost.reason}). It was moved to ${lost.movedTo}` : 'was deleted';
+        void vscode.window.showWarningMessage(`The Worktree Sessions database ${what} and a new one was started from this window's copy; anything missing that can be proven ours is being re-adopted.`);
+      }),
       repos.onDidChange((roots) => {
         keys.set(ContextKey.hasRepository, roots.length > 0);
         render();
@@ -113,7 +135,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
     keys.set(ContextKey.ready, true);
     logger.info('Worktree Sessions is ready.');
     terminals.restore();
-    return { core: c, lifecycle: c.lifecycle, terminals, repositories: repos, tree, treeView, recheckTmux };
+    return { lifecycle: c.lifecycle, terminals, repositories: repos, tree, treeView, recheckTmux };
   });
 
   const ready: Promise<void> = services.then(() => undefined);
@@ -153,6 +175,7 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
         return { text: item.text, visible, tooltip, warning: item.backgroundColor !== undefined };
       },
       storageDir: context.globalStorageUri.fsPath,
+      logLines: () => [...recentLog()],
       terminalOf: async (name) => (await services).terminals.terminalOf(name),
       reloadTerminals: async () => {
         const { terminals } = await services;
@@ -167,6 +190,9 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
   };
 }
 
-export function deactivate(): void {
-  // Everything is in context.subscriptions; tmux sessions deliberately outlive the window.
+export function deactivate(): Promise<void> | undefined {
+  // Everything else is in context.subscriptions; tmux sessions deliberately outlive the window.
+  const save = saveOnDeactivate;
+  saveOnDeactivate = undefined;
+  return save?.().catch(() => undefined);
 }

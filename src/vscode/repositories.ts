@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { Git, Logger, WorkspaceView } from '../core';
+import type { Logger, RepositoryQueries, WorkspaceView } from '../core';
 
 /**
  * The git repositories of the window's folders (what "Create Workspace" offers),
@@ -14,7 +14,7 @@ export class OpenRepositories implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly git: Git, private readonly logger: Logger) {
+  constructor(private readonly repository: RepositoryQueries, private readonly logger: Logger) {
     this.subscription = vscode.workspace.onDidChangeWorkspaceFolders(() => void this.scan());
   }
 
@@ -29,7 +29,7 @@ export class OpenRepositories implements vscode.Disposable {
       const found = new Set<string>();
       for (const folder of windowFolders()) {
         try {
-          found.add(await this.git.repositoryRoot(folder));
+          found.add(await this.repository.root(folder));
         } catch (e) {
           this.logger.trace(`${folder} is not in a git repository: ${e instanceof Error ? e.message : String(e)}`);
         }

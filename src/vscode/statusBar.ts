@@ -1,19 +1,24 @@
 import * as vscode from 'vscode';
-import type { TmuxProbe, WorkspaceView } from '../core';
+import type { LaunchTarget, TmuxProbe, WorkspaceView } from '../core';
 import { CommandId } from './commands/ids';
-import { plural, STATE_LABEL } from './tree/format';
+import { sessionLabels } from './sessionLabels';
+import { describeSessions, plural, STATE_LABEL } from './tree/format';
 
 export interface StatusBarState {
   workspaces: readonly WorkspaceView[];
   /** The workspace this window is opened on, if any. */
   windowWorkspace?: WorkspaceView;
   tmux?: TmuxProbe;
+  /** For the sessions' labels ("Shell 2"). */
+  targets?: readonly Pick<LaunchTarget, 'key' | 'label'>[];
 }
 
 /**
- * In a window opened on a managed worktree: its branch and live sessions.
- * Elsewhere: the live sessions of all workspaces, hidden when there are none.
- * A warning background when tmux is missing or too old.
+ * SPEC §5: the sessions counted by what they need from the user
+ * ("3 sessions · 1 waiting"), for the window's own workspace when the window
+ * is opened on one, else for all, hidden there while none runs. The branch is
+ * not repeated: VS Code's git item shows it. A warning when tmux is missing
+ * or too old.
  */
 export class SessionStatusBar implements vscode.Disposable {
   readonly item: vscode.StatusBarItem;
@@ -30,17 +35,15 @@ export class SessionStatusBar implements vscode.Disposable {
     const { item } = this;
     const tmuxProblem = state.tmux && !state.tmux.ok ? state.tmux : undefined;
     const here = state.windowWorkspace;
-    const sessions = (here ? [here] : state.workspaces).flatMap((w) => w.sessions.map((s) => ({ w, s }))).filter(({ s }) => s.state !== 'exited');
+    const counted = here ? [here] : state.workspaces;
+    const sessions = counted.flatMap((w) => {
+      const labels = sessionLabels(w, state.targets ?? []);
+      return w.sessions.filter((s) => s.state !== 'exited').map((s) => ({ w, s, label: labels.get(s.name) ?? s.label }));
+    });
     const waiting = sessions.filter(({ s }) => s.state === 'waiting').length;
-    const counts = `${sessions.length} running${waiting ? ` $(bell-dot) ${waiting}` : ''}`;
 
-    if (tmuxProblem) {
-      item.text = here ? `$(warning) ${here.branch} · tmux unavailable` : '$(warning) tmux unavailable';
-    } else if (here) {
-      item.text = `$(git-branch) ${here.branch} · ${counts}`;
-    } else {
-      item.text = `$(terminal-tmux) ${counts}`;
-    }
+    if (tmuxProblem) item.text = '$(warning) tmux unavailable';
+    else item.text = `$(${waiting ? 'bell-dot' : 'terminal-tmux'}) ${sessions.length} ${plural(sessions.length, 'session')}${waiting ? ` · ${waiting} waiting` : ''}`;
     item.backgroundColor = tmuxProblem ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     item.accessibilityInformation = { label: accessibleText(here, sessions.length, waiting, tmuxProblem !== undefined) };
 
@@ -48,9 +51,10 @@ export class SessionStatusBar implements vscode.Disposable {
     md.appendMarkdown(`**Worktree Sessions**${here ? ` — this window is the workspace of \`${here.branch}\`` : ''}\n\n`);
     if (tmuxProblem) md.appendMarkdown(`$(warning) ${tmuxProblem.message}\n\n`);
     if (sessions.length) {
-      for (const { w, s } of sessions) md.appendMarkdown(`- $(${s.state === 'waiting' ? 'bell-dot' : s.target === 'shell' ? 'terminal' : 'hubot'}) ${here ? '' : `${w.branch} · `}${s.label} — ${STATE_LABEL[s.state]}\n`);
+      md.appendMarkdown(`${describeSessions(sessions.map(({ s }) => s.state))}:\n\n`);
+      for (const { w, s, label } of sessions) md.appendMarkdown(`- $(${s.state === 'waiting' ? 'bell-dot' : s.target === 'shell' ? 'terminal' : 'hubot'}) ${here ? '' : `${w.branch} · `}${label} — ${STATE_LABEL[s.state]}\n`);
     } else {
-      md.appendMarkdown('No sessions running.\n');
+      md.appendMarkdown('No session is running.\n');
     }
     md.appendMarkdown('\nClick for actions.');
     item.tooltip = md;
@@ -66,10 +70,10 @@ export class SessionStatusBar implements vscode.Disposable {
   }
 }
 
-function accessibleText(here: WorkspaceView | undefined, running: number, waiting: number, tmuxProblem: boolean): string {
-  const parts = [here ? `Worktree Sessions: branch ${here.branch}` : 'Worktree Sessions'];
+function accessibleText(here: WorkspaceView | undefined, count: number, waiting: number, tmuxProblem: boolean): string {
+  const parts = [here ? `Worktree Sessions of this window's workspace ${here.branch}` : 'Worktree Sessions'];
   if (tmuxProblem) parts.push('tmux is unavailable');
-  parts.push(`${running} ${plural(running, 'session')} running`);
+  parts.push(`${count} ${plural(count, 'session')}`);
   if (waiting) parts.push(`${waiting} waiting for input`);
   return parts.join(', ');
 }

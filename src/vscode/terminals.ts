@@ -1,21 +1,25 @@
 import fs from 'node:fs';
 import * as vscode from 'vscode';
-import type { Core, Logger, WorkspaceView } from '../core';
+import { DisposableStore, type LifecycleService, type Logger, type WorkspaceView } from '../core';
+import { sessionLabels } from './sessionLabels';
 
 export interface TerminalTarget {
   workspace: WorkspaceView;
   sessionName: string;
-  /** "Terminal" for the base terminal, else the session's label. */
+  /** "Terminal" for the base terminal, else the session's label as shown ("Shell 2"). */
   label: string;
   /** Agents get their own icon. */
   isAgent: boolean;
 }
 
-/** The terminal target for a session of `workspace` (its base terminal included), if it is running. */
-export function terminalTarget(workspace: WorkspaceView, sessionName: string): TerminalTarget | undefined {
+/**
+ * The terminal target for a session of `workspace` (its base terminal
+ * included), if it is running; `labels` are the sessions' labels as shown.
+ */
+export function terminalTarget(workspace: WorkspaceView, sessionName: string, labels: ReadonlyMap<string, string>): TerminalTarget | undefined {
   if (sessionName === workspace.baseSession.name) return { workspace, sessionName, label: 'Terminal', isAgent: false };
   const session = workspace.sessions.find((x) => x.name === sessionName);
-  return session && { workspace, sessionName, label: session.label, isAgent: session.target !== 'shell' };
+  return session && { workspace, sessionName, label: labels.get(sessionName) ?? session.label, isAgent: session.target !== 'shell' };
 }
 
 /** Which sessions had a terminal in this window, so a reload can reattach them. */
@@ -28,13 +32,13 @@ const OPEN_TERMINALS_KEY = 'worktreeSessions.openTerminals';
  */
 export class SessionTerminals implements vscode.Disposable {
   private readonly bySession = new Map<string, vscode.Terminal>();
-  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly subscriptions = new DisposableStore();
   /** Terminals going away with the window, not because the user closed them. */
   private readonly detaching = new Set<vscode.Terminal>();
   private checking = false;
   private checkAgain = false;
 
-  constructor(private readonly core: Core, private readonly logger: Logger, private readonly memory: vscode.Memento) {
+  constructor(private readonly lifecycle: LifecycleService, private readonly logger: Logger, private readonly memory: vscode.Memento) {
     this.subscriptions.push(
       vscode.window.onDidCloseTerminal((t) => {
         for (const [name, terminal] of this.bySession) {
@@ -45,7 +49,7 @@ export class SessionTerminals implements vscode.Disposable {
         }
         this.detaching.delete(t);
       }),
-      core.lifecycle.onDidChange(() => void this.closeEnded()),
+      lifecycle.onDidChange(() => void this.closeEnded()),
     );
   }
 
@@ -60,10 +64,11 @@ export class SessionTerminals implements vscode.Disposable {
 
   /** Reattaches the terminals that were open when this window last closed, without taking focus. */
   restore(): number {
-    const workspaces = this.core.lifecycle.list();
+    const workspaces = this.lifecycle.list();
+    const { targets } = this.lifecycle.targets();
     let restored = 0;
     for (const name of this.remembered()) {
-      const target = workspaces.map((w) => terminalTarget(w, name)).find((t) => t !== undefined);
+      const target = workspaces.map((w) => terminalTarget(w, name, sessionLabels(w, targets))).find((t) => t !== undefined);
       if (!target || (name === target.workspace.baseSession.name && !target.workspace.baseSession.running)) {
         this.remember(name, false);
         continue;
@@ -95,7 +100,7 @@ export class SessionTerminals implements vscode.Disposable {
       existing.show(options.preserveFocus);
       return existing;
     }
-    const { file, args } = this.core.lifecycle.attachArgv(target.sessionName);
+    const { file, args } = this.lifecycle.attachArgv(target.sessionName);
     const terminal = vscode.window.createTerminal({
       name: `${target.workspace.branch} · ${target.label}`,
       shellPath: file,
@@ -114,6 +119,21 @@ export class SessionTerminals implements vscode.Disposable {
     return terminal;
   }
 
+  /**
+   * A terminal's name cannot change once it is open: after a rename its tmux
+   * client is replaced by one under the new name (the session is untouched),
+   * in front only if the old one was.
+   */
+  renamed(target: TerminalTarget): void {
+    const existing = this.bySession.get(target.sessionName);
+    if (!existing || existing.exitStatus !== undefined) return;
+    const wasActive = vscode.window.activeTerminal === existing;
+    this.detaching.add(existing);
+    this.bySession.delete(target.sessionName);
+    existing.dispose();
+    this.open(target, { preserveFocus: true, reveal: wasActive });
+  }
+
   /** Closes the terminals of sessions about to be stopped, so their tmux clients do not report a failure. */
   close(sessionNames: Iterable<string>): void {
     for (const name of sessionNames) {
@@ -126,6 +146,13 @@ export class SessionTerminals implements vscode.Disposable {
 
   terminalOf(sessionName: string): vscode.Terminal | undefined {
     return this.bySession.get(sessionName);
+  }
+
+  /** The session whose terminal is the active one, if any. */
+  activeSessionName(): string | undefined {
+    const active = vscode.window.activeTerminal;
+    for (const [name, terminal] of this.bySession) if (terminal === active) return name;
+    return undefined;
   }
 
   /**
@@ -142,16 +169,15 @@ export class SessionTerminals implements vscode.Disposable {
     this.checking = true;
     try {
       const live = new Set<string>();
-      for (const w of this.core.lifecycle.list()) {
+      for (const w of this.lifecycle.list()) {
         if (w.baseSession.running) live.add(w.baseSession.name);
         for (const s of w.sessions) if (s.state !== 'exited') live.add(s.name);
       }
       const suspects = [...this.bySession.keys()].filter((name) => !live.has(name));
       if (!suspects.length) return;
-      const listing = await this.core.tmux.list();
+      const running = await this.lifecycle.runningSessionNames();
       for (const name of suspects) {
-        const session = listing.sessions.find((s) => s.name === name);
-        if (session && !session.paneDead) continue;
+        if (running.has(name)) continue;
         const terminal = this.bySession.get(name);
         this.bySession.delete(name);
         this.remember(name, false);
@@ -170,7 +196,7 @@ export class SessionTerminals implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
+    this.subscriptions.dispose();
     // The terminals themselves stay: closing them would only detach, and VS Code disposes them with the window.
     this.bySession.clear();
   }

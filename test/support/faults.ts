@@ -1,12 +1,14 @@
 // Hand-written fakes for faults that cannot be caused for real at a chosen moment.
+import fs from 'node:fs';
 import { Git } from '../../src/core/git';
-import type { StoreTx, WorkspaceStore } from '../../src/core/store';
+import type { StoreDisk, StoreTx, WorkspaceStore } from '../../src/core/store';
 
 /** A real store behind a wrapper, for the fakes below to change one thing each. */
 class DelegatingStore implements WorkspaceStore {
   constructor(protected readonly inner: WorkspaceStore) {}
   get file() { return this.inner.file; }
   get onDidChangeExternally() { return this.inner.onDidChangeExternally; }
+  get onDidRecover() { return this.inner.onDidRecover; }
   workspaces() { return this.inner.workspaces(); }
   workspace(id: string) { return this.inner.workspace(id); }
   sessions(workspaceId?: string) { return this.inner.sessions(workspaceId); }
@@ -52,5 +54,20 @@ export class HookedGit extends Git {
   override async addWorktree(...args: Parameters<Git['addWorktree']>): Promise<void> {
     if (this.beforeAdd) await this.beforeAdd();
     return super.addWorktree(...args);
+  }
+}
+
+/**
+ * A disk with `room` bytes left, as a nearly full one: a write takes what fits
+ * and reports how much, the next one fails with ENOSPC. `claimsAll` makes it
+ * report the whole write anyway, as some network file systems do.
+ */
+export class FullDisk implements StoreDisk {
+  constructor(public room = Infinity, public claimsAll = false) {}
+  write(fd: number, data: Uint8Array, offset: number, length: number): number {
+    if (this.room <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const written = fs.writeSync(fd, data, offset, Math.min(length, this.room));
+    this.room -= written;
+    return this.claimsAll ? length : written;
   }
 }

@@ -1,9 +1,10 @@
 // Real git repositories, private tmux sockets and temporary folders for the unit tier.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createCore, type Core } from '../../src/core';
+import { GIT_IDENTITY, initRepository, waitFor } from './common';
 import { defaultSettings, type CoreSettings } from '../../src/core/model';
 import type { Logger } from '../../src/core/log';
 import type { Git } from '../../src/core/git';
@@ -11,12 +12,7 @@ import { LifecycleService, type LifecycleSeams } from '../../src/core/lifecycle'
 import type { WorkspaceStore } from '../../src/core/store';
 import type { Tmux } from '../../src/core/tmux';
 
-export const GIT_IDENTITY = {
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.invalid',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.invalid',
-};
+export { GIT_IDENTITY, sleep, waitFor } from './common';
 
 // The core's own git calls (commit-tree in D5) need an identity on a bare CI machine too.
 Object.assign(process.env, GIT_IDENTITY, { GIT_CONFIG_NOSYSTEM: '1' });
@@ -57,15 +53,7 @@ export function git(cwd: string, ...args: string[]): string {
 export function makeRepo(options: { parent?: string; name?: string; files?: Record<string, string> } = {}): string {
   const parent = options.parent ?? tempDir();
   const repo = path.join(parent, options.name ?? 'repo');
-  fs.mkdirSync(repo, { recursive: true });
-  git(repo, 'init', '-q', '-b', 'main');
-  const files = options.files ?? { 'README.md': '# test repository\n', 'src/app.txt': 'hello\n' };
-  for (const [name, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(repo, name)), { recursive: true });
-    fs.writeFileSync(path.join(repo, name), content);
-  }
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-q', '-m', 'initial');
+  initRepository(repo, options.files ?? { 'README.md': '# test repository\n', 'src/app.txt': 'hello\n' });
   return repo;
 }
 
@@ -151,23 +139,6 @@ export async function makeCore(options: {
   return Object.assign(core, { socket, storageDir, settings, logger });
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 5000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await fn();
-      if (last) return last as NonNullable<T>;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
-}
-
 /** Asserts a promise rejects with a message matching `re`, and returns the error. */
 export async function rejects(p: Promise<unknown>, re: RegExp): Promise<Error> {
   try {
@@ -197,4 +168,20 @@ export function rebuildLifecycle(core: TestCore, parts: { store?: WorkspaceStore
   });
   onCleanup(() => lifecycle.dispose());
   return lifecycle;
+}
+
+/**
+ * Starts a delete of `workspaceId` in a child process (test/support/deleteChild.ts)
+ * and resolves once it holds right before the worktree removal; the caller kills it.
+ */
+export async function deleteInChildUntilRemoving(core: TestCore, workspaceId: string): Promise<{ child: ChildProcess; exited: Promise<unknown> }> {
+  const child = spawn(process.execPath, [path.join(projectRoot, 'out/test/support/deleteChild.js'), core.storageDir, core.socket, workspaceId], {
+    stdio: ['ignore', 'pipe', 'inherit'], env: testEnv(),
+  });
+  onCleanup(() => child.kill('SIGKILL'));
+  const exited = new Promise((r) => child.on('exit', r));
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  await waitFor(() => out.includes('REMOVING'), 'the child to reach the worktree removal', 20_000);
+  return { child, exited };
 }

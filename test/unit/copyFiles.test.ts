@@ -86,7 +86,7 @@ describe('copying git-ignored files into a new worktree (C3)', () => {
     fs.symlinkSync(outside, path.join(worktree, 'conf'));
     write(path.join(worktree, 'data'), 'a file where a folder would go\n');
     assert.deepEqual(copyIgnoredFile(repo, worktree, 'conf/app.local'), { copied: false, refused: 'conf/app.local: its folder conf in the new worktree is a symbolic link' });
-    assert.deepEqual(copyIgnoredFile(repo, worktree, 'data/db.local'), { copied: false, refused: 'data/db.local: data in the new worktree is not a folder' });
+    assert.deepEqual(copyIgnoredFile(repo, worktree, 'data/db.local'), { copied: false, refused: 'data/db.local: its folder data in the new worktree is not a folder' });
     assert.deepEqual(fs.readdirSync(outside), []);
   });
 

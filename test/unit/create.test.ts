@@ -237,14 +237,14 @@ describe('creating workspaces (C1–C4)', function () {
     it('a setup command that cannot start, or fails, is named with the end of its output', async () => {
       const core = await makeCore({ settings: { setupCommand: ['definitely-not-a-command-xyz', '--flag'] } });
       const repo = makeRepo();
-      await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/nocmd' }), /failed at the setup-command step: The setup command "definitely-not-a-command-xyz" could not be started \(/);
+      await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/nocmd' }), /failed at the setup-command step: The setup command: definitely-not-a-command-xyz was not found on PATH/);
       core.settings.setupCommand = ['sh', '-c', 'for i in 1 2 3 4 5 6 7; do echo line$i; done; exit 4'];
       const err = await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/fails' }), /setup-command step/);
       assert.match(err.message, /: The setup command exited with code 4: line3\nline4\nline5\nline6\nline7 Retry setup/);
       core.settings.setupCommand = ['sh', '-c', 'echo oops >&2; exit 6'];
       await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/stderr' }), /: The setup command exited with code 6: oops Retry setup/);
       core.settings.setupCommand = ['sh', '-c', 'exit 5'];
-      await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/quiet' }), /: The setup command exited with code 5 Retry setup/);
+      await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/quiet' }), /: The setup command exited with code 5\. Retry setup/);
     });
 
     it('cancelling stops at the next step and says so; a new worktree cancelled before it existed leaves nothing', async () => {

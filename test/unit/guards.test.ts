@@ -28,7 +28,7 @@ const row = (over: Partial<WorkspaceRecord>): WorkspaceRecord => ({
 describe('workspace guards', () => {
   describe('one operation at a time per key', () => {
     it('runs operations of one key in the order they were asked for, each after the last settled', async () => {
-      const guards = new WorkspaceGuards(process.pid, () => undefined);
+      const guards = new WorkspaceGuards(process.pid, undefined, () => undefined);
       const order: string[] = [];
       const first = gate();
       const a = guards.inTurn('k', async () => {
@@ -54,7 +54,7 @@ describe('workspace guards', () => {
     });
 
     it('runs operations of different keys side by side', async () => {
-      const guards = new WorkspaceGuards(process.pid, () => undefined);
+      const guards = new WorkspaceGuards(process.pid, undefined, () => undefined);
       const held = gate();
       const a = guards.inTurn('one', () => held.promise);
       let otherRan = false;
@@ -67,7 +67,7 @@ describe('workspace guards', () => {
     });
 
     it('an operation that ends leaves the queue to the ones asked for after it', async () => {
-      const guards = new WorkspaceGuards(process.pid, () => undefined);
+      const guards = new WorkspaceGuards(process.pid, undefined, () => undefined);
       const first = gate();
       const second = gate();
       const a = guards.inTurn('k', () => first.promise);
@@ -92,7 +92,7 @@ describe('workspace guards', () => {
   describe('busy', () => {
     it('marks a workspace busy while the operation runs, telling the view at both ends, even when it fails', async () => {
       let changes = 0;
-      const guards = new WorkspaceGuards(process.pid, () => changes++);
+      const guards = new WorkspaceGuards(process.pid, undefined, () => changes++);
       const held = gate();
       const op = guards.whileBusy('w1', 'creating', () => held.promise);
       assert.equal(guards.isBusy('w1'), true);
@@ -108,7 +108,7 @@ describe('workspace guards', () => {
 
   describe('D3', () => {
     it('the stopping mark spans the whole delete, failed or not', async () => {
-      const guards = new WorkspaceGuards(process.pid, () => undefined);
+      const guards = new WorkspaceGuards(process.pid, undefined, () => undefined);
       assert.equal(guards.isStopping('w1'), false);
       const held = gate();
       const del = guards.whileStopping('w1', () => held.promise);
@@ -121,7 +121,7 @@ describe('workspace guards', () => {
     });
 
     it('waits for every launch in flight of the workspace, and only those', async () => {
-      const guards = new WorkspaceGuards(process.pid, () => undefined);
+      const guards = new WorkspaceGuards(process.pid, undefined, () => undefined);
       const first = gate<string>();
       const second = gate<string>();
       const elsewhere = gate<string>();
@@ -141,7 +141,7 @@ describe('workspace guards', () => {
     });
 
     it('a launch that settles leaves the others it was tracked with in flight', async () => {
-      const guards = new WorkspaceGuards(process.pid, () => undefined);
+      const guards = new WorkspaceGuards(process.pid, undefined, () => undefined);
       const quick = gate<string>();
       const slow = gate<string>();
       const a = guards.trackLaunch('w1', quick.promise);
@@ -159,7 +159,7 @@ describe('workspace guards', () => {
     });
 
     it('nothing in flight: the wait ends at once', async () => {
-      const guards = new WorkspaceGuards(process.pid, () => undefined);
+      const guards = new WorkspaceGuards(process.pid, undefined, () => undefined);
       await guards.trackLaunch('w1', Promise.resolve('done'));
       let settled = false;
       void guards.launchesSettled('w1').then(() => (settled = true));
@@ -186,12 +186,12 @@ describe('workspace guards', () => {
 
   describe('R1: whose operation is still alive', () => {
     it('a row without an operation pid has nobody working on it', () => {
-      const guards = new WorkspaceGuards(process.pid, () => undefined);
+      const guards = new WorkspaceGuards(process.pid, undefined, () => undefined);
       assert.equal(guards.operationAlive(row({ opPid: undefined })), false);
     });
 
     it("this window's own operation is alive while it is busy with it here", async () => {
-      const guards = new WorkspaceGuards(process.pid, () => undefined);
+      const guards = new WorkspaceGuards(process.pid, undefined, () => undefined);
       assert.equal(guards.operationAlive(row({ opPid: process.pid })), false);
       const held = gate();
       const op = guards.whileBusy('w1', 'creating', () => held.promise);
@@ -201,7 +201,7 @@ describe('workspace guards', () => {
     });
 
     it("another window's operation is alive while its process is", async () => {
-      const guards = new WorkspaceGuards(process.pid, () => undefined);
+      const guards = new WorkspaceGuards(process.pid, undefined, () => undefined);
       const other = spawn('sleep', ['30'], { stdio: 'ignore' });
       try {
         assert.equal(guards.operationAlive(row({ opPid: other.pid })), true);

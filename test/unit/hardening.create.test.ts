@@ -2,10 +2,10 @@
 // that cannot work, and operations that must settle. Real git, real tmux on a
 // private socket, real files.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { git, makeCore, makeRepo, onCleanup, rejects, runCleanups, tempDir, tmux } from '../support/fixtures';
+import { git, makeCore, makeRepo, MemoryLogger, onCleanup, privateSocket, projectRoot, rejects, runCleanups, tempDir, testEnv, tmux, waitFor, wasmPath } from '../support/fixtures';
 
 /** Fails the test instead of hanging it: what a hang looks like to the user. */
 function settlesWithin<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -170,4 +170,150 @@ describe('hardening: create and launch (issue 8)', function () {
     assert.equal(new Set(names).size, 5, names.join(', '));
     assert.deepEqual(core.store.sessions(w.id).map((s) => s.name).sort(), names);
   });
+
+  it('stuck or misleading: an agent whose key has a "." launches under a name tmux keeps, marked and recorded', async () => {
+    const repo = makeRepo();
+    const core = await makeCore({ settings: { agents: [{ key: 'my.agent', label: 'Mine', command: ['sleep', '60'] }] } });
+    const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/dot' });
+    const s = await core.lifecycle.launch(w.id, 'my.agent');
+    assert.equal(s.name, `${w.baseSession.name}-my_agent`);
+    assert.equal(tmux(core.socket, 'show-options', '-v', '-t', `=${s.name}:`, '@wts_owner').trim(), core.tmux.ownerId);
+    assert.deepEqual(core.store.sessions(w.id).map((r) => r.targetKey), ['my.agent']);
+  });
+
+  describe('deadline: the setup command', () => {
+    /** A sleep duration no other process uses, so its processes can be found by their command line. */
+    const uniqueSleep = () => `1000.${process.pid}${Math.floor(Math.random() * 1e6)}`;
+
+    /** Pids of processes whose command line holds `marker`, from /proc. */
+    function processesWith(marker: string): number[] {
+      const pids: number[] = [];
+      for (const entry of fs.readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+          if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)) pids.push(Number(entry));
+        } catch { /* ended meanwhile */ }
+      }
+      return pids;
+    }
+
+    it('that leaves a child holding its output does not keep the workspace creating', async () => {
+      const marker = uniqueSleep();
+      const repo = makeRepo();
+      const core = await makeCore({ settings: { setupCommand: ['sh', '-c', `sleep ${marker} & exit 0`] } });
+      onCleanup(() => processesWith(marker).forEach((pid) => process.kill(pid, 'SIGKILL')));
+      const w = await settlesWithin(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/held' }), 15_000, 'create');
+      assert.equal(w.status, 'ready');
+    });
+
+    it('that runs past its deadline is stopped with everything it started, and the row says so', async () => {
+      const marker = uniqueSleep();
+      const repo = makeRepo();
+      const core = await makeCore({ settings: { setupCommand: ['sh', '-c', `sleep ${marker} & sleep ${marker}; wait`], setupTimeoutMinutes: 0.02 } });
+      onCleanup(() => processesWith(marker).forEach((pid) => process.kill(pid, 'SIGKILL')));
+      await rejects(settlesWithin(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/slow' }), 15_000, 'create'), /did not finish within 0\.02 min \(worktreeSessions\.setupTimeoutMinutes\) and was stopped/);
+      assert.equal(core.store.workspaces()[0].status, 'error');
+      await waitFor(() => processesWith(marker).length === 0, 'the setup command\'s processes to end', 5_000);
+    });
+
+    it('cancelled ends its whole process group', async () => {
+      const marker = uniqueSleep();
+      const repo = makeRepo();
+      const core = await makeCore({ settings: { setupCommand: ['sh', '-c', `sleep ${marker} & sleep ${marker}; wait`] } });
+      onCleanup(() => processesWith(marker).forEach((pid) => process.kill(pid, 'SIGKILL')));
+      const abort = new AbortController();
+      const created = core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/cancel' }, { signal: abort.signal });
+      await waitFor(() => processesWith(marker).length >= 2, 'the setup command to start');
+      abort.abort();
+      await rejects(settlesWithin(created, 15_000, 'create'), /cancelled/);
+      await waitFor(() => processesWith(marker).length === 0, 'the setup command\'s processes to end', 5_000);
+    });
+
+    it('stuck or misleading: 50 MB of output leaves a short message and row; the log gets its end, capped', async () => {
+      const repo = makeRepo();
+      const core = await makeCore({ settings: { setupCommand: ['sh', '-c', 'head -c 52428800 /dev/zero | tr "\\0" "x" | fold -w 100; echo the real reason; exit 7'] } });
+      const err = await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/loud' }), /exited with code 7/);
+      assert.ok(err.message.length < 2_000, `message is ${err.message.length} characters`);
+      assert.match(err.message, /the real reason/);
+      const row = core.store.workspaces()[0];
+      assert.ok((row.error ?? '').length < 2_000, `row error is ${(row.error ?? '').length} characters`);
+      const logged = core.logger.lines.filter((l) => l.includes('Output of the setup command')).join('');
+      assert.ok(logged.length > 10_000 && logged.length < 100_000, `logged ${logged.length} characters`);
+      assert.ok(fs.statSync(path.join(core.storageDir, 'worktree-sessions.db')).size < 1024 * 1024);
+    });
+  });
+
+  it('stuck or misleading: while tmux cannot be reached, recorded sessions show as unknown instead of vanishing (issue 13)', async () => {
+    const repo = makeRepo();
+    const core = await makeCore();
+    const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/unknown' });
+    const s = await core.lifecycle.launch(w.id, 'shell');
+    core.settings.tmuxPath = path.join(tempDir(), 'no-tmux-here');
+    const report = await core.lifecycle.reconcile();
+    assert.ok(report.tmuxError);
+    assert.deepEqual(core.lifecycle.workspace(w.id)!.sessions.map((x) => [x.name, x.state]), [[s.name, 'unknown']]);
+    assert.equal(core.store.sessions(w.id).length, 1, 'the row is kept');
+    core.settings.tmuxPath = 'tmux';
+    await core.lifecycle.reconcile();
+    assert.notEqual(core.lifecycle.workspace(w.id)!.sessions[0].state, 'unknown');
+  });
+
+  it('stuck or misleading: a creating row whose pid now belongs to an unrelated process is judged interrupted, and can be retried', async () => {
+    const repo = makeRepo();
+    const core = await makeCore();
+    const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/reused' });
+    // A live process with the recorded pid, but not the one that wrote the row (pid reuse): its start time differs.
+    const unrelated = spawn('sleep', ['30'], { stdio: 'ignore' });
+    onCleanup(() => unrelated.kill('SIGKILL'));
+    await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'creating', opPid: unrelated.pid, opStartTime: '1' }));
+    const report = await core.lifecycle.reconcile();
+    assert.deepEqual(report.interrupted, [w.id]);
+    assert.equal(core.store.workspace(w.id)!.status, 'error');
+    assert.equal((await core.lifecycle.retrySetup(w.id)).status, 'ready');
+  });
+
+  it('stuck or misleading: a setup command still running after its window was killed is reported as such, and blocks a retry', async () => {
+    const repo = makeRepo();
+    const storageDir = tempDir('wts-storage-');
+    const socket = privateSocket();
+    const marker = `1000.${process.pid}${Math.floor(Math.random() * 1e6)}`;
+    // A window (a child process) creates the workspace; its setup command outlives it.
+    const child = spawn(process.execPath, [path.join(projectRoot, 'out/test/support/createChild.js'), storageDir, socket, repo, 'feat/orphaned-setup', marker], { stdio: ['ignore', 'pipe', 'inherit'], env: testEnv() });
+    onCleanup(() => {
+      child.kill('SIGKILL');
+      for (const pid of sleepers(marker)) process.kill(pid, 'SIGKILL');
+    });
+    await waitFor(() => sleepers(marker).length > 0, 'the setup command to start', 15_000);
+    await waitFor(async () => {
+      const { OwnershipStore } = await import('../../src/core/store');
+      const { store } = await OwnershipStore.open(storageDir, { wasmPath, logger: new MemoryLogger(), watch: false });
+      try {
+        return store.workspaces()[0]?.setupProcess;
+      } finally {
+        store.dispose();
+      }
+    }, 'the setup command to be recorded');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+
+    const core = await makeCore({ storageDir, socket });
+    const report = await core.lifecycle.start();
+    const [w] = core.store.workspaces();
+    assert.deepEqual(report.interrupted, [w.id]);
+    assert.match(w.error ?? '', /its setup command \(process \d+\) is still running in /);
+    await rejects(core.lifecycle.retrySetup(w.id), /is still running from a window that closed/);
+    for (const pid of sleepers(marker)) process.kill(pid, 'SIGKILL');
+  });
 });
+
+/** Pids of `sleep <marker>` processes, from /proc. */
+function sleepers(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8') === `sleep\0${marker}\0`) pids.push(Number(entry));
+    } catch { /* ended meanwhile */ }
+  }
+  return pids;
+}

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SessionWriteFailingStore } from '../support/faults';
 import {
-  git, makeCore, makeRepo, projectRoot, rebuildLifecycle, rejects, runCleanups, tempDir, testEnv, tmux, tmuxSessions, waitFor,
+  deleteInChildUntilRemoving, git, makeCore, makeRepo, projectRoot, rebuildLifecycle, rejects, runCleanups, tempDir, testEnv, tmux, tmuxSessions, waitFor,
 } from '../support/fixtures';
 
 describe('lifecycle faults and bad input', function () {
@@ -66,6 +66,25 @@ describe('lifecycle faults and bad input', function () {
     assert.deepEqual(report.orphansKilled, []);
   });
 
+  it('work kept: after a garbage database, no session is reaped as an orphan before re-adoption has run', async () => {
+    const first = await makeCore();
+    const repo = makeRepo();
+    const w = await first.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/old' });
+    const s = await first.lifecycle.launch(w.id, 'shell');
+    first.dispose();
+    fs.writeFileSync(path.join(first.storageDir, 'worktree-sessions.db'), 'garbage '.repeat(500));
+
+    // Every session is older than the grace period: only the hold keeps them alive.
+    const second = await makeCore({ storageDir: first.storageDir, socket: first.socket, orphanGraceMs: 0 });
+    assert.ok(second.recovered);
+    const report = await second.lifecycle.start();
+    assert.deepEqual(report.orphansKilled, []);
+    assert.ok(tmuxSessions(first.socket).includes(s.name), 'the agent still runs');
+
+    assert.deepEqual(await second.lifecycle.readopt([repo]), [w.id]);
+    assert.deepEqual(second.lifecycle.workspace(w.id)!.sessions.map((x) => x.name), [s.name]);
+  });
+
   it('two store instances in two Node processes, 200 interleaved launches and stops each: every row that should exist exists', async () => {
     const dir = tempDir('wts-store-');
     const core = await makeCore({ storageDir: dir });
@@ -97,13 +116,7 @@ describe('lifecycle faults and bad input', function () {
     await first.lifecycle.launch(w.id, 'shell');
     first.dispose();
 
-    const child = spawn(process.execPath, [path.join(projectRoot, 'out/test/support/deleteChild.js'), first.storageDir, first.socket, w.id], {
-      stdio: ['ignore', 'pipe', 'inherit'], env: testEnv(),
-    });
-    const exited = new Promise((r) => child.on('exit', r));
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    await waitFor(() => out.includes('REMOVING'), 'the child to reach the worktree removal', 20_000);
+    const { child, exited } = await deleteInChildUntilRemoving(first, w.id);
     assert.deepEqual(tmuxSessions(first.socket), [], 'sessions were stopped before the kill');
     assert.equal(child.exitCode, null, 'the child is still inside the delete');
     child.kill('SIGKILL');
@@ -132,8 +145,8 @@ describe('lifecycle faults and bad input', function () {
     const noTmux = await makeCore({ storageDir: core.storageDir, socket: core.socket, env });
     const probe = await noTmux.lifecycle.tmuxStatus();
     assert.equal(probe.ok, false);
-    assert.match(probe.ok ? '' : probe.message, /tmux was not found.*Install tmux 3\.2 or later/);
-    await rejects(noTmux.lifecycle.launch(w.id, 'shell'), /tmux was not found/);
+    assert.match(probe.ok ? '' : probe.message, /tmux cannot be run: .* Install tmux 3\.2 or later/);
+    await rejects(noTmux.lifecycle.launch(w.id, 'shell'), /tmux cannot be run/);
     assert.deepEqual(noTmux.store.sessions(), []);
     const report = await noTmux.lifecycle.reconcile();
     assert.match(report.tmuxError ?? '', /could not be started/);

@@ -10,7 +10,7 @@ import { UserError, type SessionRecord, type WorkspaceView } from '../../src/cor
 import type { Tmux } from '../../src/core/tmux';
 import { HookedGit, InterceptingStore } from '../support/faults';
 import {
-  git, makeCore, makeRepo, onCleanup, rebuildLifecycle, rejects, runCleanups, tempDir, tmux, tmuxSessions, waitFor, type TestCore,
+  git, killTmuxServer, makeCore, makeRepo, onCleanup, rebuildLifecycle, rejects, runCleanups, tempDir, tmux, tmuxSessions, waitFor, type TestCore,
 } from '../support/fixtures';
 
 async function readyWorkspace(core: TestCore, repo: string, branch = 'feat/a') {
@@ -444,6 +444,8 @@ describe('lifecycle rules (SPEC §2)', function () {
       const core = await makeCore();
       const w = await readyWorkspace(core, makeRepo());
       const s = await core.lifecycle.launch(w.id, 'shell');
+      // No server either (a reboot, say): with the server still up, stop refuses instead (issue 8 item 12).
+      killTmuxServer(core.socket);
       core.settings.tmuxPath = path.join(tempDir(), 'no-tmux-here');
       await core.lifecycle.stopSession(w.id, s.name);
       assert.deepEqual(core.store.sessions(), []);
@@ -698,6 +700,7 @@ describe('lifecycle rules (SPEC §2)', function () {
     it('D4: delete works when tmux is not installed', async () => {
       const core = await makeCore();
       const w = await readyWorkspace(core, makeRepo());
+      killTmuxServer(core.socket);
       core.settings.tmuxPath = path.join(tempDir(), 'no-tmux-here');
       assert.equal((await core.lifecycle.deleteWorkspace(w.id)).deleted, true);
       assert.equal(fs.existsSync(w.worktreePath), false);
@@ -731,8 +734,8 @@ describe('lifecycle rules (SPEC §2)', function () {
           step: 'forgetting the workspace',
           lifecycle: (core) => {
             let listings = 0;
-            // The second sweep, after the worktree is gone.
-            return rebuildLifecycle(core, { tmux: withFault(core.tmux, 'list', () => (++listings === 2 ? boom() : core.tmux.list())) });
+            // The second sweep, after the worktree is gone (the preflight and the first sweep list before it).
+            return rebuildLifecycle(core, { tmux: withFault(core.tmux, 'list', () => (++listings === 3 ? boom() : core.tmux.list())) });
           },
         },
       ];
@@ -827,8 +830,8 @@ describe('lifecycle rules (SPEC §2)', function () {
       // The main worktree has the merged branch checked out now: git will not delete it.
       git(busy.worktreePath, 'checkout', '-q', '--detach');
       git(repo, 'checkout', '-q', 'feat/busy');
-      assert.deepEqual(await core.lifecycle.deleteWorkspace(ours.id), { deleted: true });
-      assert.deepEqual(await core.lifecycle.deleteWorkspace(theirs.id), { deleted: true });
+      assert.deepEqual(await core.lifecycle.deleteWorkspace(ours.id), { deleted: true, goneBranch: 'feat/gone' });
+      assert.deepEqual(await core.lifecycle.deleteWorkspace(theirs.id), { deleted: true, goneBranch: 'theirs-gone' });
       assert.deepEqual(await core.lifecycle.deleteWorkspace(busy.id), { deleted: true, keptBranch: 'feat/busy' });
     });
 

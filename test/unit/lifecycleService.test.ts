@@ -67,7 +67,7 @@ describe('the lifecycle facade', function () {
     assert.deepEqual(core.lifecycle.list().map((v) => v.id), [w.id]);
     assert.ok(core.lifecycle.targets().targets.some((t) => t.key === 'shell'));
     assert.deepEqual(await core.lifecycle.changeStats(w.id), { files: 1, insertions: 1, deletions: 1 });
-    assert.deepEqual(await core.lifecycle.deletePreflight(w.id), { dirtyFiles: ['README.md'] });
+    assert.deepEqual((await core.lifecycle.deletePreflight(w.id)).dirtyFiles, ['README.md']);
     assert.ok(core.lifecycle.events(w.id).some((e) => e.step === 'worktree'));
     assert.ok(core.lifecycle.attachArgv(w.baseSession.name).args.includes(`=${w.baseSession.name}`));
     assert.match(core.lifecycle.attachCommandLine(w.baseSession.name), new RegExp(w.baseSession.name));

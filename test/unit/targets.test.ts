@@ -21,7 +21,9 @@ describe('launch targets', () => {
     assert.equal(byKey.get('claude')!.available, true);
     assert.equal(byKey.get('codex')!.available, false);
     assert.match(byKey.get('codex')!.reason!, /"codex" was not found on PATH/);
-    assert.deepEqual(byKey.get('claude')!.resumeCommand, ['claude', '--continue']);
+    // §8: the exact conversation when its id is known, the latest one otherwise.
+    assert.deepEqual(byKey.get('claude')!.resumeCommand, ['claude', '--resume', '{sessionId}']);
+    assert.deepEqual(byKey.get('claude')!.continueCommand, ['claude', '--continue']);
   });
 
   it('uses $SHELL for the shell target, else /bin/sh', () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { ProcessExec } from '../../src/core/exec';
+import { ProcessRunner } from '../../src/core/process/runner';
 import { serverEnvironment, Tmux } from '../../src/core/tmux';
 import { MemoryLogger, privateSocket, runCleanups, tempDir, testEnv, tmux, tmuxSessions } from '../support/fixtures';
 
 function makeTmux(env: NodeJS.ProcessEnv = testEnv()) {
   const socket = privateSocket();
-  const exec = new ProcessExec(new MemoryLogger());
+  const exec = new ProcessRunner(new MemoryLogger());
   return { socket, exec, tmux: new Tmux(exec, { path: () => 'tmux', socket: () => socket }, 'owner-test-1234', env) };
 }
 
@@ -44,6 +44,20 @@ describe('tmux adapter (SPEC §3)', () => {
     assert.ok(listing.serverStartedAt! <= Date.now());
   });
 
+  it("hides tmux's status line in its own server from the first session on (issue 13)", async () => {
+    const { tmux: t, socket } = makeTmux();
+    await t.newSession({ name: 'wts-0123456789abcdef', cwd: tempDir(), stamp: 1 });
+    assert.equal(tmux(socket, 'show-options', '-gv', 'status'), 'off\n');
+    assert.equal(tmux(socket, 'display-message', '-p', '-t', '=wts-0123456789abcdef:', '#{status}'), 'off\n', 'the session itself shows none');
+  });
+
+  it('refuses an owner id that would change the meaning of the format it is written into', () => {
+    const exec = new ProcessRunner(new MemoryLogger());
+    for (const id of ['a,b', 'a}', '#{x}', '']) {
+      assert.throws(() => new Tmux(exec, { path: () => 'tmux', socket: () => 'x' }, id, testEnv()), /owner id/, id);
+    }
+  });
+
   it('reports no server as an empty listing, not an error', async () => {
     const { tmux: t } = makeTmux();
     assert.deepEqual(await t.list(), { serverRunning: false, sessions: [] });
@@ -62,10 +76,17 @@ describe('tmux adapter (SPEC §3)', () => {
     assert.ok(tmuxSessions(socket).includes('wts-0123456789abcdef-ab'));
   });
 
-  it('builds the attach argv with -u and an exact target, and a copyable command with TMUX unset', () => {
+  it('refuses a session name tmux would change, leaving no unmarked session behind', async () => {
     const { tmux: t, socket } = makeTmux();
-    assert.deepEqual(t.attachArgv('wts-0123456789abcdef'), { file: 'tmux', args: ['-L', socket, '-u', 'attach-session', '-t', '=wts-0123456789abcdef'] });
-    assert.equal(t.attachCommandLine('wts-0123456789abcdef'), `env -u TMUX tmux -L ${socket} -u attach-session -t =wts-0123456789abcdef`);
+    await t.newSession({ name: 'wts-0123456789abcdef', cwd: tempDir(), stamp: 1 });
+    await assert.rejects(t.newSession({ name: 'wts-0123456789abcdef-my.agent', cwd: tempDir(), stamp: 2 }), /"\."/);
+    assert.deepEqual(tmuxSessions(socket), ['wts-0123456789abcdef']);
+  });
+
+  it('builds the attach argv with -u, no config file and an exact target, and a copyable command with TMUX unset', () => {
+    const { tmux: t, socket } = makeTmux();
+    assert.deepEqual(t.attachArgv('wts-0123456789abcdef'), { file: 'tmux', args: ['-L', socket, '-f', '/dev/null', '-u', 'attach-session', '-t', '=wts-0123456789abcdef'] });
+    assert.equal(t.attachCommandLine('wts-0123456789abcdef'), `env -u TMUX tmux -L ${socket} -f /dev/null -u attach-session -t =wts-0123456789abcdef`);
   });
 
   it('captures the last lines of a pane', async () => {

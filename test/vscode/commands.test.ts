@@ -49,7 +49,7 @@ describe('commands with an argument object', function () {
 
   it('launch { workspaceId, target } starts a session and returns it', async () => {
     const session = await launchShell(t.ws.id);
-    assert.deepStrictEqual(Object.keys(session).sort(), ['createdAt', 'label', 'name', 'state', 'target']);
+    assert.deepStrictEqual(Object.keys(session).sort(), ['createdAt', 'label', 'name', 'state', 'stateAt', 'stateSource', 'target']);
     assert.strictEqual(session.name, `wts-${t.ws.id}-shell`);
     assert.strictEqual(session.target, 'shell');
     assert.strictEqual(session.label, 'Shell');
@@ -84,7 +84,7 @@ describe('commands with an argument object', function () {
 
   it('copyAttachCommand { workspaceId, sessionName? } copies and returns the attach command line', async () => {
     const line = await run<string>('copyAttachCommand', { workspaceId: t.ws.id });
-    assert.strictEqual(line, `env -u TMUX tmux -L ${t.api.tmuxSocket} -u attach-session -t =${t.ws.baseSession.name}`);
+    assert.strictEqual(line, `env -u TMUX tmux -L ${t.api.tmuxSocket} -f /dev/null -u attach-session -t =${t.ws.baseSession.name}`);
     assert.strictEqual(await vscode.env.clipboard.readText(), line);
   });
 

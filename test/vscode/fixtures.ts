@@ -7,12 +7,15 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ApiSession, ApiWorkspace, WorktreeSessionsApi } from '../../src/vscode/api';
-import type {
-  BaseRefRequest, BranchAnswer, BranchRequest, ConfirmRequest, PickPurpose, PickRequest, Prompter, TargetRequest,
+import {
+  ADD_AGENT, BACK, canChoose,
+  type BaseRefRequest, type BranchAnswer, type BranchRequest, type ConfirmRequest, type InputRequest, type NotifyRequest,
+  type PickManyRequest, type PickPurpose, type PickRequest, type Prompter, type TargetRequest,
 } from '../../src/vscode/prompts/prompter';
 import type { LaunchTarget } from '../../src/core';
 import type { TreeSnapshot } from '../../src/vscode/tree/workspaceTree';
 import { getApi, waitFor } from './helpers';
+import { initRepository } from '../support/common';
 
 export type Api = WorktreeSessionsApi;
 
@@ -30,14 +33,7 @@ export function git(cwd: string, ...args: string[]): string {
 export function makeRepo(name = 'repo'): string {
   const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'wts-it-'));
   const dir = path.join(parent, name);
-  fs.mkdirSync(dir);
-  git(dir, 'init', '--quiet', '--initial-branch=main');
-  git(dir, 'config', 'user.name', 'Integration Test');
-  git(dir, 'config', 'user.email', 'it@example.invalid');
-  git(dir, 'config', 'commit.gpgsign', 'false');
-  fs.writeFileSync(path.join(dir, 'README.md'), `# ${name}\n`);
-  git(dir, 'add', '--all');
-  git(dir, 'commit', '--quiet', '-m', 'Initial commit');
+  initRepository(dir, { 'README.md': `# ${name}\n` });
   return dir;
 }
 
@@ -137,51 +133,65 @@ type Call =
   | { kind: 'pickBranch'; request: BranchRequest }
   | { kind: 'pickBaseRef'; request: BaseRefRequest }
   | { kind: 'pickTarget'; request: TargetRequest }
-  | { kind: 'confirm'; request: ConfirmRequest };
+  | { kind: 'input'; request: InputRequest }
+  | { kind: 'confirm'; request: ConfirmRequest }
+  | { kind: 'notify'; request: NotifyRequest }
+  | { kind: 'pickMany'; request: PickManyRequest<unknown> };
 
 type Step = { kind: Call['kind']; answer: (request: never) => unknown };
 
 /**
  * Answers the extension's questions from a script, in order, and records
  * them. A question that was not scripted (or not the one expected) fails the
- * command with a message saying so.
+ * command with a message saying so. Notifications are recorded in
+ * `notifications` and dismissed unless the next step answers one.
  */
 export class ScriptedPrompter implements Prompter {
   readonly calls: Call[] = [];
+  readonly notifications: NotifyRequest[] = [];
   private readonly steps: Step[] = [];
 
-  /** Picks the item whose label matches (and checks the pick's purpose). */
-  answerPick(purpose: PickPurpose, label: string | RegExp): this {
+  /** Picks the item whose label matches, or dismisses the pick (undefined); checks the pick's purpose. */
+  answerPick(purpose: PickPurpose, label: string | RegExp | undefined): this {
     return this.step('pick', (request: PickRequest<unknown>) => {
       assert.strictEqual(request.purpose, purpose, `expected a ${purpose} pick, got ${request.purpose}`);
+      if (label === undefined) return undefined;
       const item = request.items.find((i) => (typeof label === 'string' ? i.label === label : label.test(i.label)));
       if (!item) throw new Error(`no item ${label} among ${request.items.map((i) => i.label).join(', ')}`);
       return item.value;
     });
   }
 
-  /** Tries each `refused` name first (each must be refused as typed), then answers. */
+  /**
+   * Tries each `refused` name first (each must be refused as typed), then
+   * answers; like the real picker, a branch checked out elsewhere cannot be chosen.
+   */
   answerBranch(answer: BranchAnswer | undefined, refused: readonly string[] = []): this {
     return this.step('pickBranch', async (request: BranchRequest) => {
       for (const bad of refused) assert.ok(await request.validateNewBranch(bad), `"${bad}" should have been refused`);
       if (answer && !answer.existing) assert.strictEqual(await request.validateNewBranch(answer.branch), undefined, `"${answer.branch}" should be accepted`);
+      const listed = answer?.existing ? request.local.find((b) => b.name === answer.branch) : undefined;
+      if (listed && !canChoose(listed)) throw new Error(`branch ${listed.name} cannot be chosen: checked out in ${listed.checkedOutAt}`);
       return answer;
     });
   }
 
-  answerBaseRef(ref: string | undefined): this {
+  /** A ref, undefined (dismissed) or 'back' (the Back button). */
+  answerBaseRef(ref: string | 'back' | undefined): this {
     return this.step('pickBaseRef', async (request: BaseRefRequest) => {
       if (ref === undefined) return undefined;
+      if (ref === 'back') return BACK;
       const problem = await request.validateRef(ref);
       if (problem) throw new Error(`base ${ref} refused: ${problem}`);
       return ref;
     });
   }
 
-  /** Chooses a target by key; like the real picker, an unavailable one cannot be chosen. */
-  answerTarget(key: string | undefined): this {
+  /** Chooses a target by key, or 'add-agent'; like the real picker, an unavailable one cannot be chosen. */
+  answerTarget(key: string | 'add-agent' | undefined): this {
     return this.step('pickTarget', (request: TargetRequest) => {
       if (key === undefined) return undefined;
+      if (key === 'add-agent') return ADD_AGENT;
       const t: LaunchTarget | undefined = request.targets.find((x) => x.key === key);
       if (!t) throw new Error(`no target ${key}`);
       if (!t.available) throw new Error(`target ${key} is unavailable: ${t.reason}`);
@@ -189,11 +199,42 @@ export class ScriptedPrompter implements Prompter {
     });
   }
 
+  /** Presses this button of the next notification (it must offer it), or dismisses it. */
+  answerNotify(action: string | undefined): this {
+    return this.step('notify', (request: NotifyRequest) => {
+      if (action !== undefined && !request.actions.includes(action)) throw new Error(`no button "${action}" in "${request.message}" (${request.actions.join(', ')})`);
+      return action;
+    });
+  }
+
+  /** Resolves once a notification matching `re` was shown. */
+  async notification(re: RegExp): Promise<NotifyRequest> {
+    return waitFor(() => this.notifications.find((n) => re.test(n.message)), `a notification matching ${re} (so far: ${this.notifications.map((n) => n.message).join(' | ') || 'none'})`);
+  }
+
   /** Presses the button with this title, or Cancel (undefined). */
   answerConfirm(action: string | undefined): this {
     return this.step('confirm', (request: ConfirmRequest) => {
       if (action !== undefined && !request.actions.includes(action)) throw new Error(`no button "${action}" among ${request.actions.join(', ')}`);
       return action;
+    });
+  }
+
+  /** Chooses the items `choose` returns from those offered (undefined dismisses the list). */
+  answerPickMany(choose: (items: PickManyRequest<unknown>['items']) => readonly unknown[] | undefined): this {
+    return this.step('pickMany', (request: PickManyRequest<unknown>) => {
+      const chosen = choose(request.items);
+      return chosen && request.items.filter((i) => chosen.includes(i)).map((i) => i.value);
+    });
+  }
+
+  /** Types `text`; like the input box, a value its validation refuses cannot be accepted. */
+  answerInput(text: string | undefined): this {
+    return this.step('input', (request: InputRequest) => {
+      if (text === undefined) return undefined;
+      const problem = request.validate?.(text);
+      if (problem) throw new Error(`input "${text}" refused: ${problem}`);
+      return text;
     });
   }
 
@@ -210,16 +251,31 @@ export class ScriptedPrompter implements Prompter {
     return this.next({ kind: 'pickBranch', request });
   }
 
-  pickBaseRef(request: BaseRefRequest): Promise<string | undefined> {
+  pickBaseRef(request: BaseRefRequest): Promise<string | typeof BACK | undefined> {
     return this.next({ kind: 'pickBaseRef', request });
   }
 
-  pickTarget(request: TargetRequest): Promise<LaunchTarget | undefined> {
+  pickTarget(request: TargetRequest): Promise<LaunchTarget | typeof ADD_AGENT | undefined> {
     return this.next({ kind: 'pickTarget', request });
+  }
+
+  input(request: InputRequest): Promise<string | undefined> {
+    return this.next({ kind: 'input', request });
   }
 
   confirm(request: ConfirmRequest): Promise<string | undefined> {
     return this.next({ kind: 'confirm', request });
+  }
+
+  async notify(request: NotifyRequest): Promise<string | undefined> {
+    this.notifications.push(request);
+    // Notifications are not questions: unless the script answers this one, it is dismissed.
+    if (this.steps[0]?.kind !== 'notify') return undefined;
+    return this.next({ kind: 'notify', request });
+  }
+
+  pickMany<T>(request: PickManyRequest<T>): Promise<T[] | undefined> {
+    return this.next({ kind: 'pickMany', request: request as PickManyRequest<unknown> });
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind has its own request type

@@ -8,33 +8,7 @@ export const EXTENSION_ID = 'worktree-sessions.worktree-sessions';
 /** What the extension's activate() returns (SPEC §6). */
 export type ExtensionApi = Awaited<ReturnType<typeof activate>>;
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Polls `probe` until it returns a truthy value, and returns that value. A probe
- * that throws counts as "not yet"; its last error is named in the timeout message.
- */
-export async function waitFor<T>(
-  probe: () => T | Promise<T>,
-  what: string,
-  { timeoutMs = 15_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      last = await probe();
-      if (last) return last as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      const detail = last instanceof Error ? last.message : JSON.stringify(last);
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${detail})`);
-    }
-    await sleep(intervalMs);
-  }
-}
+export { sleep, waitFor } from '../support/common';
 
 /** Activates the extension under test and returns its API. */
 export async function getApi(): Promise<ExtensionApi> {

@@ -24,7 +24,7 @@ describe('terminals', function () {
     assert.strictEqual(terminal.name, 'feature/term · Terminal');
     assert.ok(vscode.window.terminals.includes(terminal));
     const options = terminal.creationOptions as vscode.TerminalOptions;
-    assert.deepStrictEqual(options.shellArgs, ['-L', t.api.tmuxSocket, '-u', 'attach-session', '-t', `=${t.ws.baseSession.name}`]);
+    assert.deepStrictEqual(options.shellArgs, ['-L', t.api.tmuxSocket, '-f', '/dev/null', '-u', 'attach-session', '-t', `=${t.ws.baseSession.name}`]);
     assert.strictEqual(options.env?.TMUX, null, 'TMUX is unset for the attach (SPEC §3)');
     await waitFor(() => attachedSessions(t.api).includes(t.ws.baseSession.name), 'a tmux client on the base session');
   });

@@ -1,4 +1,8 @@
-import type { Exec } from '../exec';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { installAgentFiles, type AgentFiles } from '../agents/stateHook';
+import { processIdentity } from '../process/liveness';
+import type { Exec } from '../process/runner';
 import type { Git } from '../git';
 import type { Logger } from '../log';
 import { UserError, type CoreSettings, type LaunchTarget, type WorkspaceRecord } from '../model';
@@ -6,6 +10,7 @@ import type { WorkspaceStore } from '../store';
 import { resolveLaunchTargets, type TargetProblem } from '../targets';
 import type { Tmux } from '../tmux';
 import { WorkspaceGuards } from './guards';
+import { AgentSignals } from './agentSignals';
 import { LiveView } from './liveView';
 import type { ReconcileReport } from './types';
 
@@ -19,6 +24,8 @@ export interface LifecycleDeps {
   logger: Logger;
   /** Where D5 writes patch files of saved changes. */
   savedChangesDir: string;
+  /** The extension's storage folder: the state hook, agent settings and saved scrollback live here (§8). Default: savedChangesDir's parent. */
+  storageDir?: string;
   env?: NodeJS.ProcessEnv;
   /**
    * How often tmux is listed: activity states, and the fallback for S2 (the
@@ -52,7 +59,18 @@ export interface LaunchTargets {
 export class LifecycleContext {
   readonly guards: WorkspaceGuards;
   readonly live: LiveView;
+  readonly signals: AgentSignals;
   readonly pid = process.pid;
+  /** Written with `pid` on a row this window works on (R1), so pid reuse is told apart. */
+  readonly pidStartTime = processIdentity()?.startTime;
+  /**
+   * R3 waits while the database was started afresh and re-adoption has not
+   * finished: until then every session of ours looks unclaimed.
+   */
+  orphansOnHold = false;
+  /** This window among all windows on the socket: who launched a session, who claimed a notification (§8). */
+  readonly windowId = `w${process.pid}-${randomBytes(4).toString('hex')}`;
+  private agentFilesCache?: AgentFiles | null;
   /** Session names that launches of this window chose and tmux may not list yet. */
   readonly namesBeingStarted = new Set<string>();
   /** Set by the facade: every operation that must end in a fresh view reconciles through it. */
@@ -61,8 +79,9 @@ export class LifecycleContext {
   private targetsCache?: { key: string; at: number; value: LaunchTargets };
 
   constructor(readonly deps: LifecycleDeps) {
-    this.guards = new WorkspaceGuards(this.pid, () => this.live.emitIfChanged(true));
+    this.guards = new WorkspaceGuards(this.pid, this.pidStartTime, () => this.live.emitIfChanged(true));
     this.live = new LiveView(this);
+    this.signals = new AgentSignals(this);
   }
 
   get now(): number {
@@ -71,6 +90,23 @@ export class LifecycleContext {
 
   get env(): NodeJS.ProcessEnv {
     return this.deps.env ?? process.env;
+  }
+
+  get storageDir(): string {
+    return this.deps.storageDir ?? path.dirname(this.deps.savedChangesDir);
+  }
+
+  /** The state hook and agent settings, written once per window; undefined (and logged) when storage cannot take them. */
+  agentFiles(): AgentFiles | undefined {
+    if (this.agentFilesCache === undefined) {
+      try {
+        this.agentFilesCache = installAgentFiles(this.storageDir);
+      } catch (e) {
+        this.deps.logger.error(`Could not write the agent state hook into ${this.storageDir}: ${e instanceof Error ? e.message : String(e)}; agents report no state.`);
+        this.agentFilesCache = null;
+      }
+    }
+    return this.agentFilesCache ?? undefined;
   }
 
   /** A generation stamp: strictly increasing in this window, so two launches never share one (L3, S2). */

@@ -4,7 +4,7 @@ import path from 'node:path';
 export type CopyOutcome = { copied: true } | { copied: false; refused?: string };
 
 /** Whether `child` is `parent` or lies below it (both already resolved). */
-function within(parent: string, child: string): boolean {
+export function within(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
@@ -29,22 +29,10 @@ export function copyIgnoredFile(repoRoot: string, worktree: string, relative: st
   const realRepo = fs.realpathSync(repoRoot);
   if (!within(realRepo, fs.realpathSync(source))) return { copied: false, refused: `${relative}: resolves outside the main worktree` };
 
-  // The destination's folders are made one at a time, so none of them can be a link elsewhere.
   const realWorktree = fs.realpathSync(worktree);
-  let folder = realWorktree;
-  const parts = relative.split(/[\\/]/).filter(Boolean);
-  for (const part of parts.slice(0, -1)) {
-    folder = path.join(folder, part);
-    let stat: fs.Stats | undefined;
-    try {
-      stat = fs.lstatSync(folder);
-    } catch {
-      fs.mkdirSync(folder);
-      continue;
-    }
-    if (stat.isSymbolicLink()) return { copied: false, refused: `${relative}: its folder ${path.relative(realWorktree, folder)} in the new worktree is a symbolic link` };
-    if (!stat.isDirectory()) return { copied: false, refused: `${relative}: ${path.relative(realWorktree, folder)} in the new worktree is not a folder` };
-  }
+  const made = makeFoldersWithin(realWorktree, relative);
+  if ('refused' in made) return { copied: false, refused: made.refused };
+  const { folder, parts } = made;
   const destination = path.join(folder, parts[parts.length - 1]);
   try {
     // EXCL: an existing file (the branch's own) is kept, and a dangling link is not followed.
@@ -56,4 +44,27 @@ export function copyIgnoredFile(repoRoot: string, worktree: string, relative: st
     throw e;
   }
   return { copied: true };
+}
+
+/**
+ * Makes the folders of `relative` below `root` one at a time, so none of them
+ * can be a link elsewhere; returns the last one, or why not.
+ */
+export function makeFoldersWithin(root: string, relative: string): { folder: string; parts: string[] } | { refused: string } {
+  let folder = root;
+  const parts = relative.split(/[\\/]/).filter(Boolean);
+  for (const part of parts.slice(0, -1)) {
+    folder = path.join(folder, part);
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(folder);
+    } catch {
+      fs.mkdirSync(folder);
+      continue;
+    }
+    if (stat.isSymbolicLink() || !stat.isDirectory()) {
+      return { refused: `${relative}: its folder ${path.relative(root, folder)} in the new worktree is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}` };
+    }
+  }
+  return { folder, parts };
 }

@@ -4,18 +4,13 @@ import path from 'node:path';
 import { worktreeFolderName } from '../gitParse';
 import { UserError, type SetupStep, type WorkspaceRecord, type WorkspaceView } from '../model';
 import type { LifecycleContext } from './context';
-import { copyIgnoredFile } from './copyFiles';
-import { writeMarker } from './marker';
 import { samePath } from './paths';
+import { reservePorts } from './ports';
+import { planRepoSetup, sessionWorkspaceEnv } from './repoSetup';
 import { SetupJournal } from './setupJournal';
+import { copyIgnoredFiles, launchOnCreate, prepareWorktree, runRepoSetupCommands, runSetupCommand, throwIfCancelled, type SetupOptions } from './setupSteps';
 import { errorMessage, type CreateRequest, type OperationOptions } from './types';
 
-interface SetupOptions extends OperationOptions {
-  /** Set when the branch does not exist yet: where it starts. */
-  newBranch?: { startPoint: string; track: boolean };
-  /** A new workspace id: nothing of it can exist yet (no worktree listing, no tmux listing needed). */
-  fresh?: boolean;
-}
 
 /**
  * Where a branch's worktree goes: the setting, else `<repo parent>/<repo name>.worktrees`.
@@ -117,6 +112,8 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
     if (fs.existsSync(worktreePath) && !(here && here.branch === branch)) {
       throw new UserError(`${worktreePath} already exists and is not a worktree of ${repoRoot} on "${branch}". Move it away or set worktreeSessions.worktreeRoot; nothing was changed.`);
     }
+    // §9: a bad repository file, or a cancelled approval, stops the create before anything is made.
+    const plan = await planRepoSetup(ctx, repoRoot, options);
     if (!here) ensureWritableRoot(root);
     const id = randomBytes(8).toString('hex');
     const now = ctx.now;
@@ -126,6 +123,7 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
       baseSession: `wts-${id}`,
       status: 'creating',
       opPid: ctx.pid,
+      opStartTime: ctx.pidStartTime,
       createdAt: now,
       updatedAt: now,
     };
@@ -137,7 +135,7 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
       return undefined;
     });
     if (raced) return reopen(ctx, raced, options);
-    return runSetup(ctx, id, { ...options, newBranch: !here && createdBranch ? { startPoint: startPoint!, track } : undefined, fresh: !here });
+    return runSetup(ctx, id, { ...options, plan, newBranch: !here && createdBranch ? { startPoint: startPoint!, track } : undefined, fresh: !here });
   });
 }
 
@@ -162,15 +160,20 @@ export async function retrySetup(ctx: LifecycleContext, id: string, options: Ope
 }
 
 async function retryInTurn(ctx: LifecycleContext, w: WorkspaceRecord, options: OperationOptions): Promise<WorkspaceView> {
-  await ctx.deps.store.write((tx) => tx.updateWorkspace(w.id, { status: 'creating', error: undefined, opPid: ctx.pid }));
+  const setupPid = ctx.guards.setupStillRunning(w);
+  // Two setup commands in one worktree would fight; the first one's window is gone, not the command.
+  if (setupPid !== undefined) throw new UserError(`The setup command of "${w.branch}" (process ${setupPid}) is still running from a window that closed. Wait for it to finish, or end it, then retry.`);
+  const plan = await planRepoSetup(ctx, w.repoRoot, options);
+  await ctx.deps.store.write((tx) => tx.updateWorkspace(w.id, { status: 'creating', error: undefined, opPid: ctx.pid, opStartTime: ctx.pidStartTime }));
   const branchExists = await ctx.deps.git.localBranchExists(w.repoRoot, w.branch);
-  return runSetup(ctx, w.id, { ...options, newBranch: branchExists ? undefined : { startPoint: w.baseRef, track: false } });
+  return runSetup(ctx, w.id, { ...options, plan, newBranch: branchExists ? undefined : { startPoint: w.baseRef, track: false } });
 }
 
 /** C3: the setup steps in order, each recorded; any failure leaves the row `error` with the step named. */
 async function runSetup(ctx: LifecycleContext, id: string, options: SetupOptions): Promise<WorkspaceView> {
-  const w = ctx.deps.store.workspace(id)!;
+  let w = ctx.deps.store.workspace(id)!;
   const journal = new SetupJournal(ctx, id);
+  const plan = options.plan ?? { approved: false };
   const progress = options.onProgress ?? (() => undefined);
   let step: SetupStep = 'worktree';
   return ctx.guards.whileBusy(id, 'creating', async () => {
@@ -179,12 +182,21 @@ async function runSetup(ctx: LifecycleContext, id: string, options: SetupOptions
       await prepareWorktree(ctx, w, journal, options);
       throwIfCancelled(options.signal);
 
+      step = 'ports';
+      const wanted = plan.loaded?.config.ports ?? 0;
+      if (wanted > 0) {
+        progress(`Reserving ${wanted} port(s)…`);
+        w = await reservePorts(ctx, w, wanted);
+        journal.record(step, 'ok', `${w.ports!.first}–${w.ports!.first + wanted - 1}`);
+      }
+
       step = 'copy-files';
-      await copyIgnoredFiles(ctx, w, journal, progress);
+      await copyIgnoredFiles(ctx, w, journal, progress, plan);
       throwIfCancelled(options.signal);
 
       step = 'setup-command';
       await runSetupCommand(ctx, w, journal, options);
+      await runRepoSetupCommands(ctx, w, journal, options, plan);
 
       step = 'base-terminal';
       const probe = await ctx.deps.tmux.probe();
@@ -195,9 +207,10 @@ async function runSetup(ctx: LifecycleContext, id: string, options: SetupOptions
       } else {
         journal.record(step, 'skipped', probe.message);
       }
-      await journal.flush((tx) => tx.updateWorkspace(id, { status: 'ready', error: undefined, opPid: undefined }));
+      await journal.flush((tx) => tx.updateWorkspace(id, { status: 'ready', error: undefined, opPid: undefined, setupProcess: undefined }));
       ctx.deps.logger.info(`Workspace ${w.branch} (${id}) is ready at ${w.worktreePath}.`);
       ctx.live.emitIfChanged(true);
+      if (plan.approved && probe.ok) await launchOnCreate(ctx, w, plan, journal);
       return ctx.live.workspace(id)!;
     } catch (e) {
       const msg = options.signal?.aborted ? 'Setup was cancelled.' : errorMessage(e);
@@ -208,7 +221,7 @@ async function runSetup(ctx: LifecycleContext, id: string, options: SetupOptions
         throw new UserError(`Could not create the worktree for "${w.branch}": ${msg} Nothing was changed.`, e instanceof Error ? e.stack : undefined);
       }
       journal.record(step, 'failed', msg);
-      await journal.flush((tx) => tx.updateWorkspace(id, { status: 'error', error: `${step}: ${msg}`, opPid: undefined })).catch(() => undefined);
+      await journal.flush((tx) => tx.updateWorkspace(id, { status: 'error', error: `${step}: ${msg}`, opPid: undefined, setupProcess: undefined })).catch(() => undefined);
       ctx.deps.logger.error(`Setting up ${w.branch} failed at ${step}: ${msg}`);
       throw new UserError(`Setting up "${w.branch}" failed at the ${step} step: ${msg} Retry setup or delete the workspace.`, e instanceof Error ? e.stack : undefined);
     }
@@ -235,77 +248,6 @@ async function undoFreshCreate(ctx: LifecycleContext, w: WorkspaceRecord, option
   }
 }
 
-/** Step 1: the worktree, adopted when it is already there (C4), and our marker in its git folder. */
-async function prepareWorktree(ctx: LifecycleContext, w: WorkspaceRecord, journal: SetupJournal, options: SetupOptions): Promise<void> {
-  const { git, tmux } = ctx.deps;
-  // A fresh create already listed the worktrees: nothing is at the path.
-  const listed = options.fresh ? undefined : (await git.worktrees(w.repoRoot)).find((e) => samePath(e.path, w.worktreePath));
-  if (listed && listed.branch === w.branch && fs.existsSync(w.worktreePath)) {
-    journal.record('worktree', 'ok', 'adopted the existing worktree');
-  } else {
-    if (listed) await git.pruneWorktrees(w.repoRoot);
-    if (fs.existsSync(w.worktreePath)) throw new UserError(`${w.worktreePath} exists and is not a worktree of ${w.repoRoot} on "${w.branch}".`);
-    fs.mkdirSync(path.dirname(w.worktreePath), { recursive: true });
-    await git.addWorktree(w.repoRoot, w.worktreePath,
-      options.newBranch ? { newBranch: w.branch, startPoint: options.newBranch.startPoint, track: options.newBranch.track } : { existingBranch: w.branch },
-      options.signal);
-    journal.record('worktree', 'ok');
-  }
-  writeMarker(await git.gitDir(w.worktreePath), tmux.ownerId, w);
-  // The worktree is on disk now: record that before anything else can fail.
-  await journal.flush();
-}
-
-/** Step 2: git-ignored files matching the copyFiles patterns, from the main worktree. */
-async function copyIgnoredFiles(ctx: LifecycleContext, w: WorkspaceRecord, journal: SetupJournal, progress: (m: string) => void): Promise<void> {
-  const patterns = ctx.deps.settings().copyFiles;
-  if (!patterns.length) {
-    journal.record('copy-files', 'skipped', 'no copyFiles patterns');
-    return;
-  }
-  progress('Copying files…');
-  const files = await ctx.deps.git.ignoredFilesMatching(w.repoRoot, patterns);
-  let copied = 0;
-  const refused: string[] = [];
-  for (const f of files) {
-    const outcome = copyIgnoredFile(w.repoRoot, w.worktreePath, f);
-    if (outcome.copied) copied++;
-    else if (outcome.refused) refused.push(outcome.refused);
-  }
-  if (refused.length) ctx.deps.logger.warn(`Not copied into ${w.branch}: ${refused.join('; ')}`);
-  journal.record('copy-files', 'ok', `${copied} file(s) copied${refused.length ? `; refused ${refused.join('; ')}` : ''}`);
-}
-
-/** Step 3: the user's setup command, in trusted workspaces only (SPEC §5). */
-async function runSetupCommand(ctx: LifecycleContext, w: WorkspaceRecord, journal: SetupJournal, options: SetupOptions): Promise<void> {
-  const setup = ctx.deps.settings().setupCommand;
-  if (!setup.length) {
-    journal.record('setup-command', 'skipped', 'no setup command');
-    return;
-  }
-  if (options.trusted === false) {
-    journal.record('setup-command', 'skipped', 'the workspace is not trusted, so the setup command was not run');
-    ctx.deps.logger.warn(`Setup command not run for ${w.branch}: the workspace is not trusted.`);
-    return;
-  }
-  options.onProgress?.(`Running ${setup.join(' ')}…`);
-  // A setup command can run for minutes: its start is recorded at once.
-  journal.record('setup-command', 'started', setup.join(' '));
-  await journal.flush();
-  const r = await ctx.deps.exec.run(setup[0], setup.slice(1), { cwd: w.worktreePath, signal: options.signal });
-  throwIfCancelled(options.signal);
-  if (r.spawnError) throw new UserError(`The setup command "${setup[0]}" could not be started (${r.spawnError}).`);
-  if (r.exitCode !== 0) {
-    const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-5).join('\n');
-    throw new UserError(`The setup command exited with code ${r.exitCode}${tail ? `: ${tail}` : ''}`);
-  }
-  journal.record('setup-command', 'ok');
-}
-
-function throwIfCancelled(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new UserError('Setup was cancelled.');
-}
-
 /** Starts the base terminal unless it runs; `fresh` (a new workspace id) means it cannot be running yet. */
 async function startBaseSession(ctx: LifecycleContext, w: WorkspaceRecord, fresh = false): Promise<void> {
   const { tmux } = ctx.deps;
@@ -316,7 +258,7 @@ async function startBaseSession(ctx: LifecycleContext, w: WorkspaceRecord, fresh
     if (holder) throw new UserError(`A tmux session that Worktree Sessions did not start holds the name ${w.baseSession} on socket ${tmux.socket}; close or rename it, then open the terminal again.`);
   }
   const stamp = ctx.nextStamp();
-  const started = await tmux.newSession({ name: w.baseSession, cwd: w.worktreePath, stamp, worktree: w.worktreePath });
+  const started = await tmux.newSession({ name: w.baseSession, cwd: w.worktreePath, stamp, worktree: w.worktreePath, env: sessionWorkspaceEnv(ctx, w) });
   if (started.panePid !== undefined && !started.exitedImmediately) {
     ctx.live.addStarted({ name: w.baseSession, owner: tmux.ownerId, createdStamp: stamp, createdAt: ctx.now, activityAt: ctx.now, panePid: started.panePid, paneDead: false, bell: false, worktree: w.worktreePath });
   } else {

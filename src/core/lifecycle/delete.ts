@@ -1,9 +1,16 @@
 import fs from 'node:fs';
+import { linkedGitDir, type SavedChanges } from '../git';
 import { worktreeFolderName } from '../gitParse';
 import { UserError, type BranchPolicy, type WorkspaceRecord } from '../model';
 import type { LifecycleContext } from './context';
-import { stopAllSessions } from './stop';
+import { checkWorktree, deletePreflight, deleteRefusal, submoduleBlockers, workAtRisk, type WorktreeCheck } from './preflight';
+import { isApproved, removeOurLinks, runRepoCommand, workspaceEnv } from './repoSetup';
+import { readRepoConfig } from '../repoConfig';
+import { clearRemoving, finishRemoval, interruptedRemoval, recordRemoving } from './removal';
+import { SessionsBeyondReachError, stopAllSessions } from './stop';
 import { errorMessage, type BranchChoice, type DeleteOptions, type DeleteResult } from './types';
+
+export { deletePreflight } from './preflight';
 
 /**
  * D6, as a pure decision: what happens to the workspace's branch, given
@@ -20,75 +27,53 @@ export function defaultBranchChoice(policy: BranchPolicy): BranchChoice {
   return policy === 'never' ? 'never' : 'merged';
 }
 
-/** D1: what a delete would refuse over; changes nothing. */
-export async function deletePreflight(ctx: LifecycleContext, id: string): Promise<{ dirtyFiles: string[] }> {
-  const w = ctx.requireWorkspace(id);
-  if (!fs.existsSync(w.worktreePath)) return { dirtyFiles: [] };
-  // A folder git no longer lists as this repository's worktree is not ours to delete (nor to ask git about).
-  if (!(await ctx.deps.git.isWorktreeOf(w.repoRoot, w.worktreePath))) {
-    throw new UserError(`${w.worktreePath} is no longer a worktree of ${w.repoRoot}; it was left untouched. Use "Forget Workspace" to remove "${w.branch}" from the list.`);
-  }
-  return { dirtyFiles: await ctx.deps.git.dirtyFiles(w.worktreePath) };
-}
-
-/** D1–D6: refuse a dirty worktree unless forced, then stop, save, remove, apply the branch policy, forget. */
+/** D1–D6: refuse what cannot be kept or was not allowed, then stop, save, remove, apply the branch policy, forget. */
 export async function deleteWorkspace(ctx: LifecycleContext, id: string, options: DeleteOptions = {}): Promise<DeleteResult> {
   const w = ctx.requireWorkspace(id);
   if (w.status === 'creating' && ctx.guards.operationAlive(w)) throw new UserError(`"${w.branch}" is still being set up; wait for it to finish or fail.`);
   if (w.status === 'deleting' && ctx.guards.operationAlive(w)) throw new UserError(`"${w.branch}" is already being deleted.`);
   return ctx.guards.inTurn(`workspace:${id}`, async () => {
-    // D1: refuse a dirty worktree before anything is stopped.
-    const { dirtyFiles } = await deletePreflight(ctx, id);
-    if (dirtyFiles.length && !options.force) return { deleted: false, dirtyFiles };
+    // D1: everything that refuses the delete is known before anything is stopped.
+    const preflight = await deletePreflight(ctx, id);
+    const refusal = deleteRefusal(w, preflight, options);
+    if (refusal) throw new UserError(`${refusal} Nothing was stopped or removed.`);
+    if (workAtRisk(preflight) && !options.force) {
+      const { dirtyFiles, changedCopies, detachedCommits } = preflight;
+      return { deleted: false, dirtyFiles, ...(changedCopies.length ? { changedCopies } : {}), ...(detachedCommits.length ? { detachedCommits } : {}) };
+    }
     // D3: the stopping marker spans the whole delete.
-    return ctx.guards.whileStopping(id, () => ctx.guards.whileBusy(id, 'deleting', () => deleteNow(ctx, w, options, dirtyFiles.length > 0)));
+    return ctx.guards.whileStopping(id, () => ctx.guards.whileBusy(id, 'deleting', () => deleteNow(ctx, w, options)));
   });
 }
 
-async function deleteNow(ctx: LifecycleContext, w: WorkspaceRecord, options: DeleteOptions, dirtyAtPreflight: boolean): Promise<DeleteResult> {
+type Step = { name: string };
+
+async function deleteNow(ctx: LifecycleContext, w: WorkspaceRecord, options: DeleteOptions): Promise<DeleteResult> {
   const { git, store, logger } = ctx.deps;
   const progress = options.onProgress ?? (() => undefined);
-  let step = 'recording the deletion';
+  const step: Step = { name: 'recording the deletion' };
   try {
     // D2: intent first.
-    await store.write((tx) => tx.updateWorkspace(w.id, { status: 'deleting', error: undefined, opPid: ctx.pid }));
+    await store.write((tx) => tx.updateWorkspace(w.id, { status: 'deleting', error: undefined, opPid: ctx.pid, opStartTime: ctx.pidStartTime }));
     ctx.live.emitIfChanged(true);
     // D3: launches already in flight finish, and are stopped below with the rest.
     await ctx.guards.launchesSettled(w.id);
 
-    step = 'stopping its sessions';
+    step.name = 'stopping its sessions';
     progress('Stopping sessions…');
     await stopAllSessions(ctx, w, { forgetRows: true });
 
     const result: DeleteResult = { deleted: true };
     if (fs.existsSync(w.worktreePath)) {
-      // The preflight proved the folder is this repository's worktree (D1).
-      const save = async () => {
-        // D5: never destroy work silently.
-        step = 'saving uncommitted changes';
-        progress('Saving uncommitted changes…');
-        const name = `${worktreeFolderName(w.branch)}-${new Date(ctx.now).toISOString().replace(/[:.]/g, '-')}`;
-        result.savedChanges = await git.saveChanges(w.worktreePath, name, ctx.deps.savedChangesDir);
-        logger.info(`Saved ${result.savedChanges.files.length} changed file(s) of ${w.branch} to ${result.savedChanges.ref} and ${result.savedChanges.patchFile}.`);
-      };
-      if (dirtyAtPreflight) await save();
-      step = 'removing the worktree';
-      progress('Removing the worktree…');
-      try {
-        await git.removeWorktree(w.repoRoot, w.worktreePath, dirtyAtPreflight);
-      } catch (e) {
-        // git refuses to remove a worktree that changed since the preflight: save those changes too, then remove.
-        if (dirtyAtPreflight || !/modified or untracked files|contains modified/i.test(errorMessage(e))) throw e;
-        await save();
-        step = 'removing the worktree';
-        await git.removeWorktree(w.repoRoot, w.worktreePath, true);
-      }
+      step.name = 'running the teardown';
+      await teardown(ctx, w, options, result);
+      await removeKeepingWork(ctx, w, options, result, step);
     } else {
-      step = 'pruning the missing worktree';
+      step.name = 'pruning the missing worktree';
       await git.pruneWorktrees(w.repoRoot);
     }
 
-    step = 'applying the branch policy';
+    step.name = 'applying the branch policy';
     const choice = options.branch ?? defaultBranchChoice(ctx.deps.settings().deleteBranch);
     // D6: only a branch we made, and only when merged unless the user said otherwise.
     const merge = w.createdBranch && choice !== 'never'
@@ -97,26 +82,124 @@ async function deleteNow(ctx: LifecycleContext, w: WorkspaceRecord, options: Del
     const fate = branchFate(w, choice, merge);
     // git refuses to delete a branch checked out in another worktree; it is then kept, and named.
     if (fate === 'delete' && (await git.deleteBranch(w.repoRoot, w.branch).then(() => true, () => false))) result.deletedBranch = w.branch;
-    else if (fate !== 'gone') result.keptBranch = w.branch;
+    else if (fate === 'gone') result.goneBranch = w.branch;
+    else result.keptBranch = w.branch;
 
-    step = 'forgetting the workspace';
+    step.name = 'forgetting the workspace';
     // D3: a launch from another window may have slipped in after the first sweep;
     // its row goes with the workspace's.
     await stopAllSessions(ctx, w, { forgetRows: false });
     await store.write((tx) => tx.deleteWorkspace(w.id));
     ctx.live.forgetStats(w.id);
-    logger.info(`Deleted workspace ${w.branch} (${w.id}).`);
+    logger.info(`Deleted workspace ${w.branch} (${w.id})${result.goneBranch ? `; its branch was already gone` : ''}.`);
     ctx.live.emitIfChanged(true);
     return result;
   } catch (e) {
     // D4: the row says what failed; a retry resumes.
-    const msg = `${step}: ${errorMessage(e)}`;
+    const msg = `${step.name}: ${errorMessage(e)}`;
     await store.write((tx) => {
       if (tx.workspace(w.id)) tx.updateWorkspace(w.id, { status: 'deletion_failed', error: msg, opPid: undefined });
     }).catch(() => undefined);
     logger.error(`Deleting ${w.branch} failed while ${msg}`);
     throw new UserError(`Deleting "${w.branch}" failed while ${msg} Retry the delete to finish it.`, e instanceof Error ? e.stack : undefined);
   }
+}
+
+/**
+ * §9: the repository file's teardown, in the worktree, before it is removed;
+ * only while that file's content is approved and the workspace trusted. A
+ * failure is reported in the result and the log and does not stop the delete.
+ */
+async function teardown(ctx: LifecycleContext, w: WorkspaceRecord, options: DeleteOptions, result: DeleteResult): Promise<void> {
+  let loaded;
+  try {
+    loaded = readRepoConfig(w.repoRoot);
+  } catch (e) {
+    result.teardownError = errorMessage(e);
+    ctx.deps.logger.warn(`Teardown of ${w.branch} not run: ${result.teardownError}`);
+    return;
+  }
+  const commands = loaded?.config.teardown ?? [];
+  if (!loaded || !commands.length) return;
+  if (options.trusted === false || !isApproved(ctx.storageDir, w.repoRoot, loaded.hash)) {
+    ctx.deps.logger.warn(`Teardown of ${w.branch} not run: ${options.trusted === false ? 'the workspace is not trusted' : `the content of ${loaded.file} is not approved`}.`);
+    return;
+  }
+  options.onProgress?.('Running the teardown…');
+  const env = workspaceEnv(w, loaded, true);
+  for (const cmd of commands) {
+    const failure = await runRepoCommand(ctx, w, cmd, env, {});
+    if (failure) {
+      result.teardownError = failure.message;
+      ctx.deps.logger.error(`Teardown of ${w.branch} failed: ${failure.message}${failure.output ? `\n${failure.output.slice(-8192)}` : ''}`);
+      return;
+    }
+  }
+  ctx.deps.logger.info(`Ran the teardown of ${w.branch}.`);
+}
+
+/**
+ * D5 once the sessions are stopped: look again (an agent may have written
+ * since the preflight), refuse what cannot be saved, save the rest, then
+ * remove. A removal stopped halfway by an earlier delete is finished (item 15).
+ */
+async function removeKeepingWork(ctx: LifecycleContext, w: WorkspaceRecord, options: DeleteOptions, result: DeleteResult, step: Step): Promise<void> {
+  const { git, logger } = ctx.deps;
+  const progress = options.onProgress ?? (() => undefined);
+  step.name = 'removing the worktree';
+  if (!linkedGitDir(w.worktreePath)) {
+    const gitDir = interruptedRemoval(w);
+    if (!gitDir) throw new UserError(`${w.worktreePath} is no longer a worktree of ${w.repoRoot}, and nothing shows a removal of ours was under way; it was left untouched.`);
+    progress('Finishing the interrupted removal…');
+    finishRemoval(w.worktreePath, gitDir);
+    logger.info(`Finished removing ${w.worktreePath}, which an interrupted delete of ${w.branch} had left half removed.`);
+    return;
+  }
+  for (let attempt = 0; ; attempt++) {
+    step.name = 'checking the worktree';
+    const check = await checkWorktree(ctx, w);
+    const refusal = deleteRefusal(w, { blockers: submoduleBlockers(check.work.submodules), locked: check.work.locked }, options);
+    if (refusal) throw new UserError(refusal);
+    const saving = workAtRisk({ ...check.work, changedCopies: check.changedCopies });
+    if (saving) {
+      step.name = 'saving uncommitted changes';
+      progress('Saving uncommitted changes…');
+      result.savedChanges = await save(ctx, w, check);
+    }
+    step.name = 'removing the worktree';
+    progress('Removing the worktree…');
+    const gitDir = linkedGitDir(w.worktreePath)!;
+    if (check.work.locked && options.unlock) await git.unlockWorktree(w.repoRoot, w.worktreePath);
+    recordRemoving(gitDir, w, ctx.now);
+    // §9: git would count the shared-folder links as untracked files and refuse.
+    removeOurLinks(w.worktreePath, gitDir);
+    // git needs --force for what was just saved, for submodules (proven clean and pushed above),
+    // and for a HEAD whose branch is gone (every file then looks staged). Never twice: that would override a lock.
+    const force = saving || check.work.submodules.length > 0 || check.work.head.kind === 'missing-branch';
+    try {
+      await git.removeWorktree(w.repoRoot, w.worktreePath, force);
+      return;
+    } catch (e) {
+      if (linkedGitDir(w.worktreePath)) clearRemoving(gitDir);
+      // Changes written since the check above make git refuse: look, save and remove once more.
+      if (attempt > 0 || force || !/modified or untracked files|contains modified/i.test(errorMessage(e))) throw e;
+    }
+  }
+}
+
+/** D5: the work at risk, saved under refs/worktree-sessions/saved/ and as a patch. */
+async function save(ctx: LifecycleContext, w: WorkspaceRecord, check: WorktreeCheck): Promise<SavedChanges> {
+  const head = check.work.head;
+  const name = `${worktreeFolderName(w.branch)}-${new Date(ctx.now).toISOString().replace(/[:.]/g, '-')}`;
+  const saved = await ctx.deps.git.saveChanges(w.worktreePath, {
+    name,
+    patchDir: ctx.deps.savedChangesDir,
+    base: head.kind === 'missing-branch' ? head.lastCommit : head.commit,
+    extraFiles: check.changedCopies,
+    commits: check.work.detachedCommits.length,
+  });
+  ctx.deps.logger.info(`Saved ${saved.files.length} changed file(s)${saved.commits ? ` and ${saved.commits} commit(s) no branch holds` : ''} of ${w.branch} to ${saved.ref} and ${saved.patchFile}.`);
+  return saved;
 }
 
 /** R4: forgets a workspace whose worktree is gone (or cannot be finished): stops its sessions, deletes no file, keeps the branch. */
@@ -127,8 +210,18 @@ export async function forgetWorkspace(ctx: LifecycleContext, id: string): Promis
   if (fs.existsSync(w.worktreePath) && w.status !== 'error' && w.status !== 'deletion_failed' && (await git.isWorktreeOf(w.repoRoot, w.worktreePath))) {
     throw new UserError(`The worktree of "${w.branch}" still exists at ${w.worktreePath}; delete the workspace instead.`);
   }
+  // Item 15: forgetting would strand a half-removed folder that only this row's delete can finish.
+  if (interruptedRemoval(w)) {
+    throw new UserError(`Deleting "${w.branch}" stopped halfway through removing ${w.worktreePath}; retry the delete to finish it.`);
+  }
   await ctx.guards.inTurn(`workspace:${id}`, async () => {
-    await stopAllSessions(ctx, w, { forgetRows: false });
+    try {
+      await stopAllSessions(ctx, w, { forgetRows: false });
+    } catch (e) {
+      // Forgetting is the way out: its sessions carry our marker and are reaped as orphans (R3) once tmux works again.
+      if (!(e instanceof SessionsBeyondReachError)) throw e;
+      logger.warn(`Forgetting ${w.branch} without stopping its sessions: ${e.message}`);
+    }
     await store.write((tx) => tx.deleteWorkspace(id));
     if (!fs.existsSync(w.worktreePath)) await git.pruneWorktrees(w.repoRoot).catch(() => undefined);
   });

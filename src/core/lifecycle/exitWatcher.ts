@@ -40,6 +40,8 @@ export class ExitWatcher {
       } catch (e) {
         this.ctx.deps.logger.warn(`Reconciliation failed: ${errorMessage(e)}`);
       }
+      // §8: at most every 30 s, only panes that changed.
+      void this.ctx.signals.saveScrollback();
       // A watch that failed (no server yet, tmux restarted, socket changed) is retried once per tick.
       this.ensureWatching();
       this.schedule();

@@ -1,5 +1,5 @@
 import type { WorkspaceRecord } from '../model';
-import { processAlive } from '../processAlive';
+import { isSameProcessAlive } from '../process/liveness';
 
 /**
  * What this window is doing to each workspace, and the order it does it in:
@@ -16,7 +16,7 @@ export class WorkspaceGuards {
   /** D3: launches in flight, per workspace. */
   private readonly launches = new Map<string, Set<Promise<unknown>>>();
 
-  constructor(private readonly pid: number, private readonly onBusyChange: () => void) {}
+  constructor(private readonly pid: number, private readonly pidStartTime: string | undefined, private readonly onBusyChange: () => void) {}
 
   /** Runs `fn` after every operation queued earlier under `key` in this window has settled. */
   inTurn<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -77,10 +77,19 @@ export class WorkspaceGuards {
     await Promise.allSettled([...(this.launches.get(id) ?? [])]);
   }
 
+  /** The pid of the row's setup command when it still runs (its window may be gone). */
+  setupStillRunning(w: WorkspaceRecord): number | undefined {
+    if (!w.setupProcess) return undefined;
+    const [pid, startTime] = w.setupProcess.split(':');
+    const id = { pid: Number(pid), startTime: startTime || undefined };
+    return isSameProcessAlive(id) ? id.pid : undefined;
+  }
+
   /** Whether a create or delete recorded on the row is still being worked on, here or by another window (R1). */
   operationAlive(w: WorkspaceRecord): boolean {
     if (w.opPid === undefined) return false;
-    if (w.opPid === this.pid) return this.busy.has(w.id);
-    return processAlive(w.opPid);
+    if (w.opPid === this.pid && (w.opStartTime === undefined || w.opStartTime === this.pidStartTime)) return this.busy.has(w.id);
+    // Issue 8: a pid now used by an unrelated process is not the window that wrote it.
+    return isSameProcessAlive({ pid: w.opPid, startTime: w.opStartTime });
   }
 }

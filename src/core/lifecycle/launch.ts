@@ -1,8 +1,11 @@
 import fs from 'node:fs';
+import { wireCommand } from '../agents/wiring';
 import { UserError, type LaunchTarget, type SessionRecord, type SessionView, type WorkspaceRecord } from '../model';
-import { processAlive } from '../processAlive';
+import { isSameProcessAlive } from '../process/liveness';
 import type { LiveSession, SessionListing } from '../tmuxParse';
 import type { LifecycleContext } from './context';
+import { relaunchCommand } from './relaunchCommand';
+import { sessionWorkspaceEnv } from './repoSetup';
 import { errorMessage } from './types';
 
 /** How often a launch picks another name when tmux says the one it chose was taken meanwhile. */
@@ -36,11 +39,55 @@ export async function relaunchLost(ctx: LifecycleContext, id: string, sessionNam
     ?? { key: row.targetKey, label: row.label, command: row.command, source: 'configured' as const, available: true };
   if (w.status !== 'ready' || ctx.guards.isStopping(id)) throw new UserError(`"${w.branch}" is ${w.status}; launch needs a ready workspace.`);
   await ctx.requireTmux();
+  const replay = takeScrollback(ctx, row.name);
   await ctx.deps.store.write((tx) => tx.deleteSession(row.name, row.createdAt));
-  return ctx.guards.trackLaunch(id, startSession(ctx, w, target, target.resumeCommand ?? target.command, row.name));
+  return ctx.guards.trackLaunch(id, startSession(ctx, w, target, relaunchCommand(target, row), row.name, replay));
 }
 
-async function startSession(ctx: LifecycleContext, w: WorkspaceRecord, target: LaunchTarget, command = target.command, requested?: string): Promise<SessionView> {
+/**
+ * §8: the lost session's saved scrollback, moved out of the way of the
+ * sweep that removes files without a row; the relaunched pane prints it,
+ * then removes it.
+ */
+function takeScrollback(ctx: LifecycleContext, name: string): string | undefined {
+  const saved = ctx.signals.scrollbackFile(name);
+  const replay = saved.replace(/\.txt$/, '.replay');
+  try {
+    fs.renameSync(saved, replay);
+    return replay;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the session's process runs: the agent's own argv with its state
+ * wiring (§8), behind a shell that first prints the saved scrollback when
+ * there is one. Everything stays argv: the file and the command are
+ * arguments of that shell, never part of its script.
+ */
+function processArgv(ctx: LifecycleContext, target: LaunchTarget, command: string[], replay: string | undefined): string[] {
+  const wired = wireCommand(target.key, command, ctx.agentFiles());
+  return replay ? ['/bin/sh', '-c', 'cat -- "$1"; rm -f -- "$1"; shift; exec "$@"', 'wts-replay', replay, ...wired] : wired;
+}
+
+/** §8: every session can report its state with one line, "$WTS_STATE_HOOK" <state>; the target's own env cannot replace these. */
+function sessionEnv(ctx: LifecycleContext, w: WorkspaceRecord, target: LaunchTarget, name: string, stamp: number): Record<string, string> {
+  const files = ctx.agentFiles();
+  const settings = ctx.deps.settings();
+  return {
+    ...target.env,
+    // §9: WTS_WORKSPACE_ID, WTS_BRANCH, …, WTS_PORT and the repository file's env.
+    ...sessionWorkspaceEnv(ctx, w),
+    ...(files ? { WTS_STATE_HOOK: files.stateHook } : {}),
+    WTS_TMUX: settings.tmuxPath || 'tmux',
+    WTS_SOCKET: ctx.deps.tmux.socket,
+    WTS_SESSION: name,
+    WTS_GENERATION: String(stamp),
+  };
+}
+
+async function startSession(ctx: LifecycleContext, w: WorkspaceRecord, target: LaunchTarget, command = target.command, requested?: string, replay?: string): Promise<SessionView> {
   const { tmux, store, logger } = ctx.deps;
   const reserved = ctx.namesBeingStarted;
   // The last listing (one poll old at most), the rows and the names other launches
@@ -57,7 +104,11 @@ async function startSession(ctx: LifecycleContext, w: WorkspaceRecord, target: L
     stamp = ctx.nextStamp();
     try {
       // L2: start, mark (in the same tmux call), then record.
-      started = await tmux.newSession({ name, cwd: w.worktreePath, command, env: target.env, stamp });
+      started = await tmux.newSession({
+        name, cwd: w.worktreePath, stamp, launcher: ctx.windowId,
+        command: processArgv(ctx, target, command, replay),
+        env: sessionEnv(ctx, w, target, name, stamp),
+      });
     } catch (e) {
       reserved.delete(name);
       if (requested !== undefined || attempt >= NAME_ATTEMPTS || !/duplicate session/i.test(errorMessage(e))) throw e;
@@ -74,8 +125,8 @@ async function startSession(ctx: LifecycleContext, w: WorkspaceRecord, target: L
   // process answers that without another tmux call; a listing when its pid is unknown.
   let alive: LiveSession | undefined;
   if (started.panePid !== undefined) {
-    if (!started.exitedImmediately && processAlive(started.panePid)) {
-      alive = { name, owner: tmux.ownerId, createdStamp: stamp, createdAt: ctx.now, activityAt: ctx.now, panePid: started.panePid, paneDead: false, bell: false };
+    if (!started.exitedImmediately && isSameProcessAlive({ pid: started.panePid })) {
+      alive = { name, owner: tmux.ownerId, createdStamp: stamp, createdAt: ctx.now, activityAt: ctx.now, panePid: started.panePid, paneDead: false, bell: false, launcher: ctx.windowId };
       ctx.live.addStarted(alive);
     }
   } else {
@@ -89,7 +140,7 @@ async function startSession(ctx: LifecycleContext, w: WorkspaceRecord, target: L
   }
   logger.info(`Launched ${target.label} as ${name} in ${w.branch}.`);
   ctx.live.emitIfChanged(true);
-  return { name, target: target.key, label: target.label, createdAt: stamp, state: ctx.live.stateOf(alive) };
+  return ctx.live.sessionView({ name, targetKey: target.key, label: target.label, createdAt: stamp }, alive);
 }
 
 /** L2: the ownership row; if it cannot be written, the session just started is killed. */
@@ -111,7 +162,8 @@ async function record(ctx: LifecycleContext, w: WorkspaceRecord, target: LaunchT
 
 function freeSessionName(ctx: LifecycleContext, w: WorkspaceRecord, key: string, listing: SessionListing, reserved: ReadonlySet<string>): string {
   const taken = new Set([...listing.sessions.map((s) => s.name), ...ctx.deps.store.sessions().map((s) => s.name), ...reserved]);
-  const base = `${w.baseSession}-${key}`;
+  // tmux turns "." and ":" in a session name into "_"; choose the name it will keep.
+  const base = `${w.baseSession}-${key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   if (!taken.has(base)) return base;
   for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
 }

@@ -1,12 +1,17 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import { deriveState, summaryOf } from '../agents/state';
+import { reportsWorking } from '../agents/wiring';
 import { Emitter } from '../event';
 import type { ShortStat } from '../gitParse';
-import type { LaunchTarget, LostSessionView, SessionRecord, SessionState, SessionView, WorkspaceRecord, WorkspaceView } from '../model';
+import type { LaunchTarget, LostSessionView, SessionRecord, SessionView, WorkspaceRecord, WorkspaceView } from '../model';
+import { SHELL_TARGET_KEY } from '../targets';
 import type { LiveSession, SessionListing } from '../tmuxParse';
 import type { LifecycleContext } from './context';
+import { relaunchCommand } from './relaunchCommand';
 
-/** Output in the last ten seconds reads as "running", none as "idle". */
-const ACTIVE_WINDOW_MS = 10_000;
+/** tmux's default pane title: the host name, long or short. */
+const HOST_NAMES = [os.hostname(), os.hostname().split('.')[0]];
 
 /**
  * The window's view of tmux (the newest listing, plus what this window
@@ -94,14 +99,22 @@ export class LiveView {
     const lostSessions: LostSessionView[] = [];
     for (const s of rows) {
       if (s.lost) {
-        const t = targets.get(s.targetKey);
-        lostSessions.push({ name: s.name, target: s.targetKey, label: s.label, createdAt: s.createdAt, relaunchCommand: t?.resumeCommand ?? t?.command ?? s.command });
+        lostSessions.push({
+          name: s.name, target: s.targetKey, label: s.label, createdAt: s.createdAt,
+          relaunchCommand: relaunchCommand(targets.get(s.targetKey), s),
+          ...(s.agentSessionId ? { agentSessionId: s.agentSessionId } : {}),
+        });
         continue;
       }
       const l = live.get(s.name);
+      // Issue 13: while tmux cannot be listed, a recorded session is not gone, only unknown.
+      if (!this.listing && this.tmuxError !== undefined) {
+        sessions.push({ name: s.name, target: s.targetKey, label: s.label, createdAt: s.createdAt, state: 'unknown', stateSource: 'process', stateAt: s.createdAt });
+        continue;
+      }
       // R2: the tree shows only live sessions, and only ours.
       if (!l || l.owner !== this.ctx.deps.tmux.ownerId) continue;
-      sessions.push({ name: s.name, target: s.targetKey, label: s.label, createdAt: s.createdAt, state: this.stateOf(l), activityAt: l.activityAt || undefined });
+      sessions.push(this.sessionView(s, l));
     }
     const missing = (w.status === 'ready' || w.status === 'error') && !fs.existsSync(w.worktreePath);
     return {
@@ -111,6 +124,7 @@ export class LiveView {
       branch: w.branch,
       baseRef: w.baseRef,
       createdBranch: w.createdBranch,
+      ...(w.ports ? { ports: w.ports } : {}),
       status: missing ? 'missing' : w.status,
       error: w.error,
       // A session of that name without our marker is someone else's: not our base terminal running.
@@ -121,11 +135,25 @@ export class LiveView {
     };
   }
 
-  stateOf(l: LiveSession): SessionState {
-    if (l.paneDead) return 'exited';
-    // Waiting for input: the bell rang and nothing was written since (tmux times are in seconds).
-    if (l.bell || (l.bellAt !== undefined && l.activityAt <= l.bellAt)) return 'waiting';
-    return this.ctx.now - l.activityAt < ACTIVE_WINDOW_MS ? 'running' : 'idle';
+  /** A live session as the tree and the API show it: its row, and §8's state from the listing. */
+  sessionView(s: Pick<SessionRecord, 'name' | 'targetKey' | 'label' | 'createdAt' | 'agentSessionId'>, l: LiveSession): SessionView {
+    const derived = deriveState(l, this.ctx.now, { reportsWorking: reportsWorking(s.targetKey) });
+    const summary = summaryOf(l, s.targetKey !== SHELL_TARGET_KEY, HOST_NAMES);
+    const agentSessionId = l.agentSessionId ?? s.agentSessionId;
+    return {
+      name: s.name,
+      target: s.targetKey,
+      label: s.label,
+      createdAt: s.createdAt,
+      state: derived.state,
+      stateSource: derived.source,
+      stateAt: derived.at,
+      ...(derived.note ? { stateNote: derived.note } : {}),
+      ...(summary ? { summary } : {}),
+      ...(agentSessionId ? { agentSessionId } : {}),
+      ...(l.launcher ? { launcher: l.launcher } : {}),
+      activityAt: l.activityAt || undefined,
+    };
   }
 
   /** Changed lines in the worktree, for the tree; cached briefly, computed only when shown. */

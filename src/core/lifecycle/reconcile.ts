@@ -44,6 +44,8 @@ export class Reconciler {
     if (listing) {
       await this.forgetEnded(listing, rowsBefore, report);
       report.orphansKilled = await this.reapOrphans(listing);
+      // §8: screen rules only for panes that wrote something since their last check (none: no tmux call).
+      await ctx.signals.afterListing(listing);
     }
     ctx.live.emitIfChanged(false);
     return report;
@@ -59,7 +61,10 @@ export class Reconciler {
       for (const w of interrupted) {
         const now = tx.workspace(w.id);
         if (!now || now.status !== w.status || guards.operationAlive(now)) continue;
-        tx.updateWorkspace(w.id, now.status === 'creating'
+        const setupPid = now.status === 'creating' ? guards.setupStillRunning(now) : undefined;
+        tx.updateWorkspace(w.id, setupPid !== undefined
+          ? { status: 'error', error: `The window that created it closed, but its setup command (process ${setupPid}) is still running in ${now.worktreePath}. Wait for it to finish, or end it, then retry setup.`, opPid: undefined }
+          : now.status === 'creating'
           ? { status: 'error', error: 'Setup was interrupted (the window closed or crashed). Retry setup or delete the workspace.', opPid: undefined }
           : { status: 'deletion_failed', error: 'Deletion was interrupted (the window closed or crashed). Retry the delete to finish it.', opPid: undefined });
         report.interrupted.push(w.id);
@@ -100,6 +105,7 @@ export class Reconciler {
 
   /** R3: marked ours, but no row claims it. Sessions without our marker are never touched. */
   private async reapOrphans(listing: SessionListing): Promise<string[]> {
+    if (this.ctx.orphansOnHold) return [];
     const { store, tmux, logger } = this.ctx.deps;
     const claimed = () => new Set<string>([...store.workspaces().map((w) => w.baseSession), ...store.sessions().map((s) => s.name)]);
     const grace = this.ctx.deps.orphanGraceMs ?? 30_000;

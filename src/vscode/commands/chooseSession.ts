@@ -1,4 +1,5 @@
 import { UserError, type WorkspaceView } from '../../core';
+import { sessionLabels } from '../sessionLabels';
 import { formatAge, STATE_LABEL } from '../tree/format';
 import { chooseWorkspace, required, type CommandDeps, type Invocation, type SessionArgs, type Services } from './command';
 import type { CommandIdValue } from './ids';
@@ -6,6 +7,7 @@ import type { CommandIdValue } from './ids';
 export interface ChosenSession {
   workspace: WorkspaceView;
   name: string;
+  /** As shown: numbered when two share a label ("Shell 2"). */
   label: string;
 }
 
@@ -20,27 +22,30 @@ export async function chooseSession(
   id: CommandIdValue,
   ask: { title: string; lost: boolean },
 ): Promise<ChosenSession | undefined> {
+  const { targets } = s.lifecycle.targets();
   const rows = (w: WorkspaceView) => (ask.lost ? w.lostSessions.map((x) => ({ ...x, state: undefined })) : w.sessions);
   if (invocation.args.sessionName !== undefined || !invocation.interactive) {
     const workspace = await chooseWorkspace(invocation, s, deps, id, { title: ask.title, none: '' });
     const name = required(invocation, 'sessionName', id);
-    const row = workspace && [...workspace.sessions, ...workspace.lostSessions].find((x) => x.name === name);
     if (!workspace) return undefined;
-    return { workspace, name, label: row?.label ?? name };
+    return { workspace, name, label: sessionLabels(workspace, targets).get(name) ?? name };
   }
   const candidates = s.lifecycle.list()
     .filter((w) => invocation.args.workspaceId === undefined || w.id === invocation.args.workspaceId)
-    .flatMap((workspace) => rows(workspace).map((row) => ({ workspace, row })));
+    .flatMap((workspace) => {
+      const labels = sessionLabels(workspace, targets);
+      return rows(workspace).map((row) => ({ workspace, row, label: labels.get(row.name) ?? row.label }));
+    });
   if (!candidates.length) throw new UserError(ask.lost ? 'There is no lost session to relaunch.' : 'There is no running session.');
   return deps.prompter().pick({
     purpose: 'session',
     title: ask.title,
     placeholder: 'Choose a session',
-    items: candidates.map(({ workspace, row }) => ({
-      label: `${workspace.branch} · ${row.label}`,
+    items: candidates.map(({ workspace, row, label }) => ({
+      label: `${workspace.branch} · ${label}`,
       icon: row.target === 'shell' ? 'terminal' : 'hubot',
       description: `${row.state ? STATE_LABEL[row.state] : 'lost'} · ${formatAge(row.createdAt)}`,
-      value: { workspace, name: row.name, label: row.label },
+      value: { workspace, name: row.name, label },
     })),
   });
 }

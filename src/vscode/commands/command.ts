@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { UserError, type Core, type LifecycleService, type TmuxProbe, type WorkspaceView } from '../../core';
+import { UserError, type LifecycleService, type TmuxProbe, type WorkspaceView } from '../../core';
 import type { Prompter } from '../prompts/prompter';
 import type { OpenRepositories } from '../repositories';
 import type { SettingsFacade } from '../settings';
@@ -10,7 +10,6 @@ import type { CommandIdValue } from './ids';
 
 /** What the commands need once the core is up. */
 export interface Services {
-  core: Core;
   lifecycle: LifecycleService;
   terminals: SessionTerminals;
   repositories: OpenRepositories;

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { isReady, optional, workspaceCommand, type SessionArgs } from './command';
 import { CommandId } from './ids';
 
-/** Copies `env -u TMUX tmux -L <socket> -u attach-session -t =<name>` (SPEC §3); returns it too. */
+/** Copies `env -u TMUX tmux -L <socket> -f /dev/null -u attach-session -t =<name>` (SPEC §3); returns it too. */
 export const copyAttachCommand = workspaceCommand<SessionArgs, string>(
   CommandId.copyAttachCommand,
   { title: 'Copy Attach Command', filter: isReady, none: 'There is no ready workspace.' },

@@ -12,9 +12,27 @@ export const CommandId = {
   relaunchLost: 'worktreeSessions.relaunchLost',
   copyAttachCommand: 'worktreeSessions.copyAttachCommand',
   openInNewWindow: 'worktreeSessions.openInNewWindow',
+  openInThisWindow: 'worktreeSessions.openInThisWindow',
+  addToWorkspace: 'worktreeSessions.addToWorkspace',
+  renameSession: 'worktreeSessions.renameSession',
+  /** Enter and Delete in the view: they act on the selected row. */
+  openSelected: 'worktreeSessions.openSelected',
+  deleteSelected: 'worktreeSessions.deleteSelected',
   revealWorktree: 'worktreeSessions.revealWorktree',
   showActions: 'worktreeSessions.showActions',
   showLog: 'worktreeSessions.showLog',
+  reviewChanges: 'worktreeSessions.reviewChanges',
+  mergeIntoBase: 'worktreeSessions.mergeIntoBase',
+  createPullRequest: 'worktreeSessions.createPullRequest',
+  createWorkspaceFromPullRequest: 'worktreeSessions.createWorkspaceFromPullRequest',
+  findLeftovers: 'worktreeSessions.findLeftovers',
+  cleanUp: 'worktreeSessions.cleanUp',
+  adoptWorktree: 'worktreeSessions.adoptWorktree',
+  restoreSavedChanges: 'worktreeSessions.restoreSavedChanges',
+  showSavedChanges: 'worktreeSessions.showSavedChanges',
+  dropSavedChanges: 'worktreeSessions.dropSavedChanges',
+  nextWaitingSession: 'worktreeSessions.nextWaitingSession',
+  reviewRepositorySetup: 'worktreeSessions.reviewRepositorySetup',
 } as const;
 
 export type CommandIdValue = (typeof CommandId)[keyof typeof CommandId];

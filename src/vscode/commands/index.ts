@@ -2,28 +2,50 @@ import * as vscode from 'vscode';
 import { UserError } from '../../core';
 import { TreeNode } from '../tree/nodes';
 import type { Command, CommandDeps, Invocation, LocalCommand } from './command';
+import { addToWorkspace } from './addToWorkspace';
 import { copyAttachCommand } from './copyAttachCommand';
 import { createWorkspace } from './createWorkspace';
 import { deleteWorkspace } from './deleteWorkspace';
 import { forgetWorkspace } from './forgetWorkspace';
 import type { CommandIdValue } from './ids';
 import { launch } from './launch';
+import { nextWaitingSession } from './nextWaitingSession';
 import { openInNewWindow } from './openInNewWindow';
+import { openInThisWindow } from './openInThisWindow';
 import { openTerminal } from './openTerminal';
 import { recreateWorkspace } from './recreateWorkspace';
 import { refresh } from './refresh';
 import { relaunchLost } from './relaunchLost';
+import { renameSession } from './renameSession';
 import { retrySetup } from './retrySetup';
 import { revealWorktree } from './revealWorktree';
+import { deleteSelected, openSelected } from './selection';
 import { showActions } from './showActions';
 import { showLog } from './showLog';
 import { stopSession } from './stopSession';
+import { adoptWorktree } from './adoptWorktree';
+import { cleanUp } from './cleanUp';
+import { createPullRequest } from './createPullRequest';
+import { createWorkspaceFromPullRequest } from './createWorkspaceFromPullRequest';
+import { dropSavedChanges } from './dropSavedChanges';
+import { findLeftovers } from './findLeftovers';
+import { mergeIntoBase } from './mergeIntoBase';
+import { restoreSavedChanges } from './restoreSavedChanges';
+import { reviewChanges } from './reviewChanges';
+import { reviewRepositorySetup } from './reviewRepositorySetup';
+import { showSavedChanges } from './showSavedChanges';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument type
 const COMMANDS: readonly (Command<any, unknown> | LocalCommand)[] = [
   createWorkspace, openTerminal, launch, stopSession, deleteWorkspace, refresh, retrySetup,
   recreateWorkspace, forgetWorkspace, relaunchLost, copyAttachCommand, openInNewWindow,
-  revealWorktree, showActions, showLog,
+  openInThisWindow, addToWorkspace, renameSession, revealWorktree, showActions, showLog, nextWaitingSession,
+  openSelected, deleteSelected,
+  // Finishing the work (SPEC §10).
+  reviewChanges, mergeIntoBase, createPullRequest, createWorkspaceFromPullRequest, findLeftovers, cleanUp,
+  adoptWorktree, restoreSavedChanges, showSavedChanges, dropSavedChanges,
+  // Setup from the repository (SPEC §9).
+  reviewRepositorySetup,
 ];
 
 /** Registers every command; each runs through `execute`, which reports failures as SPEC §6–§7 ask. */

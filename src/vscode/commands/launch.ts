@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { UserError } from '../../core';
 import { toApiSession, type ApiSession } from '../api';
+import { ADD_AGENT } from '../prompts/prompter';
 import { isReady, required, workspaceCommand, type WorkspaceArgs } from './command';
 import { CommandId } from './ids';
 import { openWorkspaceTerminal } from './openTerminal';
@@ -21,9 +22,17 @@ export const launch = workspaceCommand<LaunchArgs, ApiSession | undefined>(
       const { targets, problems } = s.lifecycle.targets();
       for (const p of problems) deps.log.warn(`worktreeSessions.agents: ${p.message}`);
       if (problems.length) {
-        void vscode.window.showWarningMessage(`Some entries of worktreeSessions.agents were skipped: ${problems.map((p) => p.message).join(' ')}`);
+        const open = 'Open Settings';
+        void deps.prompter()
+          .notify({ severity: 'warning', message: `Some entries of worktreeSessions.agents were skipped: ${problems.map((p) => p.message).join(' ')}`, actions: [open] })
+          .then((choice) => (choice === open ? openAgentsSetting() : undefined));
       }
-      targetKey = (await deps.prompter().pickTarget({ title: `Launch in ${workspace.branch}`, targets }))?.key;
+      const chosen = await deps.prompter().pickTarget({ title: `Launch in ${workspace.branch}`, targets });
+      if (chosen === ADD_AGENT) {
+        await openAgentsSetting();
+        return undefined;
+      }
+      targetKey = chosen?.key;
     }
     if (!targetKey) return undefined;
     const session = await vscode.window.withProgress(
@@ -37,6 +46,11 @@ export const launch = workspaceCommand<LaunchArgs, ApiSession | undefined>(
     return toApiSession(session);
   },
 );
+
+/** Machine-scoped: the settings editor shows it under User (or the remote's tab), where it can be set. */
+async function openAgentsSetting(): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.openSettings', 'worktreeSessions.agents');
+}
 
 /** The workspace as it is now, with `session` listed even if the view has not caught up with it yet. */
 export function withSession<W extends { sessions: S[] }, S extends { name: string }>(workspace: W, session: S): W {

@@ -1,6 +1,7 @@
 import { UserError, type WorkspaceView } from '../../core';
 import { isReady, optional, workspaceCommand, type SessionArgs, type Services } from './command';
 import { CommandId } from './ids';
+import { sessionLabels } from '../sessionLabels';
 import { terminalTarget } from '../terminals';
 
 export const openTerminal = workspaceCommand<SessionArgs, void>(
@@ -28,7 +29,7 @@ export async function openWorkspaceTerminal(
     s.terminals.open({ workspace, sessionName: name, label: 'Terminal', isAgent: false }, options);
     return;
   }
-  const target = terminalTarget(workspace, sessionName);
+  const target = terminalTarget(workspace, sessionName, sessionLabels(workspace, s.lifecycle.targets().targets));
   if (!target) {
     const lost = workspace.lostSessions.some((x) => x.name === sessionName);
     throw new UserError(lost

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { WorkspaceView } from '../../core';
 import type { PickItem } from '../prompts/prompter';
+import { sessionLabels } from '../sessionLabels';
 import { formatAge, STATE_LABEL } from '../tree/format';
 import { VIEW_ID } from '../tree/workspaceTree';
 import type { Command } from './command';
@@ -31,9 +32,11 @@ export const showActions: Command<unknown, void> = {
         { label: 'Launch Agent or Shell…', icon: 'rocket', description: here.branch, value: command(CommandId.launch, { workspaceId: here.id }) },
       );
     }
+    const { targets } = s.lifecycle.targets();
     for (const { w, session } of liveSessions(here ? [here] : list)) {
+      const label = sessionLabels(w, targets).get(session.name) ?? session.label;
       items.push({
-        label: here ? `Open ${session.label}` : `Open ${w.branch} · ${session.label}`,
+        label: here ? `Open ${label}` : `Open ${w.branch} · ${label}`,
         icon: session.state === 'waiting' ? 'bell-dot' : session.target === 'shell' ? 'terminal' : 'hubot',
         description: `${STATE_LABEL[session.state]} · ${formatAge(session.createdAt)}`,
         value: command(CommandId.openTerminal, { workspaceId: w.id, sessionName: session.name }),

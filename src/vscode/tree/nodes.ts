@@ -1,14 +1,17 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { LostSessionView, SessionView, ShortStat, WorkspaceView } from '../../core';
+import type { AheadBehind, LostSessionView, SessionView, ShortStat, WorkspaceView } from '../../core';
 import { CommandId } from '../commands/ids';
-import { codeBlock, formatAge, formatStats, plural, STATE_LABEL, STATUS_LABEL, tildify } from './format';
+import { codeBlock, formatAge, formatAheadBehind, formatStats, plural, STATE_LABEL, STATUS_LABEL, tildify } from './format';
+import { sessionDescription, sessionIcon, stateLine } from './sessionState';
 
 /** What a command invoked on a tree row acts on; shaped like the commands' argument objects. */
 export interface NodeTarget {
   repoRoot?: string;
   workspaceId?: string;
   sessionName?: string;
+  /** Saved changes (SPEC §10). */
+  ref?: string;
 }
 
 type RowFields = Partial<Pick<vscode.TreeItem, 'description' | 'iconPath' | 'contextValue' | 'tooltip' | 'command'>>;
@@ -32,6 +35,10 @@ export interface WorkspaceDecorations {
   stats(workspaceId: string): ShortStat | undefined;
   /** The workspace this window is opened on. */
   isWindowWorkspace(workspaceId: string): boolean;
+  /** Each session's label as shown, numbered when two share one (sessionLabels). */
+  sessionLabels(workspace: WorkspaceView): ReadonlyMap<string, string>;
+  /** Commits ahead of and behind the base (SPEC §10), when counted. */
+  aheadBehind?(workspaceId: string): AheadBehind | undefined;
 }
 
 export class RepositoryNode extends TreeNode {
@@ -39,7 +46,13 @@ export class RepositoryNode extends TreeNode {
   readonly id: string;
   readonly target: NodeTarget;
 
-  constructor(readonly repoRoot: string, private readonly workspaces: readonly WorkspaceView[], private readonly decorations: WorkspaceDecorations) {
+  constructor(
+    readonly repoRoot: string,
+    private readonly workspaces: readonly WorkspaceView[],
+    private readonly decorations: WorkspaceDecorations,
+    /** Rows after the workspaces (the repository's saved changes). */
+    private readonly extraChildren: (parent: RepositoryNode) => TreeNode[] = () => [],
+  ) {
     super();
     this.id = `repo:${repoRoot}`;
     this.target = { repoRoot };
@@ -53,10 +66,13 @@ export class RepositoryNode extends TreeNode {
     }, vscode.TreeItemCollapsibleState.Expanded);
   }
 
-  override children(): WorkspaceNode[] {
-    return [...this.workspaces]
-      .sort((a, b) => a.branch.localeCompare(b.branch))
-      .map((w) => new WorkspaceNode(w, this, this.decorations));
+  override children(): TreeNode[] {
+    return [
+      ...[...this.workspaces]
+        .sort((a, b) => a.branch.localeCompare(b.branch))
+        .map((w) => new WorkspaceNode(w, this, this.decorations)),
+      ...this.extraChildren(this),
+    ];
   }
 }
 
@@ -73,8 +89,10 @@ export class WorkspaceNode extends TreeNode {
   treeItem(): vscode.TreeItem {
     const w = this.workspace;
     // Always expandable: a row first seen without children (while creating) would otherwise stay collapsed.
+    // A window opened on this worktree is not offered to open it again.
+    const here = this.decorations.isWindowWorkspace(w.id) ? '.thisWindow' : '';
     return this.row(w.branch, {
-      contextValue: `workspace.${w.status}`,
+      contextValue: `workspace.${w.status}${here}`,
       iconPath: workspaceIcon(w),
       description: this.description(),
       tooltip: this.tooltip(),
@@ -89,10 +107,12 @@ export class WorkspaceNode extends TreeNode {
     if (w.status === 'ready') {
       const stats = formatStats(this.decorations.stats(w.id));
       if (stats) parts.push(stats);
+      const counts = formatAheadBehind(this.decorations.aheadBehind?.(w.id));
+      if (counts) parts.push(counts);
     }
     if (w.sessions.length) {
       const waiting = w.sessions.filter((s) => s.state === 'waiting').length;
-      parts.push(`${w.sessions.length} ${plural(w.sessions.length, 'session')}${waiting ? `, ${waiting} waiting` : ''}`);
+      parts.push(`${w.sessions.length} ${plural(w.sessions.length, 'session')}${waiting ? ` · ${waiting} waiting` : ''}`);
     }
     if (w.lostSessions.length) parts.push(`${w.lostSessions.length} lost`);
     if (this.decorations.isWindowWorkspace(w.id)) parts.push('this window');
@@ -106,8 +126,11 @@ export class WorkspaceNode extends TreeNode {
     md.appendMarkdown(`Worktree: ${escape(tildify(w.worktreePath))}  \n`);
     md.appendMarkdown(`Repository: ${escape(tildify(w.repoRoot))}  \n`);
     md.appendMarkdown(`Base: ${escape(w.baseRef)}${w.createdBranch ? ' (branch created by Worktree Sessions)' : ''}\n`);
+    if (w.ports) md.appendMarkdown(`\nPorts: ${w.ports.first}–${w.ports.first + w.ports.count - 1} (WTS_PORT)\n`);
     const stats = this.decorations.stats(w.id);
-    if (stats?.files) md.appendMarkdown(`\n${stats.files} ${plural(stats.files, 'file')} changed, ${stats.insertions} ${plural(stats.insertions, 'insertion')}(+), ${stats.deletions} ${plural(stats.deletions, 'deletion')}(−)\n`);
+    const counts = this.decorations.aheadBehind?.(w.id);
+    if (counts && (counts.ahead || counts.behind)) md.appendMarkdown(`${counts.ahead} ${plural(counts.ahead, 'commit')} ahead of ${escape(w.baseRef)}, ${counts.behind} behind\n`);
+    if (stats?.files) md.appendMarkdown(`\n${stats.files} ${plural(stats.files, 'file')} changed (untracked files included), ${stats.insertions} ${plural(stats.insertions, 'insertion')}(+), ${stats.deletions} ${plural(stats.deletions, 'deletion')}(−)\n`);
     if (w.error) md.appendMarkdown(`\n$(error) ${escape(w.error)}\n`);
     return md;
   }
@@ -118,8 +141,9 @@ export class WorkspaceNode extends TreeNode {
     if (w.status === 'missing') rows.push(new DetailNode(this, 'missing', `The worktree folder is gone: ${tildify(w.worktreePath)}`, 'Recreate it on the same branch, or forget the workspace (no file is deleted).'));
     else if (w.error && (w.status === 'error' || w.status === 'deletion_failed')) rows.push(new DetailNode(this, 'error', w.error, w.status === 'error' ? 'Retry setup, or delete the workspace.' : 'Delete again to finish.'));
     if (w.status === 'ready' || (w.status === 'error' && w.baseSession.running)) rows.push(new BaseTerminalNode(this));
-    for (const s of [...w.sessions].sort((a, b) => a.createdAt - b.createdAt)) rows.push(new RuntimeSessionNode(this, s));
-    for (const s of w.lostSessions) rows.push(new LostSessionNode(this, s));
+    const labels = this.decorations.sessionLabels(w);
+    for (const s of [...w.sessions].sort((a, b) => a.createdAt - b.createdAt)) rows.push(new RuntimeSessionNode(this, s, labels.get(s.name) ?? s.label));
+    for (const s of w.lostSessions) rows.push(new LostSessionNode(this, s, labels.get(s.name) ?? s.label));
     return rows;
   }
 }
@@ -145,8 +169,8 @@ export abstract class TerminalNode extends TreeNode {
   abstract readonly sessionName: string;
   abstract readonly label: string;
 
-  /** The tooltip, given the pane's last lines and the attach command line. */
-  abstract tooltip(pane: string, attach: string): vscode.MarkdownString;
+  /** The tooltip, given the pane's last lines, the attach command line and the session as it is now. */
+  abstract tooltip(pane: string, attach: string, now?: SessionView): vscode.MarkdownString;
 
   protected openCommand(): vscode.Command {
     return { command: CommandId.openTerminal, title: 'Open Terminal', arguments: [this] };
@@ -192,50 +216,34 @@ export class RuntimeSessionNode extends TerminalNode {
   readonly id: string;
   readonly target: NodeTarget;
   readonly sessionName: string;
-  readonly label: string;
 
-  constructor(readonly parent: WorkspaceNode, readonly session: SessionView) {
+  constructor(readonly parent: WorkspaceNode, readonly session: SessionView, readonly label: string) {
     super();
     this.sessionName = session.name;
-    this.label = session.label;
     this.id = `session:${session.name}`;
     this.target = { workspaceId: parent.workspace.id, sessionName: session.name };
   }
 
   treeItem(): vscode.TreeItem {
     const s = this.session;
-    return this.row(s.label, {
-      description: `${STATE_LABEL[s.state]} · ${formatAge(s.createdAt)}`,
+    return this.row(this.label, {
+      description: sessionDescription(s, STATE_LABEL[s.state], formatAge(s.createdAt)),
       iconPath: sessionIcon(s),
       contextValue: 'session.runtime',
       command: this.openCommand(),
     });
   }
 
-  tooltip(pane: string, attach: string): vscode.MarkdownString {
-    const s = this.session;
+  tooltip(pane: string, attach: string, now?: SessionView): vscode.MarkdownString {
+    const s = now ?? this.session;
     const started = new Date(s.createdAt).toLocaleString();
-    const active = s.activityAt ? ` · last output ${formatAge(s.activityAt)} ago` : '';
+    const active = s.activityAt ? ` · last output ${formatAge(s.activityAt, Date.now(), true)} ago` : '';
     return sessionTooltip(
-      `$(${s.target === 'shell' ? 'terminal' : 'hubot'}) **${escape(s.label)}** in ${escape(this.parent.workspace.branch)}`,
-      `${capitalise(STATE_LABEL[s.state])} · started ${escape(started)}${active}`,
+      `$(${s.target === 'shell' ? 'terminal' : 'hubot'}) **${escape(this.label)}** in ${escape(this.parent.workspace.branch)}`,
+      `${escape(capitalise(stateLine(s, STATE_LABEL[s.state])))}  \n${s.summary ? `${escape(s.summary)}  \n` : ''}Started ${escape(started)}${active}`,
       pane,
       attach,
     );
-  }
-}
-
-function sessionIcon(s: SessionView): vscode.ThemeIcon {
-  const icon = s.target === 'shell' ? 'terminal' : 'hubot';
-  switch (s.state) {
-    case 'running':
-      return new vscode.ThemeIcon(icon, new vscode.ThemeColor('charts.green'));
-    case 'waiting':
-      return new vscode.ThemeIcon('bell-dot', new vscode.ThemeColor('charts.yellow'));
-    case 'exited':
-      return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
-    default:
-      return new vscode.ThemeIcon(icon);
   }
 }
 
@@ -243,7 +251,7 @@ export class LostSessionNode extends TreeNode {
   readonly id: string;
   readonly target: NodeTarget;
 
-  constructor(readonly parent: WorkspaceNode, readonly session: LostSessionView) {
+  constructor(readonly parent: WorkspaceNode, readonly session: LostSessionView, private readonly label: string) {
     super();
     this.id = `lost:${session.name}`;
     this.target = { workspaceId: parent.workspace.id, sessionName: session.name };
@@ -252,9 +260,9 @@ export class LostSessionNode extends TreeNode {
   treeItem(): vscode.TreeItem {
     const s = this.session;
     const tooltip = new vscode.MarkdownString(undefined, true);
-    tooltip.appendMarkdown(`$(debug-disconnect) **${escape(s.label)}** was running when the tmux server stopped (a reboot or a crash).\n\n`);
+    tooltip.appendMarkdown(`$(debug-disconnect) **${escape(this.label)}** was running when the tmux server stopped (a reboot or a crash).\n\n`);
     tooltip.appendMarkdown(`Relaunch runs:\n\n${codeBlock(s.relaunchCommand.join(' '), 'sh')}`);
-    return this.row(s.label, {
+    return this.row(this.label, {
       description: `lost when tmux stopped · ${formatAge(s.createdAt)}`,
       iconPath: new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.warningForeground')),
       contextValue: 'session.lost',

@@ -1,7 +1,8 @@
 // The pictures in docs/images, taken by `npm run screenshots` (not part of the
 // default integration run) on the demo repository scripts/screenshots.mjs makes:
 // the welcome views, the tree with two workspaces (an agent and a shell in one,
-// an agent waiting for input in the other), the status bar and its actions.
+// an agent waiting for input in the other), the status bar, the first step of
+// Create Workspace, and the status bar's actions.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -134,6 +135,14 @@ describe('screenshots for the docs', function () {
 
   it('status-bar.png: the status bar item', async () => {
     await askDriverForScreenshot(path.join(imagesDir, 'status-bar.png'), '.part.statusbar .left-items');
+  });
+
+  it('create.png: the first of the two steps of Create Workspace', async () => {
+    // The user's own question, not a scripted one: a branch checked out elsewhere is listed but cannot be chosen.
+    void vscode.commands.executeCommand('worktreeSessions.createWorkspace');
+    await sleep(PAINT_MS);
+    await askDriverForScreenshot(path.join(imagesDir, 'create.png'), '.quick-input-widget');
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
   });
 
   it('actions.png: the quick pick the status bar item opens', async () => {

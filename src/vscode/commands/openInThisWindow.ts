@@ -1,0 +1,4 @@
+import { CommandId } from './ids';
+import { openWorktreeCommand } from './openWorktree';
+
+export const openInThisWindow = openWorktreeCommand(CommandId.openInThisWindow, 'thisWindow', 'Open Worktree in This Window');

@@ -169,7 +169,7 @@ describe('workspace guards', () => {
   });
 
   it('holds nothing once every operation and launch has settled (a window runs for days)', async () => {
-    const guards = new WorkspaceGuards(process.pid, () => undefined);
+    const guards = new WorkspaceGuards(process.pid, undefined, () => undefined);
     const held = gate();
     const first = guards.inTurn('k', () => held.promise);
     const second = guards.inTurn('k', async () => 'second');

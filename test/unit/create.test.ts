@@ -63,6 +63,10 @@ describe('creating workspaces (C1–C4)', function () {
       assert.equal(await rootFor('../trees'), '/work/trees');
       await rejects(rootFor('trees'), /worktreeRoot \("trees"\) is inside the repository \/work\/repo; worktrees there would show up as its untracked files/);
       await rejects(rootFor('/work/repo'), /is inside the repository/);
+      // A folder whose name starts with two dots is still inside; only a whole ".." step leaves.
+      await rejects(rootFor('..trees'), /worktreeRoot \("\.\.trees"\) is inside the repository/);
+      await rejects(rootFor('/work/repo/..trees'), /is inside the repository/);
+      assert.equal(await rootFor('/work/repo..trees'), '/work/repo..trees');
       // Without HOME, "~" is not expanded to anything.
       await rejects(rootFor('~/x', {}), /is inside the repository/);
     });

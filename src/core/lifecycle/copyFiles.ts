@@ -3,10 +3,13 @@ import path from 'node:path';
 
 export type CopyOutcome = { copied: true } | { copied: false; refused?: string };
 
-/** Whether `child` is `parent` or lies below it (both already resolved). */
+/**
+ * Whether `child` is `parent` or lies below it (both already resolved). Only a whole
+ * `..` step leaves `parent`: a name that merely starts with dots (`..env`) is inside.
+ */
 export function within(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  return rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 /**

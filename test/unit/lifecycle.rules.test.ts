@@ -1070,6 +1070,67 @@ describe('lifecycle rules (SPEC §2)', function () {
       await rejects(core.lifecycle.relaunchLost(w.id, s.name), /duplicate session/);
     });
 
+    it('R2: a relaunch tmux refuses leaves the session lost, with its scrollback, to retry or forget', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      await killServer(core.socket);
+      await core.lifecycle.reconcile();
+      const scrollback = path.join(core.storageDir, 'scrollback', `${s.name}.txt`);
+      fs.mkdirSync(path.dirname(scrollback), { recursive: true });
+      fs.writeFileSync(scrollback, 'the old screen\n');
+      tmux(core.socket, 'new-session', '-d', '-s', s.name);
+      await rejects(core.lifecycle.relaunchLost(w.id, s.name), /duplicate session/);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => [r.name, r.createdAt, r.lost]), [[s.name, s.createdAt, true]]);
+      assert.deepEqual(core.lifecycle.workspace(w.id)!.lostSessions.map((l) => l.name), [s.name]);
+      assert.equal(fs.readFileSync(scrollback, 'utf8'), 'the old screen\n');
+      // Retry, once the name is free again: the old screen comes back above the new shell.
+      tmux(core.socket, 'kill-session', '-t', `=${s.name}`);
+      const again = await core.lifecycle.relaunchLost(w.id, s.name);
+      assert.equal(again.name, s.name);
+      await waitFor(() => tmux(core.socket, 'capture-pane', '-p', '-t', `=${s.name}:`).includes('the old screen'), 'the scrollback replayed');
+      assert.deepEqual(core.lifecycle.workspace(w.id)!.lostSessions, []);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => [r.name, r.lost]), [[s.name, false]]);
+    });
+
+    it('R2: a relaunch that exits at once (L3) leaves the session lost as it was, to retry or forget', async () => {
+      const core = await makeCore({ settings: { agents: [{ key: 'agent', label: 'Agent', command: ['sleep', '600'], resumeCommand: ['sh', '-c', 'exit 1'] }] } });
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'agent');
+      await killServer(core.socket);
+      await core.lifecycle.reconcile();
+      await rejects(core.lifecycle.relaunchLost(w.id, s.name), /Agent exited right after it started \(sh -c exit 1\)/);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => [r.name, r.createdAt, r.lost]), [[s.name, s.createdAt, true]]);
+      assert.deepEqual(core.lifecycle.workspace(w.id)!.lostSessions.map((l) => l.name), [s.name]);
+      // Forgetting it is still offered: a stop of a lost session forgets its row.
+      await core.lifecycle.stopSession(w.id, s.name);
+      assert.deepEqual(core.store.sessions(w.id), []);
+    });
+
+    it('R2: a relaunch whose record is refused leaves the session lost, and a name taken since by another window is left to it', async () => {
+      const core = await makeCore();
+      const store = new InterceptingStore(core.store);
+      const lifecycle = rebuildLifecycle(core, { store });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/r2-record' });
+      const s = await lifecycle.launch(w.id, 'shell');
+      await killServer(core.socket);
+      await lifecycle.reconcile();
+      // Another window's failed retry marks the workspace error just before the relaunch records itself.
+      store.beforeWrite = () => core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'error', error: 'setup-command: exit 1' }));
+      await rejects(lifecycle.relaunchLost(w.id, s.name), /could not record the session/);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => [r.name, r.createdAt, r.lost]), [[s.name, s.createdAt, true]]);
+      assert.ok(!tmuxSessions(core.socket).includes(s.name));
+      // Back to ready; this time another window records a live session under the name while the relaunch fails.
+      await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'ready', error: undefined }));
+      const theirs: SessionRecord = { name: s.name, workspaceId: w.id, targetKey: 'shell', label: 'Shell', command: ['sh'], createdAt: s.createdAt + 5_000, lost: false };
+      store.beforeWrite = () => core.store.write((tx) => {
+        tx.upsertSession(theirs);
+        tx.updateWorkspace(w.id, { status: 'error', error: 'setup-command: exit 1' });
+      });
+      await rejects(lifecycle.relaunchLost(w.id, s.name), /could not record the session/);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => [r.name, r.createdAt, r.lost]), [[s.name, theirs.createdAt, false]]);
+    });
+
     it('R3: marked sessions without a row are orphans and killed; unmarked and foreign-marked sessions are never touched', async () => {
       const core = await makeCore({ orphanGraceMs: 0 });
       const w = await readyWorkspace(core, makeRepo());

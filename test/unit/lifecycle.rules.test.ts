@@ -490,6 +490,23 @@ describe('lifecycle rules (SPEC §2)', function () {
       await waitFor(() => core.store.sessions().length === 0, 'its row to be removed');
     });
 
+    for (const how of ['its first launch', 'a new workspace\'s base terminal'] as const) {
+      it(`S2: with the poll off, a tmux server this window starts after activation (${how}) gets the exit hook at once`, async () => {
+        const core = await makeCore({ pollIntervalMs: 0 });
+        const repo = makeRepo();
+        const w = how === 'its first launch' ? await readyWorkspace(core, repo) : undefined;
+        if (w) await killServer(core.socket);
+        // Activation finds no server: there is nothing to hook yet, and no poll will look again.
+        await core.lifecycle.start();
+        const id = w?.id ?? (await readyWorkspace(core, repo, 'feat/late')).id;
+        const s = await core.lifecycle.launch(id, 'shell');
+        await waitFor(() => tmux(core.socket, 'show-hooks', '-g').includes('wait-for -S'), 'the session-closed hook on the new server');
+        tmux(core.socket, 'kill-session', '-t', `=${s.name}`);
+        await waitFor(() => core.store.sessions(id).length === 0, 'its row to be removed through the hook');
+        assert.deepEqual(core.lifecycle.workspace(id)!.sessions, []);
+      });
+    }
+
     it('S2: an exit removes the row only for the generation that exited, never a newer launch', async () => {
       const core = await makeCore();
       const store = new InterceptingStore(core.store);

@@ -95,6 +95,28 @@ describe('port blocks (§9)', function () {
     const ctx = contextOf(core);
     await rejects(reservePorts(ctx, w, 3), /^No block of 3 free port\(s\) is left from worktreeSessions\.portBase \(65534\) up to 65535\.$/);
     assert.equal(core.store.workspace(w.id)!.ports, undefined);
+    // A block that ends on 65535 exactly still fits.
+    core.settings.portBase = 65533;
+    if ((await Promise.all([65533, 65534, 65535].map(bindable))).every(Boolean)) {
+      assert.deepEqual((await reservePorts(ctx, w, 3)).ports, { first: 65533, count: 3 });
+    }
+  });
+
+  it('§9: only the ports of the block are checked: a busy port right after it does not move it; one inside it does', async () => {
+    const base = await freePort();
+    const core = await makeCore({ settings: { portBase: base } });
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(base + 2, '127.0.0.1', resolve));
+    try {
+      const w = row('aaaaaaaaaaaaaaaa');
+      const v = row('bbbbbbbbbbbbbbbb');
+      await insert(core, w, v);
+      const ctx = contextOf(core);
+      assert.deepEqual((await reservePorts(ctx, w, 2)).ports, { first: base, count: 2 });
+      assert.deepEqual((await reservePorts(ctx, v, 2)).ports, { first: base + 3, count: 2 }, 'past the busy port, not just past the block before it');
+    } finally {
+      busy.close();
+    }
   });
 
   it('§9: a block another window wrote between the check and the write is left to it; the next one is checked and taken', async () => {

@@ -185,8 +185,9 @@ const LOGGED_OUTPUT_CHARS = 64 * 1024;
 function shortTail(output: string): string {
   const lines = output
     // CSI (colours, cursor), OSC (titles, links) ended by BEL or ST, and the two-byte kind (charsets).
+    // An OSC left open ends with its line, so it never swallows the lines after it.
     // eslint-disable-next-line no-control-regex
-    .replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]/g, '')
+    .replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]/g, '')
     .split('\n')
     // A carriage return starts the line again: what follows the last one is what stays on screen.
     .map((l) => l.replace(/\r+$/, ''))

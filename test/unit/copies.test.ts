@@ -78,6 +78,7 @@ describe('copies kept track of (D5)', () => {
     fs.writeFileSync(path.join(repo, 'differs.local'), 'main\n');
     fs.writeFileSync(path.join(wt, 'differs.local'), 'here\n');
     fs.writeFileSync(path.join(wt, 'only-here.local'), 'here\n');
-    assert.deepEqual(differingFromMain(repo, wt, ['same.local', 'differs.local', 'only-here.local', 'vanished.local']), ['differs.local', 'only-here.local']);
+    fs.writeFileSync(path.join(repo, 'only-in-main.local'), 'main\n');
+    assert.deepEqual(differingFromMain(repo, wt, ['same.local', 'differs.local', 'only-here.local', 'only-in-main.local', 'vanished.local']), ['differs.local', 'only-here.local']);
   });
 });

@@ -30,7 +30,6 @@ export function readMarker(worktree: string): OwnershipMarker | undefined {
   if (!gitDir) return undefined;
   try {
     return JSON.parse(fs.readFileSync(path.join(gitDir, MARKER_FILE), 'utf8')) as OwnershipMarker;
-    // Stryker disable next-line BlockStatement: an empty catch falls through to the end of the function, which answers undefined too
   } catch {
     return undefined;
   }

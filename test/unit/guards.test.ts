@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { WorkspaceGuards } from '../../src/core/lifecycle/guards';
 import type { WorkspaceRecord } from '../../src/core/model';
+import { processIdentity } from '../../src/core/process/liveness';
 
 /** A promise the test settles by hand. */
 function gate<T = void>() {
@@ -211,5 +212,52 @@ describe('workspace guards', () => {
       await new Promise((r) => other.on('exit', r));
       assert.equal(guards.operationAlive(row({ opPid: other.pid })), false);
     });
+
+    it("issue 8: this window's pid written by an earlier process (another start time) is not this window's operation", async () => {
+      const me = processIdentity(process.pid)!;
+      const guards = new WorkspaceGuards(process.pid, me.startTime, () => undefined);
+      const held = gate();
+      const op = guards.whileBusy('w1', 'creating', () => held.promise);
+      assert.equal(guards.operationAlive(row({ opPid: process.pid, opStartTime: me.startTime })), true);
+      assert.equal(guards.operationAlive(row({ opPid: process.pid, opStartTime: undefined })), true, 'a row from before start times were kept');
+      assert.equal(guards.operationAlive(row({ opPid: process.pid, opStartTime: `${me.startTime}0` })), false, 'the pid was reused: that process is gone');
+      held.open();
+      await op;
+    });
+  });
+
+  describe("R1: a create's setup command that outlives its window", () => {
+    it('is still running while its recorded pid and start time name a live process, and not once either is wrong', async () => {
+      const guards = new WorkspaceGuards(process.pid, undefined, () => undefined);
+      const setup = spawn('sleep', ['30'], { stdio: 'ignore' });
+      const id = processIdentity(setup.pid!)!;
+      try {
+        assert.equal(guards.setupStillRunning(row({ setupProcess: undefined })), undefined);
+        assert.equal(guards.setupStillRunning(row({ setupProcess: `${id.pid}:${id.startTime}` })), setup.pid);
+        assert.equal(guards.setupStillRunning(row({ setupProcess: `${id.pid}:` })), setup.pid, 'no start time recorded: the pid alone');
+        assert.equal(guards.setupStillRunning(row({ setupProcess: `${id.pid}:${id.startTime}0` })), undefined, 'another process under that pid');
+      } finally {
+        setup.kill();
+      }
+      await new Promise((r) => setup.on('exit', r));
+      assert.equal(guards.setupStillRunning(row({ setupProcess: `${id.pid}:${id.startTime}` })), undefined);
+    });
+  });
+
+  it('D3: a launch that settles first does not end the wait for one still in flight', async () => {
+    const guards = new WorkspaceGuards(process.pid, undefined, () => undefined);
+    const first = gate<string>();
+    const second = gate<string>();
+    const a = guards.trackLaunch('w1', first.promise);
+    const b = guards.trackLaunch('w1', second.promise);
+    first.open('first');
+    await a;
+    let settled = false;
+    const waiting = guards.launchesSettled('w1').then(() => (settled = true));
+    await settle();
+    assert.equal(settled, false, 'the second launch is still in flight');
+    second.open('second');
+    await b;
+    await waiting;
   });
 });

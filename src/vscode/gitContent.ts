@@ -45,29 +45,24 @@ export type ChangeResource = [vscode.Uri, vscode.Uri | undefined, vscode.Uri | u
 
 /** A change in a worktree against a commit: the new side is the file on disk. */
 export function worktreeChange(repo: string, worktree: string, commit: string, f: ChangedFile): ChangeResource {
-  const onDisk = vscode.Uri.file(path.join(worktree, f.path));
-  const old = gitContentUri(repo, commit, f.originalPath ?? f.path, worktree);
-  switch (f.kind) {
-    case 'added':
-    case 'untracked':
-      return [onDisk, undefined, onDisk];
-    case 'deleted':
-      return [onDisk, old, undefined];
-    default:
-      return [onDisk, old, onDisk];
-  }
+  return changeRow(f.kind, gitContentUri(repo, commit, f.originalPath ?? f.path, worktree), vscode.Uri.file(path.join(worktree, f.path)));
 }
 
 /** A change between two commits (saved changes): both sides are read from git. */
 export function commitChange(repo: string, from: string, to: string, f: ChangedFile): ChangeResource {
-  const after = gitContentUri(repo, to, f.path, repo);
   const before = gitContentUri(repo, from, f.originalPath ?? f.path, repo);
-  switch (f.kind) {
+  // A file deleted by `to` is named by its old side: nothing of it can be read at `to`.
+  return changeRow(f.kind, before, gitContentUri(repo, to, f.path, repo), before);
+}
+
+/** The row of a change of `kind`: an added file has no old side, a deleted one no new side. */
+function changeRow(kind: ChangedFile['kind'], before: vscode.Uri, after: vscode.Uri, deletedRow = after): ChangeResource {
+  switch (kind) {
     case 'added':
     case 'untracked':
       return [after, undefined, after];
     case 'deleted':
-      return [before, before, undefined];
+      return [deletedRow, before, undefined];
     default:
       return [after, before, after];
   }

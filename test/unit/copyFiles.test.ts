@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { copyIgnoredFile } from '../../src/core/lifecycle/copyFiles';
+import { copyIgnoredFile, within } from '../../src/core/lifecycle/copyFiles';
 import { runCleanups, tempDir } from '../support/fixtures';
 
 describe('copying git-ignored files into a new worktree (C3)', () => {
@@ -95,5 +95,30 @@ describe('copying git-ignored files into a new worktree (C3)', () => {
     fs.symlinkSync(path.join(outside, 'stolen'), path.join(worktree, '.env'));
     assert.deepEqual(copyIgnoredFile(repo, worktree, '.env'), { copied: false, refused: '.env: a symbolic link in the new worktree' });
     assert.deepEqual(fs.readdirSync(outside), []);
+  });
+
+  it('copies a file whose name starts with two dots (..env is inside the repository, not above it)', () => {
+    write(path.join(repo, '..env'), 'dots\n');
+    write(path.join(repo, '..config', 'app.local'), 'dotted folder\n');
+    assert.deepEqual(copyIgnoredFile(repo, worktree, '..env'), { copied: true });
+    assert.deepEqual(copyIgnoredFile(repo, worktree, '..config/app.local'), { copied: true });
+    assert.equal(fs.readFileSync(path.join(worktree, '..env'), 'utf8'), 'dots\n');
+    assert.equal(fs.readFileSync(path.join(worktree, '..config', 'app.local'), 'utf8'), 'dotted folder\n');
+  });
+});
+
+describe('within: only a whole ".." step leaves a folder', () => {
+  it('the folder itself and anything below it are within, names starting with dots included', () => {
+    assert.equal(within('/r/repo', '/r/repo'), true);
+    assert.equal(within('/r/repo', '/r/repo/a/b'), true);
+    assert.equal(within('/r/repo', '/r/repo/..env'), true);
+    assert.equal(within('/r/repo', '/r/repo/...'), true);
+  });
+
+  it('the parent, a sibling and a folder elsewhere are not', () => {
+    assert.equal(within('/r/repo', '/r'), false);
+    assert.equal(within('/r/repo', '/r/repo2'), false);
+    assert.equal(within('/r/repo', '/r/other/x'), false);
+    assert.equal(within('/r/repo', '/'), false);
   });
 });

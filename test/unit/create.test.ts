@@ -63,6 +63,10 @@ describe('creating workspaces (C1–C4)', function () {
       assert.equal(await rootFor('../trees'), '/work/trees');
       await rejects(rootFor('trees'), /worktreeRoot \("trees"\) is inside the repository \/work\/repo; worktrees there would show up as its untracked files/);
       await rejects(rootFor('/work/repo'), /is inside the repository/);
+      // A folder whose name starts with two dots is still inside; only a whole ".." step leaves.
+      await rejects(rootFor('..trees'), /worktreeRoot \("\.\.trees"\) is inside the repository/);
+      await rejects(rootFor('/work/repo/..trees'), /is inside the repository/);
+      assert.equal(await rootFor('/work/repo..trees'), '/work/repo..trees');
       // Without HOME, "~" is not expanded to anything.
       await rejects(rootFor('~/x', {}), /is inside the repository/);
     });
@@ -245,6 +249,26 @@ describe('creating workspaces (C1–C4)', function () {
       await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/stderr' }), /: The setup command exited with code 6: oops Retry setup/);
       core.settings.setupCommand = ['sh', '-c', 'exit 5'];
       await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/quiet' }), /: The setup command exited with code 5\. Retry setup/);
+    });
+
+    it('C3: a failed setup command is named with the lines a terminal would show: no escape remnant, overwritten progress or blank line', async () => {
+      // Coloured scripts end lines with `tput sgr0` (ESC ( B ESC [ m); progress bars rewrite a line after a carriage return.
+      const script = [
+        'printf "\\033]0;installing\\007fetching\\n"',
+        'printf "10%%\\r55%%\\r100%%\\r\\n"',
+        'printf "\\033[1;31mbuild failed\\033(B\\033[m\\n"',
+        'printf "\\033(B\\033[m\\n   \\n\\t\\n" >&2',
+        'exit 3',
+      ].join('; ');
+      const core = await makeCore({ settings: { setupCommand: ['sh', '-c', script] } });
+      const repo = makeRepo();
+      const err = await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/colours' }), /setup-command step/);
+      assert.match(err.message, /: The setup command exited with code 3: fetching\n100%\nbuild failed Retry setup/);
+      assert.equal(core.store.workspaces()[0].error, 'setup-command: The setup command exited with code 3: fetching\n100%\nbuild failed');
+      // A long line is cut at 160 characters without a space before the ellipsis.
+      core.settings.setupCommand = ['sh', '-c', `echo "${'x'.repeat(158)} tail of a long line"; exit 4`];
+      const long = await rejects(core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/long' }), /setup-command step/);
+      assert.match(long.message, new RegExp(`code 4: ${'x'.repeat(158)}… Retry setup`));
     });
 
     it('cancelling stops at the next step and says so; a new worktree cancelled before it existed leaves nothing', async () => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { WorkspaceGuards } from '../../src/core/lifecycle/guards';
 import type { WorkspaceRecord } from '../../src/core/model';
+import { processIdentity } from '../../src/core/process/liveness';
 
 /** A promise the test settles by hand. */
 function gate<T = void>() {
@@ -126,6 +127,7 @@ describe('workspace guards', () => {
       const second = gate<string>();
       const elsewhere = gate<string>();
       const launches = [guards.trackLaunch('w1', first.promise), guards.trackLaunch('w1', second.promise), guards.trackLaunch('w2', elsewhere.promise)];
+      launches[1].catch(() => undefined); // checked below
       let settled = false;
       const waiting = guards.launchesSettled('w1').then(() => (settled = true));
       second.fail(new Error('exited at once'));
@@ -167,6 +169,22 @@ describe('workspace guards', () => {
     });
   });
 
+  it('holds nothing once every operation and launch has settled (a window runs for days)', async () => {
+    const guards = new WorkspaceGuards(process.pid, undefined, () => undefined);
+    const held = gate();
+    const first = guards.inTurn('k', () => held.promise);
+    const second = guards.inTurn('k', async () => 'second');
+    const slow = gate<string>();
+    const launches = [guards.trackLaunch('w1', Promise.resolve('quick')), guards.trackLaunch('w1', slow.promise)];
+    held.open();
+    await Promise.all([first, second, launches[0]]);
+    slow.open('slow');
+    await launches[1];
+    await settle();
+    const inside = guards as unknown as { queues: Map<string, unknown>; launches: Map<string, unknown> };
+    assert.deepEqual([inside.queues.size, inside.launches.size], [0, 0]);
+  });
+
   describe('R1: whose operation is still alive', () => {
     it('a row without an operation pid has nobody working on it', () => {
       const guards = new WorkspaceGuards(process.pid, undefined, () => undefined);
@@ -194,5 +212,52 @@ describe('workspace guards', () => {
       await new Promise((r) => other.on('exit', r));
       assert.equal(guards.operationAlive(row({ opPid: other.pid })), false);
     });
+
+    it("issue 8: this window's pid written by an earlier process (another start time) is not this window's operation", async () => {
+      const me = processIdentity(process.pid)!;
+      const guards = new WorkspaceGuards(process.pid, me.startTime, () => undefined);
+      const held = gate();
+      const op = guards.whileBusy('w1', 'creating', () => held.promise);
+      assert.equal(guards.operationAlive(row({ opPid: process.pid, opStartTime: me.startTime })), true);
+      assert.equal(guards.operationAlive(row({ opPid: process.pid, opStartTime: undefined })), true, 'a row from before start times were kept');
+      assert.equal(guards.operationAlive(row({ opPid: process.pid, opStartTime: `${me.startTime}0` })), false, 'the pid was reused: that process is gone');
+      held.open();
+      await op;
+    });
+  });
+
+  describe("R1: a create's setup command that outlives its window", () => {
+    it('is still running while its recorded pid and start time name a live process, and not once either is wrong', async () => {
+      const guards = new WorkspaceGuards(process.pid, undefined, () => undefined);
+      const setup = spawn('sleep', ['30'], { stdio: 'ignore' });
+      const id = processIdentity(setup.pid!)!;
+      try {
+        assert.equal(guards.setupStillRunning(row({ setupProcess: undefined })), undefined);
+        assert.equal(guards.setupStillRunning(row({ setupProcess: `${id.pid}:${id.startTime}` })), setup.pid);
+        assert.equal(guards.setupStillRunning(row({ setupProcess: `${id.pid}:` })), setup.pid, 'no start time recorded: the pid alone');
+        assert.equal(guards.setupStillRunning(row({ setupProcess: `${id.pid}:${id.startTime}0` })), undefined, 'another process under that pid');
+      } finally {
+        setup.kill();
+      }
+      await new Promise((r) => setup.on('exit', r));
+      assert.equal(guards.setupStillRunning(row({ setupProcess: `${id.pid}:${id.startTime}` })), undefined);
+    });
+  });
+
+  it('D3: a launch that settles first does not end the wait for one still in flight', async () => {
+    const guards = new WorkspaceGuards(process.pid, undefined, () => undefined);
+    const first = gate<string>();
+    const second = gate<string>();
+    const a = guards.trackLaunch('w1', first.promise);
+    const b = guards.trackLaunch('w1', second.promise);
+    first.open('first');
+    await a;
+    let settled = false;
+    const waiting = guards.launchesSettled('w1').then(() => (settled = true));
+    await settle();
+    assert.equal(settled, false, 'the second launch is still in flight');
+    second.open('second');
+    await b;
+    await waiting;
   });
 });

@@ -54,7 +54,8 @@ function afterListing(real: Tmux, act: () => Promise<unknown>): Tmux {
 
 /** A launch seam: the program has ended (its session is gone) before the launch records it (L3). */
 async function exitedBeforeRecord(core: TestCore, name: string): Promise<void> {
-  await waitFor(() => !tmuxSessions(core.socket).includes(name), `${name} to end`);
+  // A listing that fails says nothing: only one that succeeds without the session counts.
+  await waitFor(() => !tmux(core.socket, 'list-sessions', '-F', '#{session_name}').split('\n').includes(name), `${name} to end`);
 }
 
 /**
@@ -287,6 +288,25 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(core.store.sessions(w.id).map((r) => r.name), [s.name]);
     });
 
+    it('L2: a launch tries another name a few times, then gives up; a relaunch never renames', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const names: string[] = [];
+      const lifecycle = rebuildLifecycle(core, { tmux: withFault(core.tmux, 'newSession', async (req) => {
+        names.push(req.name);
+        throw new Error(`duplicate session: ${req.name}`);
+      }) });
+      await rejects(lifecycle.launch(w.id, 'shell'), /duplicate session/);
+      assert.equal(names.length, 8);
+      assert.equal(new Set(names).size, 1, 'the listing did not change, so neither did the name');
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      await killServer(core.socket);
+      await core.lifecycle.reconcile();
+      names.length = 0;
+      await rejects(lifecycle.relaunchLost(w.id, s.name), /duplicate session/);
+      assert.deepEqual(names, [s.name]);
+    });
+
     it('L2: a launch whose workspace changed while it started is not recorded, and its session is stopped', async () => {
       const core = await makeCore();
       const hold = new LaunchHold();
@@ -413,6 +433,28 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(tmuxSessions(core.socket), [w.baseSession.name]);
     });
 
+    it('L3: when tmux does not say which process the pane runs, a listing tells whether the session lives', async () => {
+      const core = await makeCore({ settings: { agents: [{ key: 'quick', label: 'Quick', command: ['sh', '-c', 'exit 0'] }] } });
+      let report: 'no pid' | 'gone' = 'no pid';
+      const lifecycle = rebuildLifecycle(core, {
+        seams: { launchStarted: (name) => (name.includes('quick') ? exitedBeforeRecord(core, name) : undefined) },
+        tmux: withFault(core.tmux, 'newSession', async (req) => {
+          await core.tmux.newSession(req);
+          return { exitedImmediately: report === 'gone' };
+        }),
+      });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/l3-nopid' });
+      const s = await lifecycle.launch(w.id, 'shell');
+      assert.deepEqual(lifecycle.workspace(w.id)!.sessions.map((x) => x.name), [s.name]);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => r.name), [s.name]);
+      await rejects(lifecycle.launch(w.id, 'quick'), /^Quick exited right after it started \(sh -c exit 0\)\./);
+      // tmux said it was gone, but a listing shows it: it is stopped, not left running unrecorded.
+      report = 'gone';
+      await rejects(lifecycle.launch(w.id, 'shell'), /exited right after it started/);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => r.name), [s.name]);
+      assert.deepEqual(tmuxSessions(core.socket).sort(), [w.baseSession.name, s.name].sort());
+    });
+
     it('L3: only that generation: a row of the same name written since by another window survives the removal', async () => {
       const core = await makeCore({ settings: { agents: [{ key: 'quick', command: ['true'] }] } });
       const store = new InterceptingStore(core.store);
@@ -475,6 +517,19 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(core.lifecycle.workspace(w.id)!.sessions.map((x) => x.name), [a.name], 'without waiting for a listing');
       assert.deepEqual(core.store.sessions(w.id).map((r) => r.name), [a.name]);
       assert.deepEqual(tmuxSessions(core.socket).sort(), [w.baseSession.name, a.name].sort());
+    });
+
+    it('S1: a kill that fails keeps the row (the session may still run); a stopped name is free again at once', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      const failing = rebuildLifecycle(core, { tmux: withFault(core.tmux, 'killOwned', async () => {
+        throw new Error('tmux crashed');
+      }) });
+      await rejects(failing.stopSession(w.id, s.name), /tmux crashed/);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => r.name), [s.name]);
+      await core.lifecycle.stopSession(w.id, s.name);
+      assert.equal((await core.lifecycle.launch(w.id, 'shell')).name, s.name, 'no listing needed to know the name is free');
     });
 
     it('S1: stopping a lost session forgets it and kills nothing, not even a live session of that name', async () => {
@@ -541,6 +596,23 @@ describe('lifecycle rules (SPEC §2)', function () {
       await waitFor(() => core.store.sessions().length === 0, 'its row to be removed');
     });
 
+    for (const how of ['its first launch', 'a new workspace\'s base terminal'] as const) {
+      it(`S2: with the poll off, a tmux server this window starts after activation (${how}) gets the exit hook at once`, async () => {
+        const core = await makeCore({ pollIntervalMs: 0 });
+        const repo = makeRepo();
+        const w = how === 'its first launch' ? await readyWorkspace(core, repo) : undefined;
+        if (w) await killServer(core.socket);
+        // Activation finds no server: there is nothing to hook yet, and no poll will look again.
+        await core.lifecycle.start();
+        const id = w?.id ?? (await readyWorkspace(core, repo, 'feat/late')).id;
+        const s = await core.lifecycle.launch(id, 'shell');
+        await waitFor(() => tmux(core.socket, 'show-hooks', '-g').includes('wait-for -S'), 'the session-closed hook on the new server');
+        tmux(core.socket, 'kill-session', '-t', `=${s.name}`);
+        await waitFor(() => core.store.sessions(id).length === 0, 'its row to be removed through the hook');
+        assert.deepEqual(core.lifecycle.workspace(id)!.sessions, []);
+      });
+    }
+
     it('S2: an exit removes the row only for the generation that exited, never a newer launch', async () => {
       const core = await makeCore();
       const store = new InterceptingStore(core.store);
@@ -569,6 +641,16 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual({ pruned: report.pruned, lost: report.lost }, { pruned: [], lost: [] });
       assert.deepEqual(core.store.sessions(w.id), [older]);
       assert.deepEqual(core.lifecycle.workspace(w.id)!.sessions.map((x) => x.name), [s.name]);
+    });
+
+    it('S2: a live session without a generation stamp (started by an older version) keeps its row', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      tmux(core.socket, 'set-option', '-u', '-t', `=${s.name}:`, '@wts_created');
+      const report = await core.lifecycle.reconcile();
+      assert.deepEqual({ pruned: report.pruned, lost: report.lost }, { pruned: [], lost: [] });
+      assert.deepEqual(core.store.sessions(w.id).map((r) => r.name), [s.name]);
     });
 
     it('S2: a live session older than its row is not the row\'s generation: that one ended, its row goes', async () => {
@@ -806,7 +888,7 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.equal(result.deleted, true);
       assert.deepEqual(progress, ['Stopping sessions…', 'Saving uncommitted changes…', 'Removing the worktree…']);
       const saved = result.savedChanges!;
-      assert.match(saved.ref, /^refs\/worktree-sessions\/saved\/feat-d5-/);
+      assert.match(saved.ref, /^refs\/worktree-sessions\/saved\/feat-d5-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z$/);
       assert.deepEqual(saved.files.sort(), ['README.md', 'image.bin', 'notes/idea ünï.txt'].sort());
       assert.equal(fs.existsSync(w.worktreePath), false);
       assert.equal(result.deletedBranch, 'feat/d5', 'it has no commits of its own, so it is merged');
@@ -842,6 +924,19 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(result.savedChanges?.files, ['late.txt']);
       assert.match(fs.readFileSync(result.savedChanges!.patchFile, 'utf8'), /\+written late/);
       assert.equal(fs.existsSync(w.worktreePath), false);
+    });
+
+    it('D4: when the removal after saving late changes fails, the message names the removal', async () => {
+      const core = await makeCore();
+      const hooked = new HookedGit(core.exec);
+      const lifecycle = rebuildLifecycle(core, { git: hooked });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/late-fail' });
+      let removals = 0;
+      hooked.beforeRemove = async () => {
+        if (++removals === 1) fs.writeFileSync(path.join(w.worktreePath, 'late.txt'), 'written late\n');
+        else throw new Error('busy');
+      };
+      await rejects(lifecycle.deleteWorkspace(w.id), /failed while removing the worktree: busy/);
     });
 
     it('D6: a branch already gone is neither kept nor deleted; one git refuses to delete is kept, and named', async () => {
@@ -929,6 +1024,7 @@ describe('lifecycle rules (SPEC §2)', function () {
         assert.equal(core.store.workspace(a.id)!.status, 'error');
         assert.match(core.store.workspace(a.id)!.error!, /setup interrupted|Setup was interrupted/i);
         assert.equal(core.store.workspace(b.id)!.status, 'deletion_failed');
+        assert.equal(core.store.workspace(b.id)!.error, 'Deletion was interrupted (the window closed or crashed). Retry the delete to finish it.');
         assert.equal(core.store.workspace(c.id)!.status, 'deleting', 'another live window is still on it');
       } finally {
         alive.kill();
@@ -1030,6 +1126,27 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(lifecycle.workspace(w.id)!.lostSessions.map((l) => l.name), [s.name]);
     });
 
+    it('R2: only the generation seen is marked lost; a row stopped or relaunched by another window meanwhile is left as it is', async () => {
+      const core = await makeCore();
+      const store = new InterceptingStore(core.store);
+      const lifecycle = rebuildLifecycle(core, { store });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/r2-gen' });
+      const stopped = await lifecycle.launch(w.id, 'shell');
+      const relaunched = await lifecycle.launch(w.id, 'shell');
+      const kept = await lifecycle.launch(w.id, 'shell');
+      await killServer(core.socket);
+      let newer: SessionRecord | undefined;
+      store.beforeWrite = () => core.store.write((tx) => {
+        tx.deleteSession(stopped.name);
+        newer = { ...tx.sessions(w.id).find((r) => r.name === relaunched.name)!, createdAt: relaunched.createdAt + 1000 };
+        tx.upsertSession(newer);
+      });
+      const report = await lifecycle.reconcile();
+      assert.deepEqual(report.lost, [kept.name]);
+      const rows = core.store.sessions(w.id).sort((a, b) => a.name.localeCompare(b.name));
+      assert.deepEqual(rows.map((r) => [r.name, r.createdAt, r.lost]), [[relaunched.name, newer!.createdAt, false], [kept.name, kept.createdAt, true]].sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+    });
+
     it('R2: when the server itself was gone, lost sessions are remembered and offered for relaunch with the resume command', async () => {
       const core = await makeCore({ settings: { agents: [{ key: 'agent', label: 'Agent', command: ['sleep', '600'], resumeCommand: ['sleep', '601'] }] } });
       const w = await readyWorkspace(core, makeRepo());
@@ -1074,6 +1191,67 @@ describe('lifecycle rules (SPEC §2)', function () {
       await core.lifecycle.reconcile();
       tmux(core.socket, 'new-session', '-d', '-s', s.name);
       await rejects(core.lifecycle.relaunchLost(w.id, s.name), /duplicate session/);
+    });
+
+    it('R2: a relaunch tmux refuses leaves the session lost, with its scrollback, to retry or forget', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'shell');
+      await killServer(core.socket);
+      await core.lifecycle.reconcile();
+      const scrollback = path.join(core.storageDir, 'scrollback', `${s.name}.txt`);
+      fs.mkdirSync(path.dirname(scrollback), { recursive: true });
+      fs.writeFileSync(scrollback, 'the old screen\n');
+      tmux(core.socket, 'new-session', '-d', '-s', s.name);
+      await rejects(core.lifecycle.relaunchLost(w.id, s.name), /duplicate session/);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => [r.name, r.createdAt, r.lost]), [[s.name, s.createdAt, true]]);
+      assert.deepEqual(core.lifecycle.workspace(w.id)!.lostSessions.map((l) => l.name), [s.name]);
+      assert.equal(fs.readFileSync(scrollback, 'utf8'), 'the old screen\n');
+      // Retry, once the name is free again: the old screen comes back above the new shell.
+      tmux(core.socket, 'kill-session', '-t', `=${s.name}`);
+      const again = await core.lifecycle.relaunchLost(w.id, s.name);
+      assert.equal(again.name, s.name);
+      await waitFor(() => tmux(core.socket, 'capture-pane', '-p', '-t', `=${s.name}:`).includes('the old screen'), 'the scrollback replayed');
+      assert.deepEqual(core.lifecycle.workspace(w.id)!.lostSessions, []);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => [r.name, r.lost]), [[s.name, false]]);
+    });
+
+    it('R2: a relaunch that exits at once (L3) leaves the session lost as it was, to retry or forget', async () => {
+      const core = await makeCore({ settings: { agents: [{ key: 'agent', label: 'Agent', command: ['sleep', '600'], resumeCommand: ['sh', '-c', 'exit 1'] }] } });
+      const w = await readyWorkspace(core, makeRepo());
+      const s = await core.lifecycle.launch(w.id, 'agent');
+      await killServer(core.socket);
+      await core.lifecycle.reconcile();
+      await rejects(core.lifecycle.relaunchLost(w.id, s.name), /Agent exited right after it started \(sh -c exit 1\)/);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => [r.name, r.createdAt, r.lost]), [[s.name, s.createdAt, true]]);
+      assert.deepEqual(core.lifecycle.workspace(w.id)!.lostSessions.map((l) => l.name), [s.name]);
+      // Forgetting it is still offered: a stop of a lost session forgets its row.
+      await core.lifecycle.stopSession(w.id, s.name);
+      assert.deepEqual(core.store.sessions(w.id), []);
+    });
+
+    it('R2: a relaunch whose record is refused leaves the session lost, and a name taken since by another window is left to it', async () => {
+      const core = await makeCore();
+      const store = new InterceptingStore(core.store);
+      const lifecycle = rebuildLifecycle(core, { store });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/r2-record' });
+      const s = await lifecycle.launch(w.id, 'shell');
+      await killServer(core.socket);
+      await lifecycle.reconcile();
+      // Another window's failed retry marks the workspace error just before the relaunch records itself.
+      store.beforeWrite = () => core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'error', error: 'setup-command: exit 1' }));
+      await rejects(lifecycle.relaunchLost(w.id, s.name), /could not record the session/);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => [r.name, r.createdAt, r.lost]), [[s.name, s.createdAt, true]]);
+      assert.ok(!tmuxSessions(core.socket).includes(s.name));
+      // Back to ready; this time another window records a live session under the name while the relaunch fails.
+      await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'ready', error: undefined }));
+      const theirs: SessionRecord = { name: s.name, workspaceId: w.id, targetKey: 'shell', label: 'Shell', command: ['sh'], createdAt: s.createdAt + 5_000, lost: false };
+      store.beforeWrite = () => core.store.write((tx) => {
+        tx.upsertSession(theirs);
+        tx.updateWorkspace(w.id, { status: 'error', error: 'setup-command: exit 1' });
+      });
+      await rejects(lifecycle.relaunchLost(w.id, s.name), /could not record the session/);
+      assert.deepEqual(core.store.sessions(w.id).map((r) => [r.name, r.createdAt, r.lost]), [[s.name, theirs.createdAt, false]]);
     });
 
     it('R3: marked sessions without a row are orphans and killed; unmarked and foreign-marked sessions are never touched', async () => {
@@ -1130,6 +1308,15 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(tmuxSessions(core.socket), [w.baseSession.name]);
     });
 
+    it('R3: by default the grace is thirty seconds', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      const mark = (name: string, stamp: number) => tmux(core.socket, 'new-session', '-d', '-s', name, ';', 'set-option', '-t', `=${name}:`, '@wts_owner', core.tmux.ownerId, ';', 'set-option', '-t', `=${name}:`, '@wts_created', String(stamp));
+      mark(`wts-${w.id}-old`, Date.now() - 40_000);
+      mark(`wts-${w.id}-young`, Date.now() - 20_000);
+      assert.deepEqual((await core.lifecycle.reconcile()).orphansKilled, [`wts-${w.id}-old`]);
+    });
+
     it('R3: a session another window recorded while this one listed tmux is not reaped', async () => {
       const core = await makeCore({ orphanGraceMs: 0, watchStore: false });
       const w = await readyWorkspace(core, makeRepo());
@@ -1158,15 +1345,17 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.equal(git(repo, 'branch', '--list', '--format=%(refname:short)', 'feat/r4').trim(), 'feat/r4');
       await rejects(core.lifecycle.launch(w.id, 'shell'), /missing/);
 
-      const recreated = await core.lifecycle.retrySetup(w.id);
-      assert.equal(recreated.status, 'ready');
-      assert.ok(fs.existsSync(path.join(w.worktreePath, 'README.md')));
-
+      // Forgotten first: recreating the other one prunes every missing worktree git still lists.
+      assert.ok(git(repo, 'worktree', 'list', '--porcelain').includes(other.worktreePath));
       await core.lifecycle.forgetWorkspace(other.id);
       assert.equal(core.store.workspace(other.id), undefined);
       assert.ok(!git(repo, 'worktree', 'list', '--porcelain').includes(other.worktreePath), "git's record of the missing worktree is pruned");
       assert.equal(git(repo, 'branch', '--list', '--format=%(refname:short)', 'feat/r4b').trim(), 'feat/r4b', 'forgetting keeps the branch');
       assert.ok(!tmuxSessions(core.socket).includes(other.baseSession.name));
+
+      const recreated = await core.lifecycle.retrySetup(w.id);
+      assert.equal(recreated.status, 'ready');
+      assert.ok(fs.existsSync(path.join(w.worktreePath, 'README.md')));
     });
 
     it('R4: a workspace whose folder is no longer its worktree can be forgotten; the folder is left alone', async () => {
@@ -1179,6 +1368,8 @@ describe('lifecycle rules (SPEC §2)', function () {
       fs.writeFileSync(path.join(w.worktreePath, 'unrelated.txt'), 'not ours\n');
       await rejects(core.lifecycle.deleteWorkspace(w.id), /no longer a worktree.*left untouched.*Forget Workspace/);
       assert.equal(core.store.workspace(w.id)!.status, 'ready', 'a refused delete changes nothing');
+      await rejects(core.lifecycle.retrySetup(w.id), new RegExp(`failed at the worktree step: ${w.worktreePath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} exists and is not a worktree of`));
+      assert.deepEqual(fs.readdirSync(w.worktreePath), ['unrelated.txt'], 'the folder is left alone, no marker written');
       await core.lifecycle.forgetWorkspace(w.id);
       assert.equal(core.store.workspace(w.id), undefined);
       assert.equal(fs.readFileSync(path.join(w.worktreePath, 'unrelated.txt'), 'utf8'), 'not ours\n');
@@ -1203,6 +1394,23 @@ describe('lifecycle rules (SPEC §2)', function () {
         assert.equal(git(repo, 'branch', '--list', '--format=%(refname:short)', w.branch).trim(), w.branch);
       }
       assert.deepEqual(tmuxSessions(core.socket), [fine.baseSession.name]);
+    });
+
+    it('R5: without tmux, reconciliation reports why and keeps every row; one that changes nothing does not redraw the tree', async () => {
+      const core = await makeCore();
+      const w = await readyWorkspace(core, makeRepo());
+      await core.lifecycle.launch(w.id, 'shell');
+      let changes = 0;
+      core.lifecycle.onDidChange(() => changes++);
+      await core.lifecycle.reconcile();
+      changes = 0;
+      await core.lifecycle.reconcile();
+      assert.equal(changes, 0);
+      core.settings.tmuxPath = path.join(tempDir(), 'no-tmux-here');
+      const report = await core.lifecycle.reconcile();
+      assert.match(report.tmuxError ?? '', /tmux/i);
+      assert.deepEqual({ ...report, tmuxError: undefined }, { interrupted: [], pruned: [], lost: [], orphansKilled: [], tmuxError: undefined });
+      assert.equal(core.store.sessions(w.id).length, 1);
     });
 
     it('R5: reconciliation costs one tmux process and no git process, whatever the number of sessions', async () => {

@@ -7,12 +7,47 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkspaceRecord } from '../../src/core/model';
 import type { Tmux } from '../../src/core/tmux';
-import { makeCore, makeRepo, rebuildLifecycle, runCleanups, tmux, waitFor } from '../support/fixtures';
+import { LifecycleService } from '../../src/core/lifecycle';
+import type { WorkspaceStore } from '../../src/core/store';
+import { InterceptingStore } from '../support/faults';
+import { makeCore, makeRepo, onCleanup, privateSocket, rebuildLifecycle, runCleanups, tempDir, tmux, waitFor, type TestCore } from '../support/fixtures';
 
 const row = (id: string, worktreePath: string): WorkspaceRecord => ({
   id, repoRoot: '/repo', worktreePath, branch: `feat/${id}`, baseRef: 'main', createdBranch: true,
   baseSession: `wts-${id}`, status: 'ready', createdAt: 1, updatedAt: 1,
 });
+
+/** The core's tmux counting its listings (each reconciliation lists once), with a hook into each. */
+function counting(real: Tmux, onList?: () => void): Tmux & { listings: number } {
+  const counted = Object.create(real) as Tmux & { listings: number };
+  counted.listings = 0;
+  counted.list = () => {
+    counted.listings++;
+    onList?.();
+    return real.list();
+  };
+  return counted;
+}
+
+/** A lifecycle on the core's parts with the poll interval as given (undefined: the default). */
+function service(core: TestCore, parts: { tmux?: Tmux; store?: WorkspaceStore; pollIntervalMs: number | undefined }): LifecycleService {
+  const lifecycle = new LifecycleService({
+    store: parts.store ?? core.store, tmux: parts.tmux ?? core.tmux, git: core.git, exec: core.exec, settings: () => core.settings,
+    logger: core.logger, savedChangesDir: path.join(core.storageDir, 'saved-changes'), pollIntervalMs: parts.pollIntervalMs,
+  });
+  onCleanup(() => lifecycle.dispose());
+  return lifecycle;
+}
+
+/** A store whose next re-read fails once, when asked to. */
+class RefreshFailingStore extends InterceptingStore {
+  failNext = false;
+  override refresh(): boolean {
+    if (!this.failNext) return super.refresh();
+    this.failNext = false;
+    throw new Error('disk gone');
+  }
+}
 
 /** The core's tmux whose exit hook never fires (as if the server could not run it). */
 function withoutHook(real: Tmux): Tmux {
@@ -74,15 +109,83 @@ describe('the lifecycle facade', function () {
       await waitFor(() => core.store.workspace(w.id)!.status === 'error', 'the interrupted create to be marked');
     });
 
-    it("with nothing to show, re-reads the store and tells the view of another window's write", async () => {
-      const core = await makeCore({ watchStore: false, pollIntervalMs: 100 });
-      const otherWindow = await makeCore({ storageDir: core.storageDir, socket: core.socket });
+    for (const tmuxInstalled of [true, false]) {
+      it(`with nothing to show, re-reads the store and tells the view of another window's write (${tmuxInstalled ? 'no tmux server' : 'no tmux at all'})`, async () => {
+        const core = await makeCore({ watchStore: false, pollIntervalMs: 100, settings: tmuxInstalled ? {} : { tmuxPath: path.join(tempDir(), 'no-tmux-here') } });
+        const otherWindow = await makeCore({ storageDir: core.storageDir, socket: core.socket });
+        await core.lifecycle.start();
+        let changes = 0;
+        core.lifecycle.onDidChange(() => changes++);
+        await otherWindow.store.write((tx) => tx.insertWorkspace(row('bbbbbbbbbbbbbbbb', core.storageDir)));
+        await waitFor(() => changes > 0, 'the view to be told');
+        assert.deepEqual(core.lifecycle.list().map((v) => v.id), ['bbbbbbbbbbbbbbbb']);
+      });
+    }
+
+    it('S2: by default the poll runs every two seconds', async () => {
+      const core = await makeCore();
+      const lifecycle = service(core, { tmux: withoutHook(core.tmux), pollIntervalMs: undefined });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/default-poll' });
+      await lifecycle.start();
+      const s = await lifecycle.launch(w.id, 'shell');
+      tmux(core.socket, 'kill-session', '-t', `=${s.name}`);
+      await waitFor(() => core.store.sessions(w.id).length === 0, 'the row to be removed', 6_000);
+    });
+
+    it('0 turns the poll off: nothing lists tmux by itself while another lifecycle polls three times', async () => {
+      const core = await makeCore();
+      await core.lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/off' });
+      const off = counting(withoutHook(core.tmux));
+      const clock = counting(withoutHook(core.tmux));
+      const quiet = service(core, { tmux: off, pollIntervalMs: 0 });
+      const polling = service(core, { tmux: clock, pollIntervalMs: 50 });
+      await quiet.start();
+      await polling.start();
+      const before = off.listings;
+      await waitFor(() => clock.listings >= 4, 'three polls of the other lifecycle');
+      assert.equal(off.listings, before);
+    });
+
+    it('a disposed lifecycle stops polling, even when disposed during a poll', async () => {
+      const core = await makeCore();
+      await core.lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/disposed' });
+      const watched = counting(withoutHook(core.tmux), () => {
+        // The first poll after start: dispose while it runs.
+        if (watched.listings === 2) disposing.dispose();
+      });
+      const clock = counting(withoutHook(core.tmux));
+      const disposing = service(core, { tmux: watched, pollIntervalMs: 50 });
+      const polling = service(core, { tmux: clock, pollIntervalMs: 50 });
+      await disposing.start();
+      await waitFor(() => watched.listings >= 2, 'the poll during which it is disposed');
+      await polling.start();
+      await waitFor(() => clock.listings >= 4, 'three polls of the other lifecycle');
+      assert.equal(watched.listings, 2);
+    });
+
+    it('a poll whose reconciliation fails is logged, and the next one runs', async () => {
+      const core = await makeCore();
+      const store = new RefreshFailingStore(core.store);
+      const counted = counting(withoutHook(core.tmux));
+      const lifecycle = service(core, { tmux: counted, store, pollIntervalMs: 50 });
+      await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/failing-poll' });
+      await lifecycle.start();
+      store.failNext = true;
+      await waitFor(() => core.logger.lines.some((l) => l === 'warn Reconciliation failed: disk gone'), 'the failure to be logged');
+      const after = counted.listings;
+      await waitFor(() => counted.listings >= after + 2, 'the polls after it');
+    });
+
+    it('S2: when the socket setting changes, the exit hook moves to the new server', async () => {
+      const core = await makeCore();
+      await core.lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/socket' });
       await core.lifecycle.start();
-      let changes = 0;
-      core.lifecycle.onDidChange(() => changes++);
-      await otherWindow.store.write((tx) => tx.insertWorkspace(row('bbbbbbbbbbbbbbbb', core.storageDir)));
-      await waitFor(() => changes > 0, 'the view to be told');
-      assert.deepEqual(core.lifecycle.list().map((v) => v.id), ['bbbbbbbbbbbbbbbb']);
+      await waitFor(() => tmux(core.socket, 'show-hooks', '-g').includes('wait-for -S'), 'the hook on the first server');
+      const next = privateSocket();
+      tmux(next, 'new-session', '-d', '-s', 'elsewhere');
+      core.settings.socketName = next;
+      await core.lifecycle.reconcile();
+      await waitFor(() => tmux(next, 'show-hooks', '-g').includes('wait-for -S'), 'the hook on the new server');
     });
   });
 });

@@ -279,9 +279,10 @@ describe('setup from the repository (issue 11, SPEC §9)', function () {
     });
 
     it('two windows creating at once never get the same block; a busy port is skipped; delete releases the block', async () => {
-      const base = 47200;
+      // A port the system hands out is busy, and the base goes right below it (other test runs on this machine hold fixed ones).
       const busy = net.createServer();
-      await new Promise<void>((resolve) => busy.listen(base + 1, '127.0.0.1', resolve));
+      await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+      const base = (busy.address() as net.AddressInfo).port - 1;
       try {
         const repo = repoWith({ ports: 3 });
         const one = await makeCore({ settings: { portBase: base } });

@@ -1,6 +1,6 @@
 // Issue 8 items 1, 2 and 18: no name, path, value or command reaches tmux as anything but itself.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ProcessRunner } from '../../src/core/process/runner';
@@ -29,9 +29,27 @@ async function paneCwd(socket: string, name: string, expected: string): Promise<
 /** A command that runs anything tmux expands: `cd` goes to the server's HOME, so the marker lands in the test's own folder. */
 const RUN_MARKER = '#(cd;touch${IFS}ran)';
 
-/** Gives a format job tmux might have started the time to finish, so a marker it writes is seen. */
-async function markerAppears(file: string): Promise<boolean> {
-  return waitFor(() => fs.existsSync(file), 'a marker', 1000).then(() => true, () => false);
+/**
+ * Proves that no #() job of the values ran: a control job asked for after them
+ * leaves its own marker in the same folder, so a job of theirs would have run
+ * (and been started before it) and left `ran` there too.
+ */
+async function assertNoJobRan(socket: string, home: string): Promise<void> {
+  // tmux ends a client's format jobs when that client exits: this one waits on a channel until the job has run.
+  const client = spawn('tmux', ['-L', socket, 'display-message', '-p', '#(cd;touch${IFS}control)', ';', 'wait-for', 'wts-control'], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => client.on('exit', resolve));
+  try {
+    await waitFor(() => fs.existsSync(path.join(home, 'control')), 'the control job to leave its marker', 10_000);
+  } finally {
+    tmux(socket, 'wait-for', '-S', 'wts-control');
+    await exited;
+  }
+  assert.equal(fs.existsSync(path.join(home, 'ran')), false, 'no #() command ran');
+}
+
+/** A tmux server started by the test itself, with `home` as its HOME, so a format job's `cd` lands there. */
+function startServer(socket: string, home: string, ...args: string[]): void {
+  execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { env: { ...testEnv(), HOME: home }, stdio: 'ignore' });
 }
 
 describe('security: tmux (issue 8)', function () {
@@ -56,11 +74,11 @@ describe('security: tmux (issue 8)', function () {
     for (const [i, folder] of names.entries()) {
       assert.equal(listed.get(`wts-0123456789abcdef-f${i}`), path.join(root, folder), `"${folder}" is listed as it is`);
     }
-    assert.equal(await markerAppears(path.join(home, 'ran')), false, 'no #() command ran');
+    await assertNoJobRan(socket, home);
   });
 
   it('security: a session environment value reaches the program exactly, formats and a trailing ";" included', async () => {
-    const { tmux: t, home } = makeTmux();
+    const { tmux: t, socket, home } = makeTmux();
     const out = path.join(tempDir(), 'value');
     const value = `${RUN_MARKER} #S #{session_name} #D a;`;
     await t.newSession({
@@ -69,7 +87,7 @@ describe('security: tmux (issue 8)', function () {
     });
     await waitFor(() => fs.existsSync(out), 'the program to write the value');
     assert.equal(fs.readFileSync(out, 'utf8'), value);
-    assert.equal(await markerAppears(path.join(home, 'ran')), false, 'no #() command ran');
+    await assertNoJobRan(socket, home);
   });
 
   it('security: a one-element agent command runs exactly that program, even from a folder with a space and ";" in its name', async () => {
@@ -112,7 +130,7 @@ describe('security: tmux (issue 8)', function () {
     await t.newSession({ name: 'wts-0123456789abcdef', cwd: tempDir(), stamp: 1 });
     assert.equal(tmux(socket, 'show-options', '-gqv', '@user_conf'), '');
     assert.notEqual(tmux(socket, 'show-options', '-gv', 'status-left').trim(), 'FROM-USER-CONF');
-    await sleep(300);
+    assert.equal(tmux(socket, 'show-options', '-gv', 'destroy-unattached').trim(), 'off');
     assert.deepEqual(tmuxSessions(socket), ['wts-0123456789abcdef'], 'destroy-unattached did not end the detached session');
 
     // So does an attach when the server is gone (after a reboot): it fails without a terminal, and leaves nothing behind.
@@ -125,19 +143,19 @@ describe('security: tmux (issue 8)', function () {
 
   it("security: capture and attach refuse a session name that is not the extension's own", async () => {
     const { tmux: t, socket, home } = makeTmux();
-    tmux(socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'personal', 'echo private-text; exec sleep 60');
+    startServer(socket, home, 'new-session', '-d', '-s', 'personal', 'echo private-text; exec sleep 60');
     await waitFor(() => tmux(socket, 'capture-pane', '-p', '-t', '=personal:').includes('private-text'), 'the foreign pane to show its text');
     for (const name of ['personal', RUN_MARKER, 'wts-0123456789abcdef-x;kill-server', 'x y']) {
       assert.equal(await t.capturePane(name, 5), '', name);
       assert.throws(() => t.attachArgv(name), /foreign name/, name);
       assert.throws(() => t.attachCommandLine(name), /foreign name/, name);
     }
-    assert.equal(await markerAppears(path.join(home, 'ran')), false);
+    await assertNoJobRan(socket, home);
   });
 
   it('security: a value escaped for a format comes out of tmux\'s expansion exactly as given', async () => {
     const { socket, home } = makeTmux();
-    tmux(socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'probe');
+    startServer(socket, home, 'new-session', '-d', '-s', 'probe');
     const values = [
       RUN_MARKER, '#{session_name}', '#S #D #H #h #P', '#', '##', '###', 'a#', '#[fg=red]', '##[x]', '###[y]', 'a#[b#c]#S',
       '#,#}', '#(', '#{', '#{?1,a,b}', '%H:%M', 'a;', '\\', 'plain /path with space',
@@ -146,7 +164,7 @@ describe('security: tmux (issue 8)', function () {
       tmux(socket, 'set-option', '-F', '-t', '=probe:', '@probe', escapeArgument(escapeFormat(value)));
       assert.equal(tmux(socket, 'show-options', '-qv', '-t', '=probe:', '@probe'), `${value}\n`, value);
     }
-    assert.equal(await markerAppears(path.join(home, 'ran')), false);
+    await assertNoJobRan(socket, home);
   });
 
   it('security: a branch or repository folder named with tmux format syntax starts its base terminal in its worktree and runs nothing', async () => {
@@ -158,6 +176,6 @@ describe('security: tmux (issue 8)', function () {
       assert.ok(w.worktreePath.includes('#'), w.worktreePath);
       assert.equal(await paneCwd(core.socket, w.baseSession.name, fs.realpathSync(w.worktreePath)), fs.realpathSync(w.worktreePath), branch);
     }
-    assert.equal(await markerAppears(path.join(home, 'ran')), false, 'no #() command ran');
+    await assertNoJobRan(core.socket, home);
   });
 });

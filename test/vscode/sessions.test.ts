@@ -111,9 +111,12 @@ describe('sessions', function () {
         terminal.sendText(' ', false);
       }
       await waitFor(() => activity() !== before, 'the activity time to move');
-      // Two polls of the lifecycle, each of which sees the new time.
-      await sleep(4_500);
+      // A reconciliation that lists the new time has told the tree by the time it returns: the change event is synchronous.
+      await t.api._test.reconcile();
       assert.strictEqual(repaints, 0);
+      // The count is live: a change the row shows repaints at once.
+      await run('renameSession', { workspaceId: t.ws.id, sessionName: session.name, label: 'renamed' });
+      await waitFor(() => repaints > 0, 'a repaint for the new label');
     } finally {
       listener.dispose();
     }

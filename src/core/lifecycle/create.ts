@@ -4,6 +4,7 @@ import path from 'node:path';
 import { worktreeFolderName } from '../gitParse';
 import { UserError, type SetupStep, type WorkspaceRecord, type WorkspaceView } from '../model';
 import type { LifecycleContext } from './context';
+import { within } from './copyFiles';
 import { samePath } from './paths';
 import { reservePorts } from './ports';
 import { planRepoSetup, sessionWorkspaceEnv } from './repoSetup';
@@ -23,8 +24,7 @@ export function worktreeRoot(ctx: LifecycleContext, repoRoot: string): string {
   if (/^~[^/]/.test(configured)) throw new UserError(`${setting}: "~user" paths are not supported; use an absolute path or one starting with "~/".`);
   const expanded = configured.replace(/^~(?=$|\/)/, ctx.env.HOME ?? '~');
   const root = path.isAbsolute(expanded) ? path.normalize(expanded) : path.resolve(repoRoot, expanded);
-  const relative = path.relative(repoRoot, root);
-  if (!relative.startsWith('..') && !path.isAbsolute(relative)) {
+  if (within(repoRoot, root)) {
     throw new UserError(`${setting} is inside the repository ${repoRoot}; worktrees there would show up as its untracked files. Choose a folder outside it.`);
   }
   return root;

@@ -1,3 +1,4 @@
+import type { Disposable } from '../event';
 import type { LifecycleContext } from './context';
 import { errorMessage } from './types';
 
@@ -19,6 +20,7 @@ export class ExitWatcher {
   private watch?: { socket: string; abort: AbortController };
   private disposed = false;
   private started = false;
+  private viewChanges?: Disposable;
 
   constructor(private readonly ctx: LifecycleContext) {}
 
@@ -28,6 +30,9 @@ export class ExitWatcher {
     if ((this.ctx.deps.pollIntervalMs ?? DEFAULT_POLL_MS) > 0) this.schedule();
     // After the caller has its report: forking the watcher need not delay activation.
     setImmediate(() => this.ensureWatching());
+    // A server this window starts later (its first launch, a base terminal) is hooked once the
+    // view shows it, not at the next reconciliation, which with the poll off may not come.
+    this.viewChanges = this.ctx.live.onDidChange(() => this.ensureWatching());
   }
 
   private schedule(): void {
@@ -68,6 +73,7 @@ export class ExitWatcher {
 
   dispose(): void {
     this.disposed = true;
+    this.viewChanges?.dispose();
     clearTimeout(this.timer);
     this.watch?.abort.abort();
   }

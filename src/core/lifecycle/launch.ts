@@ -40,8 +40,26 @@ export async function relaunchLost(ctx: LifecycleContext, id: string, sessionNam
   if (w.status !== 'ready' || ctx.guards.isStopping(id)) throw new UserError(`"${w.branch}" is ${w.status}; launch needs a ready workspace.`);
   await ctx.requireTmux();
   const replay = takeScrollback(ctx, row.name);
-  await ctx.deps.store.write((tx) => tx.deleteSession(row.name, row.createdAt));
-  return ctx.guards.trackLaunch(id, startSession(ctx, w, target, relaunchCommand(target, row), row.name, replay));
+  // R2: the lost row stays until the new session's row (same name) replaces it; a relaunch that fails leaves it, to retry or forget.
+  return ctx.guards.trackLaunch(id, startSession(ctx, w, target, relaunchCommand(target, row), row.name, replay).catch(async (e: unknown) => {
+    await keepLost(ctx, row, replay);
+    throw e;
+  }));
+}
+
+/** R2: after a failed relaunch the session is lost as before, with its scrollback unless the pane already printed it. */
+async function keepLost(ctx: LifecycleContext, row: SessionRecord, replay: string | undefined): Promise<void> {
+  if (replay) {
+    try {
+      fs.renameSync(replay, ctx.signals.scrollbackFile(row.name));
+    } catch {
+      // The pane printed and removed it: there is nothing to put back.
+    }
+  }
+  // L3 removed the row of a relaunch that exited at once; another window may have launched under the name since.
+  await ctx.deps.store.write((tx) => {
+    if (tx.workspace(row.workspaceId) && !tx.sessions().some((s) => s.name === row.name)) tx.upsertSession(row);
+  }).catch((e: unknown) => ctx.deps.logger.error(`Could not keep ${row.name} as lost after its relaunch failed: ${errorMessage(e)}`));
 }
 
 /**

@@ -183,11 +183,25 @@ export async function launchOnCreate(ctx: LifecycleContext, w: WorkspaceRecord, 
 const SETUP_OUTPUT_BYTES = 1024 * 1024;
 const LOGGED_OUTPUT_CHARS = 64 * 1024;
 
-/** The last few lines of output, short enough for a notification and the row. */
+/**
+ * The last few lines of output as a terminal shows them, short enough for a notification
+ * and the row: no remnant of an escape sequence (`tput sgr0` ends with ESC ( B), no line
+ * a progress bar overwrote, and no line left blank once those are gone.
+ */
 function shortTail(output: string): string {
-  // eslint-disable-next-line no-control-regex
-  const lines = output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split('\n').map((l) => l.replace(/[\x00-\x1f\x7f]/g, '').trimEnd()).filter(Boolean);
-  return lines.slice(-5).map((l) => (l.length > 160 ? `${l.slice(0, 159)}…` : l)).join('\n');
+  const lines = output
+    // CSI (colours, cursor), OSC (titles, links) ended by BEL or ST, and the two-byte kind (charsets).
+    // An OSC left open ends with its line, so it never swallows the lines after it.
+    // eslint-disable-next-line no-control-regex
+    .replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]/g, '')
+    .split('\n')
+    // A carriage return starts the line again: what follows the last one is what stays on screen.
+    .map((l) => l.replace(/\r+$/, ''))
+    .map((l) => l.slice(l.lastIndexOf('\r') + 1))
+    // eslint-disable-next-line no-control-regex
+    .map((l) => l.replace(/[\x00-\x1f\x7f-\x9f]/g, '').trimEnd())
+    .filter((l) => l !== '');
+  return lines.slice(-5).map((l) => (l.length > 160 ? `${l.slice(0, 159).trimEnd()}…` : l)).join('\n');
 }
 
 export function throwIfCancelled(signal?: AbortSignal): void {

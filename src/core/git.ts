@@ -18,6 +18,9 @@ import { UserError } from './model';
 export type { SavedChanges, SaveRequest } from './git/save';
 export type { HeadState, SubmoduleState, WorktreeWork } from './git/inspect';
 
+/** git's words when a worktree record it reads is still being written by another `git worktree add`. */
+const ANOTHER_ADD_UNDER_WAY = /failed to read .*worktrees\/[^/\s]+\/(?:commondir|gitdir)/;
+
 export class GitError extends Error {
   constructor(readonly args: readonly string[], readonly result: ExecResult) {
     super(`git ${args[0] === '-C' ? args.slice(2).join(' ') : args.join(' ')} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ') || `exit ${result.exitCode}`}`);
@@ -143,7 +146,20 @@ export class Git {
     const args = 'newBranch' in how
       ? ['worktree', 'add', ...(how.track ? ['--track'] : ['--no-track']), '-b', how.newBranch, '--', worktreePath, how.startPoint]
       : ['worktree', 'add', '--', worktreePath, how.existingBranch];
-    await this.ok(repo, args, { signal, timeoutMs: TREE_DEADLINE_MS });
+    try {
+      await this.ok(repo, args, { signal, timeoutMs: TREE_DEADLINE_MS });
+    } catch (e) {
+      // git reads every worktree's record while adding one, and fails on one another
+      // window is adding that very moment ("failed to read .git/worktrees/x/commondir").
+      // Once more, a moment later, when nothing of ours was made yet; the new branch
+      // may already be there (git makes it first), and is then checked out as it is.
+      if (!(e instanceof GitError) || !ANOTHER_ADD_UNDER_WAY.test(e.message) || fs.existsSync(worktreePath) || signal?.aborted) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+      const retry = 'newBranch' in how && (await this.localBranchExists(repo, how.newBranch))
+        ? ['worktree', 'add', '--', worktreePath, how.newBranch]
+        : args;
+      await this.ok(repo, retry, { signal, timeoutMs: TREE_DEADLINE_MS });
+    }
   }
 
   /**

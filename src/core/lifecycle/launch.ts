@@ -141,7 +141,9 @@ async function startSession(ctx: LifecycleContext, w: WorkspaceRecord, target: L
         ...oscWatch(ctx, target),
       });
       const beforeRecord = ctx.deps.seams?.beforeRecord;
-      const recording = beforeRecord ? Promise.resolve(beforeRecord(name)).then(() => record(ctx, w, row)) : record(ctx, w, row);
+      // R2: a relaunch asks for the lost session's own name, and its row takes the lost one's place.
+      const replacesLost = requested !== undefined;
+      const recording = beforeRecord ? Promise.resolve(beforeRecord(name)).then(() => record(ctx, w, row, replacesLost)) : record(ctx, w, row, replacesLost);
       const [tmuxSide, rowSide] = await Promise.allSettled([starting, recording]);
       if (tmuxSide.status === 'rejected') {
         // L2: no row without its session: the one just written goes (only that generation).
@@ -199,13 +201,14 @@ async function startSession(ctx: LifecycleContext, w: WorkspaceRecord, target: L
  * L2: the ownership row, written while tmux starts the session. 'taken' when
  * another window recorded a session of that name meanwhile (its row stays);
  * throws when the row cannot be written or the workspace no longer takes launches.
+ * A relaunch (R2) replaces the lost row of its name; keepLost puts it back if the start fails.
  */
-function record(ctx: LifecycleContext, w: WorkspaceRecord, row: SessionRecord): Promise<'recorded' | 'taken'> {
+function record(ctx: LifecycleContext, w: WorkspaceRecord, row: SessionRecord, replacesLost: boolean): Promise<'recorded' | 'taken'> {
   return ctx.deps.store.write((tx) => {
     const current = tx.workspace(w.id);
     // A launch in flight when a delete began is recorded and stopped by that delete (D3); any other state refuses it.
     if (!current || (current.status !== 'ready' && current.status !== 'deleting')) throw new Error(`the workspace is ${current ? current.status : 'gone'}`);
-    if (tx.sessions(w.id).some((s) => s.name === row.name)) return 'taken';
+    if (tx.sessions(w.id).some((s) => s.name === row.name && !(replacesLost && s.lost))) return 'taken';
     tx.upsertSession(row);
     return 'recorded';
   });

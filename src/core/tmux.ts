@@ -1,18 +1,8 @@
 import { describeOutcome, ProcessError, type Exec, type ExecResult } from './process/runner';
 import { shellQuote } from './quote';
 import {
-  LIST_FORMAT,
-  escapeArgument,
-  escapeFormat,
-  isNoServerError,
-  isSupportedTmux,
-  parseSessionListing,
-  parseTmuxVersion,
-  isOwnSessionName,
-  serverEnvironment,
-  TmuxUnavailableError,
-  type SessionListing,
-  type TmuxProbe,
+  BELL_NOTE_OPTION, BELL_OPTION, LIST_FORMAT, OSC_WATCH_COMMAND, escapeArgument, escapeFormat, isNoServerError, isSupportedTmux,
+  parseSessionListing, parseTmuxVersion, isOwnSessionName, serverEnvironment, TmuxUnavailableError, type SessionListing, type TmuxProbe,
 } from './tmuxParse';
 
 export { isOwnSessionName, serverEnvironment, SERVER_ENV_ALLOWLIST, TmuxUnavailableError, type TmuxProbe } from './tmuxParse';
@@ -25,16 +15,6 @@ export { isOwnSessionName, serverEnvironment, SERVER_ENV_ALLOWLIST, TmuxUnavaila
 export const CHANGE_CHANNEL = 'wts-sessions-changed';
 /** A fixed slot of the hook arrays, clear of index 0 where a user's tmux.conf puts its own. */
 const HOOK_INDEX = 47;
-/** Set by the bell hook to the session's activity time when an agent rings the bell (waiting for input). */
-const BELL_OPTION = '@wts_bell';
-const BELL_NOTE_OPTION = '@wts_bell_note';
-/**
- * §8 OSC 9 / 777: tmux drops these notifications, so the pane's output is
- * piped to the state hook's --osc mode. pipe-pane takes only a shell command,
- * so this one is a constant: the hook's path and tmux's are session options
- * set as plain arguments, and tmux's own #{q:} quotes them for the shell.
- */
-const OSC_WATCH_COMMAND = 'exec #{q:@wts_osc_hook} --osc #{q:socket_path} #{q:session_name} #{q:@wts_osc_tmux}';
 const PROBE_DEADLINE_MS = 5_000;
 /** A wait that ends at its deadline is re-armed by the next poll tick (S2); the wait itself costs nothing. */
 const WAIT_FOR_CHANGE_DEADLINE_MS = 60 * 60_000;

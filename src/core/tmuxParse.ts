@@ -1,6 +1,17 @@
 // Pure parts of the tmux adapter: output parsers, escaping, names and the server's
 // environment; fixture-tested in test/unit/tmuxParse.test.ts.
 
+/** Set by the bell hook to the session's activity time when an agent rings the bell (waiting for input). */
+export const BELL_OPTION = '@wts_bell';
+export const BELL_NOTE_OPTION = '@wts_bell_note';
+/**
+ * §8 OSC 9 / 777: tmux drops these notifications, so the pane's output is
+ * piped to the state hook's --osc mode. pipe-pane takes only a shell command,
+ * so this one is a constant: the hook's path and tmux's are session options
+ * set as plain arguments, and tmux's own #{q:} quotes them for the shell.
+ */
+export const OSC_WATCH_COMMAND = 'exec #{q:@wts_osc_hook} --osc #{q:socket_path} #{q:session_name} #{q:@wts_osc_tmux}';
+
 /** One field per tab; the order here is the order of LIST_FORMAT. */
 export const LIST_FIELDS = [
   'session_name',

@@ -29,7 +29,7 @@ const config = {
   timeoutFactor: 3,
   dryRunTimeoutMinutes: 15,
   // The sandbox needs the sources, the build script and its inputs; not old bundles or VS Code downloads.
-  ignorePatterns: ['/dist', '/out', '/reports', '/.vscode-test', '/.test-runs', '/.cache', '/.demo', '/docs', '/media', '*.vsix'],
+  ignorePatterns: ['/dist', '/out', '/reports', '/.vscode-test', '/.test-runs', '/.cache', '/.demo', '/.stryker-config-*', '/docs', '/media', '*.vsix'],
   // scripts/mutation.mjs prints the score per file from the JSON report, and lists the
   // surviving mutants (`--survivors`); the HTML report shows them in their source.
   reporters: ['html', 'json', 'progress'],

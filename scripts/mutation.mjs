@@ -4,6 +4,9 @@
 //
 //   npm run test:mutation                                         every core module
 //   npm run test:mutation -- --mutate src/core/lifecycle/delete.ts  one module (any Stryker option passes on)
+//   npm run test:mutation -- --mutate src/core/lifecycle/stop.ts --spec lifecycle.rules,delete.workkept
+//                                                                 only those unit test files: faster, and the
+//                                                                 score a lower bound (other tests may kill more)
 //   node scripts/mutation.mjs --scores                            the table of the last run
 //   node scripts/mutation.mjs --survivors [part of a path]        the mutants the last run's tests let live
 //
@@ -87,6 +90,30 @@ if (args[0] === '--build-sandbox') {
 } else if (args[0] === '--survivors') {
   printSurvivors(readReport(), args[1]);
 } else {
+  // --spec a,b: only out/test/unit/{a,b}.test.js run, through a config that narrows the project's.
+  let config = 'stryker.config.mjs';
+  const specAt = args.indexOf('--spec');
+  if (specAt >= 0) {
+    const files = (args[specAt + 1] ?? '').split(',').filter(Boolean);
+    if (!files.length) {
+      console.error('--spec needs the unit test files to run, e.g. --spec lifecycle.rules,delete.workkept');
+      process.exit(2);
+    }
+    for (const f of files) {
+      if (!/^[\w.-]+$/.test(f) || !fs.existsSync(path.join(root, 'test/unit', `${f}.test.ts`))) {
+        console.error(`--spec: no test/unit/${f}.test.ts`);
+        process.exit(2);
+      }
+    }
+    args.splice(specAt, 2);
+    config = path.join(fs.mkdtempSync(path.join(root, '.stryker-config-')), 'narrowed.config.mjs');
+    fs.writeFileSync(config, [
+      `import base from ${JSON.stringify(path.join(root, 'stryker.config.mjs'))};`,
+      `export default { ...base, mochaOptions: { ...base.mochaOptions, spec: ${JSON.stringify(files.map((f) => `out/test/unit/${f}.test.js`))} } };`,
+      '',
+    ].join('\n'));
+    console.log(`narrowed to ${files.join(', ')}: the scores are lower bounds`);
+  }
   const scratch = privateTempDirs('wts-mut-');
   const env = { ...process.env, TMPDIR: scratch.tmp, TMUX_TMPDIR: scratch.tmux };
   delete env.TMUX;
@@ -95,8 +122,9 @@ if (args[0] === '--build-sandbox') {
   process.on('SIGINT', () => undefined);
   let code;
   try {
-    code = await run(process.execPath, [path.join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', 'stryker.config.mjs', ...args], { cwd: root, env });
+    code = await run(process.execPath, [path.join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', config, ...args], { cwd: root, env });
   } finally {
+    if (config !== 'stryker.config.mjs') fs.rmSync(path.dirname(config), { recursive: true, force: true });
     const killed = killTmuxServersUnder(scratch.tmux);
     if (killed.length) console.log(`stopped ${killed.length} tmux server(s) that interrupted test runs left running`);
     fs.rmSync(scratch.root, { recursive: true, force: true });

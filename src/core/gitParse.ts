@@ -65,6 +65,46 @@ export function parseStatusPorcelain(stdout: string): StatusEntry[] {
   return out;
 }
 
+/** `git status --porcelain=v2 --branch -z`: HEAD's commit and branch with the entries, in one process. */
+export interface StatusV2 {
+  /** HEAD's commit; undefined on an unborn branch (or one deleted behind our back): "(initial)". */
+  oid?: string;
+  /** The branch HEAD names; undefined when detached. */
+  branch?: string;
+  /** As `parseStatusPorcelain` gives them: "??" for untracked, " M", "R " and so on. */
+  entries: StatusEntry[];
+}
+
+/** Fields before the path in v2's ordinary ("1"), rename or copy ("2") and unmerged ("u") entries. */
+const V2_FIELDS: Record<string, number> = { '1': 8, '2': 9, u: 10 };
+
+/** Parses `git status --porcelain=v2 --branch -z`. Paths are raw after -z: spaces and newlines included. */
+export function parseStatusV2(stdout: string): StatusV2 {
+  const out: StatusV2 = { entries: [] };
+  const fields = stdout.split('\0');
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    if (f.startsWith('# branch.oid ')) {
+      const oid = f.slice('# branch.oid '.length);
+      if (oid !== '(initial)') out.oid = oid;
+    } else if (f.startsWith('# branch.head ')) {
+      const head = f.slice('# branch.head '.length);
+      if (head !== '(detached)') out.branch = head;
+    } else if (f.startsWith('? ') || f.startsWith('! ')) {
+      out.entries.push({ code: f[0] + f[0], path: f.slice(2) });
+    } else if (V2_FIELDS[f[0]] !== undefined && f[1] === ' ') {
+      let at = 0;
+      for (let n = 0; n < V2_FIELDS[f[0]] && at >= 0; n++) at = f.indexOf(' ', at + 1);
+      if (at < 0) continue;
+      const entry: StatusEntry = { code: f.slice(2, 4).replace(/\./g, ' '), path: f.slice(at + 1) };
+      // A rename's or copy's source follows as its own field.
+      if (f[0] === '2') entry.from = fields[++i];
+      out.entries.push(entry);
+    }
+  }
+  return out;
+}
+
 export interface ShortStat {
   files: number;
   insertions: number;

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
-import { branchNamePrecheck, parseRefList, parseShortStat, parseStatusPorcelain, parseWorktreeList, worktreeFolderName } from '../../src/core/gitParse';
+import { branchNamePrecheck, parseRefList, parseShortStat, parseStatusPorcelain, parseStatusV2, parseWorktreeList, worktreeFolderName } from '../../src/core/gitParse';
+import { git, makeRepo, runCleanups } from '../support/fixtures';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 
 describe('git output parsers', () => {
+  afterEach(runCleanups);
   it('parses worktree list --porcelain -z', () => {
     const out = 'worktree /r\0HEAD abc\0branch refs/heads/main\0\0worktree /r.wt/feat x\0HEAD def\0branch refs/heads/feat/x\0locked\0\0worktree /r.wt/d\0HEAD 123\0detached\0prunable gitdir file points to non-existent location\0\0';
     const list = parseWorktreeList(out);
@@ -27,6 +32,41 @@ describe('git output parsers', () => {
       { code: 'A ', path: 'ünï.txt' },
     ]);
     assert.deepEqual(parseStatusPorcelain(''), []);
+  });
+
+  it('parses status --porcelain=v2 --branch -z from real git: HEAD, renames, conflicts, hostile paths', () => {
+    const repo = makeRepo({ files: { 'a b.txt': 'a\n', 'old.txt': 'old\n', 'c.txt': 'base\n' } });
+    const status = () => parseStatusV2(execFileSync('git', ['-C', repo, 'status', '--porcelain=v2', '--branch', '-z', '--untracked-files=all'], { encoding: 'utf8' }));
+    const head = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    // A conflict on c.txt, then the other changes.
+    git(repo, 'checkout', '-q', '-b', 'other');
+    fs.writeFileSync(path.join(repo, 'c.txt'), 'other\n');
+    git(repo, 'commit', '-q', '-am', 'other');
+    git(repo, 'checkout', '-q', 'main');
+    fs.writeFileSync(path.join(repo, 'c.txt'), 'main\n');
+    git(repo, 'commit', '-q', '-am', 'main');
+    const tip = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    assert.notEqual(tip, head);
+    try { git(repo, 'merge', '-q', 'other'); } catch { /* the conflict */ }
+    fs.writeFileSync(path.join(repo, 'a b.txt'), 'changed\n');
+    git(repo, 'mv', 'old.txt', 'new name.txt');
+    fs.writeFileSync(path.join(repo, 'line\nbreak 1 2 3.txt'), 'x\n');
+    const s = status();
+    assert.equal(s.oid, tip);
+    assert.equal(s.branch, 'main');
+    assert.deepEqual(s.entries.sort((x, y) => x.path.localeCompare(y.path)), [
+      { code: ' M', path: 'a b.txt' },
+      { code: 'UU', path: 'c.txt' },
+      { code: '??', path: 'line\nbreak 1 2 3.txt' },
+      { code: 'R ', path: 'new name.txt', from: 'old.txt' },
+    ]);
+    git(repo, 'merge', '--abort');
+    git(repo, 'checkout', '-q', '--detach');
+    assert.deepEqual({ ...status(), entries: [] }, { oid: tip, entries: [] });
+    git(repo, 'checkout', '-q', '--orphan', 'feat/unborn');
+    const unborn = status();
+    assert.equal(unborn.oid, undefined);
+    assert.equal(unborn.branch, 'feat/unborn');
   });
 
   it('parses --shortstat', () => {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseStatusPorcelain } from '../gitParse';
+import { parseStatusPorcelain, parseStatusV2, type StatusV2 } from '../gitParse';
 import { nulList, type GitCalls } from './calls';
 
 /** Where a worktree's HEAD is. */
@@ -35,13 +35,13 @@ const SUBMODULE_DEPTH = 4;
 
 /** `gitDir` is the worktree's private git folder (`.git/worktrees/<name>`). Changes nothing. */
 export async function inspectWorktree(run: GitCalls, worktree: string, gitDir: string): Promise<WorktreeWork> {
-  // Issue 14: the questions that do not depend on HEAD are asked with it; a delete asks them twice.
-  const status = run.ok(worktree, STATUS_ARGS);
+  // Issue 14: one `git status` answers HEAD's commit and branch with the changes; the index
+  // (for submodules) is read beside it. A delete asks both twice.
   const index = run.ok(worktree, INDEX_ARGS);
-  // Awaited below; an answer not needed (HEAD's branch is gone) must not go unhandled.
-  status.catch(() => undefined);
+  // Awaited below; an answer not needed must not go unhandled.
   index.catch(() => undefined);
-  const head = await headState(run, worktree, gitDir);
+  const status = parseStatusV2(await run.ok(worktree, STATUS_ARGS));
+  const head = await headState(run, worktree, gitDir, status);
   const [changes, detachedCommits] = await Promise.all([changedFiles(run, worktree, head, status), unheldCommits(run, worktree, head)]);
   const submodules = await submoduleStates(run, worktree, changes.nestedRepos, '', 0, index);
   const work: WorktreeWork = { head, dirtyFiles: changes.files, detachedCommits, submodules };
@@ -53,17 +53,28 @@ export async function inspectWorktree(run: GitCalls, worktree: string, gitDir: s
   return work;
 }
 
-async function headState(run: GitCalls, worktree: string, gitDir: string): Promise<HeadState> {
-  const [commit, symref] = await Promise.all([
-    run.git(worktree, ['rev-parse', '--verify', '--quiet', 'HEAD']),
-    run.git(worktree, ['symbolic-ref', '--quiet', 'HEAD']),
-  ]);
-  const branch = symref.exitCode === 0 ? symref.stdout.trim().replace(/^refs\/heads\//, '') : undefined;
-  if (commit.exitCode === 0) {
-    const c = commit.stdout.trim();
-    return branch === undefined ? { kind: 'detached', commit: c } : { kind: 'branch', branch, commit: c };
+/**
+ * The branch HEAD names, from the worktree's own HEAD file (exact, whatever the
+ * branch is called: a branch named "(detached)" is still a branch); status's
+ * header when the file says neither.
+ */
+function headBranch(gitDir: string, status: StatusV2): string | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(gitDir, 'HEAD'), 'utf8').trim();
+  } catch {
+    return status.branch;
   }
-  if (branch === undefined) throw new Error(`git cannot read HEAD in ${worktree}: ${(commit.stderr || symref.stderr).trim() || 'no commit and no branch'}`);
+  // A reftable repository keeps "refs/heads/.invalid" there and the real HEAD in its tables.
+  if (text.startsWith('ref: refs/heads/') && text !== 'ref: refs/heads/.invalid') return text.slice('ref: refs/heads/'.length);
+  if (/^[0-9a-f]{40,64}$/.test(text)) return undefined;
+  return status.branch;
+}
+
+async function headState(run: GitCalls, worktree: string, gitDir: string, status: StatusV2): Promise<HeadState> {
+  const branch = headBranch(gitDir, status);
+  if (status.oid) return branch === undefined ? { kind: 'detached', commit: status.oid } : { kind: 'branch', branch, commit: status.oid };
+  if (branch === undefined) throw new Error(`git cannot read HEAD in ${worktree}: no commit and no branch`);
   return { kind: 'missing-branch', branch, lastCommit: await lastHeadCommit(run, worktree, gitDir) };
 }
 
@@ -85,11 +96,11 @@ async function lastHeadCommit(run: GitCalls, worktree: string, gitDir: string): 
   return r.exitCode === 0 ? sha : undefined;
 }
 
-const STATUS_ARGS = ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=none'];
+const STATUS_ARGS = ['status', '--porcelain=v2', '--branch', '-z', '--untracked-files=all', '--ignore-submodules=none'];
 const INDEX_ARGS = ['ls-files', '--stage', '-z'];
 
 /** `status`: `git status` of the worktree, asked already. */
-async function changedFiles(run: GitCalls, worktree: string, head: HeadState, status: Promise<string>): Promise<{ files: string[]; nestedRepos: string[] }> {
+async function changedFiles(run: GitCalls, worktree: string, head: HeadState, status: StatusV2): Promise<{ files: string[]; nestedRepos: string[] }> {
   if (head.kind === 'missing-branch' && head.lastCommit) {
     // Against the lost tip, not against nothing: otherwise every file of the branch would look new.
     const [tracked, untracked] = await Promise.all([
@@ -99,7 +110,7 @@ async function changedFiles(run: GitCalls, worktree: string, head: HeadState, st
     const others = nulList(untracked);
     return { files: [...new Set([...nulList(tracked), ...others])], nestedRepos: others.filter((f) => f.endsWith('/')) };
   }
-  const entries = parseStatusPorcelain(await status);
+  const entries = status.entries;
   return { files: entries.map((e) => e.path), nestedRepos: entries.filter((e) => e.code === '??' && e.path.endsWith('/')).map((e) => e.path) };
 }
 

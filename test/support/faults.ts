@@ -1,6 +1,8 @@
 // Hand-written fakes for faults that cannot be caused for real at a chosen moment.
 import fs from 'node:fs';
 import { Git } from '../../src/core/git';
+import { Tmux } from '../../src/core/tmux';
+import type { SessionListing } from '../../src/core/tmuxParse';
 import type { StoreDisk, StoreTx, WorkspaceStore } from '../../src/core/store';
 
 /** A real store behind a wrapper, for the fakes below to change one thing each. */
@@ -54,6 +56,19 @@ export class HookedGit extends Git {
   override async addWorktree(...args: Parameters<Git['addWorktree']>): Promise<void> {
     if (this.beforeAdd) await this.beforeAdd();
     return super.addWorktree(...args);
+  }
+}
+
+/** Real tmux whose listing can be followed by something else happening (D3: a launch right after the delete looked). */
+export class HookedTmux extends Tmux {
+  afterList?: (listing: SessionListing) => Promise<void>;
+  static of(t: Tmux, env: NodeJS.ProcessEnv, exec: ConstructorParameters<typeof Tmux>[0]): HookedTmux {
+    return new HookedTmux(exec, { path: () => 'tmux', socket: () => t.socket }, t.ownerId, env);
+  }
+  override async list(): Promise<SessionListing> {
+    const listing = await super.list();
+    if (this.afterList) await this.afterList(listing);
+    return listing;
   }
 }
 

@@ -166,16 +166,17 @@ describe('delete keeps work (issue 8)', function () {
     assert.equal(git(repo, 'show', `${commit}:experiment.txt`), 'experiment\n');
   });
 
-  it('work kept: a branch deleted behind the extension\'s back: force delete saves what it can, removes, and says the branch was already gone', async () => {
+  // "(detached)" is a valid branch name, and what `git status` prints for a detached HEAD: HEAD's own file tells them apart.
+  for (const branch of ['feat/vanished', '(detached)']) it(`work kept: a branch deleted behind the extension's back (${branch}): force delete saves what it can, removes, and says the branch was already gone`, async () => {
     const core = await makeCore();
     const repo = makeRepo();
-    const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/vanished' });
+    const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch });
     fs.writeFileSync(path.join(w.worktreePath, 'work.txt'), 'committed work\n');
     git(w.worktreePath, 'add', 'work.txt');
     git(w.worktreePath, 'commit', '-q', '-m', 'work');
     const tip = git(w.worktreePath, 'rev-parse', 'HEAD').trim();
     fs.writeFileSync(path.join(w.worktreePath, 'README.md'), 'uncommitted edit\n');
-    git(repo, 'update-ref', '-d', 'refs/heads/feat/vanished');
+    git(repo, 'update-ref', '-d', `refs/heads/${branch}`);
 
     const preflight = await core.lifecycle.deletePreflight(w.id);
     assert.equal(preflight.branchGone, true);
@@ -185,7 +186,7 @@ describe('delete keeps work (issue 8)', function () {
 
     const result = await core.lifecycle.deleteWorkspace(w.id, { force: true });
     assert.equal(result.deleted, true);
-    assert.equal(result.goneBranch, 'feat/vanished');
+    assert.equal(result.goneBranch, branch);
     assert.equal(result.keptBranch, undefined);
     assert.deepEqual(result.savedChanges!.files, ['README.md']);
     assert.equal(result.savedChanges!.commits, 1);

@@ -8,9 +8,9 @@ import { branchFate, type LifecycleSeams, type LifecycleService } from '../../sr
 import type { ReconcileReport } from '../../src/core/lifecycle/types';
 import { UserError, type SessionRecord, type WorkspaceView } from '../../src/core/model';
 import type { Tmux } from '../../src/core/tmux';
-import { HookedGit, InterceptingStore } from '../support/faults';
+import { HookedGit, HookedTmux, InterceptingStore } from '../support/faults';
 import {
-  git, killTmuxServer, makeCore, makeRepo, onCleanup, rebuildLifecycle, rejects, runCleanups, tempDir, tmux, tmuxSessions, waitFor, type TestCore,
+  git, killTmuxServer, makeCore, makeRepo, onCleanup, rebuildLifecycle, rejects, runCleanups, tempDir, testEnv, tmux, tmuxSessions, waitFor, type TestCore,
 } from '../support/fixtures';
 
 async function readyWorkspace(core: TestCore, repo: string, branch = 'feat/a') {
@@ -777,6 +777,29 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(core.store.sessions(), []);
     });
 
+    it('D3: a session another window launched and recorded after the delete looked at tmux is stopped before the worktree is removed', async () => {
+      const core = await makeCore();
+      const hooked = new HookedGit(core.exec);
+      const hookedTmux = HookedTmux.of(core.tmux, testEnv(), core.exec);
+      const lifecycle = rebuildLifecycle(core, { git: hooked, tmux: hookedTmux });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/d3d' });
+      let other: string | undefined;
+      // Right after the delete's first listing, before it records its intent, the other window (core.lifecycle) launches.
+      hookedTmux.afterList = async () => {
+        hookedTmux.afterList = undefined;
+        other = (await core.lifecycle.launch(w.id, 'shell')).name;
+      };
+      let atRemoval: string[] | undefined;
+      hooked.beforeRemove = async () => {
+        atRemoval = tmuxSessions(core.socket);
+      };
+      assert.equal((await lifecycle.deleteWorkspace(w.id)).deleted, true);
+      assert.ok(other, 'the other window launched');
+      assert.deepEqual(atRemoval, [], 'stopped before the worktree went, not only by the sweep after it');
+      assert.deepEqual(tmuxSessions(core.socket), []);
+      assert.deepEqual(core.store.sessions(), []);
+    });
+
     it('D3: a session another window launched in the workspace and has not recorded yet is stopped too; other workspaces keep theirs', async () => {
       const core = await makeCore();
       const repo = makeRepo();
@@ -857,8 +880,8 @@ describe('lifecycle rules (SPEC §2)', function () {
           step: 'forgetting the workspace',
           lifecycle: (core) => {
             let listings = 0;
-            // The second sweep, after the worktree is gone (the preflight and the first sweep list before it).
-            return rebuildLifecycle(core, { tmux: withFault(core.tmux, 'list', () => (++listings === 3 ? boom() : core.tmux.list())) });
+            // The sweep after the worktree is gone (the preflight lists before it, and the first stop uses that listing).
+            return rebuildLifecycle(core, { tmux: withFault(core.tmux, 'list', () => (++listings === 2 ? boom() : core.tmux.list())) });
           },
         },
       ];
@@ -924,6 +947,61 @@ describe('lifecycle rules (SPEC §2)', function () {
       assert.deepEqual(result.savedChanges?.files, ['late.txt']);
       assert.match(fs.readFileSync(result.savedChanges!.patchFile, 'utf8'), /\+written late/);
       assert.equal(fs.existsSync(w.worktreePath), false);
+    });
+
+    // A clean preflight lets the delete remove without a second look at git (issue 14); what `git worktree remove`
+    // would not refuse over must still be seen: a commit on a HEAD detached since, a copied ignored file changed since.
+    it('D5: a commit on a HEAD detached after a clean preflight is saved before the worktree goes', async () => {
+      const core = await makeCore();
+      const intercepting = new InterceptingStore(core.store);
+      const lifecycle = rebuildLifecycle(core, { store: intercepting });
+      const repo = makeRepo();
+      const w = await lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/late-detach' });
+      let commit = '';
+      // The delete's first write (its intent) comes after the preflight.
+      intercepting.beforeWrite = async () => {
+        git(w.worktreePath, 'checkout', '-q', '--detach');
+        fs.writeFileSync(path.join(w.worktreePath, 'late.txt'), 'committed late\n');
+        git(w.worktreePath, 'add', 'late.txt');
+        git(w.worktreePath, 'commit', '-q', '-m', 'late, on no branch');
+        commit = git(w.worktreePath, 'rev-parse', 'HEAD').trim();
+      };
+      const result = await lifecycle.deleteWorkspace(w.id);
+      assert.ok(commit, 'the commit was made after the preflight');
+      assert.equal(result.deleted, true);
+      assert.equal(result.savedChanges?.commits, 1);
+      assert.equal(git(repo, 'show', `${result.savedChanges!.ref}:late.txt`), 'committed late\n');
+      assert.equal(fs.existsSync(w.worktreePath), false);
+    });
+
+    it('D5: a copied ignored file changed after a clean preflight is saved before the worktree goes', async () => {
+      const core = await makeCore({ settings: { copyFiles: ['.env'] } });
+      const intercepting = new InterceptingStore(core.store);
+      const lifecycle = rebuildLifecycle(core, { store: intercepting });
+      const repo = makeRepo({ files: { '.gitignore': '.env\n', 'README.md': '# app\n' } });
+      fs.writeFileSync(path.join(repo, '.env'), 'TOKEN=original\n');
+      const w = await lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/late-env' });
+      intercepting.beforeWrite = async () => {
+        fs.writeFileSync(path.join(w.worktreePath, '.env'), 'TOKEN=edited late\n');
+      };
+      const result = await lifecycle.deleteWorkspace(w.id);
+      assert.equal(result.deleted, true);
+      assert.deepEqual(result.savedChanges?.files, ['.env']);
+      assert.equal(git(repo, 'show', `${result.savedChanges!.ref}:.env`), 'TOKEN=edited late\n');
+    });
+
+    it('D5: a lock put on after a clean preflight stops the delete before the worktree goes, named as a lock', async () => {
+      const core = await makeCore();
+      const intercepting = new InterceptingStore(core.store);
+      const lifecycle = rebuildLifecycle(core, { store: intercepting });
+      const repo = makeRepo();
+      const w = await lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/late-lock' });
+      intercepting.beforeWrite = async () => {
+        git(repo, 'worktree', 'lock', '--reason', 'on a USB disk', w.worktreePath);
+      };
+      await rejects(lifecycle.deleteWorkspace(w.id), /failed while checking the worktree: .*Its worktree is locked \(git worktree lock: "on a USB disk"\)/);
+      assert.ok(fs.existsSync(path.join(w.worktreePath, 'README.md')));
+      assert.equal(core.store.workspace(w.id)!.status, 'deletion_failed');
     });
 
     it('D4: when the removal after saving late changes fails, the message names the removal', async () => {

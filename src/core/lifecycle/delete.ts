@@ -3,7 +3,8 @@ import { linkedGitDir, type SavedChanges } from '../git';
 import { worktreeFolderName } from '../gitParse';
 import { UserError, type BranchPolicy, type WorkspaceRecord } from '../model';
 import type { LifecycleContext } from './context';
-import { checkWorktree, deletePreflight, deleteRefusal, submoduleBlockers, workAtRisk, type WorktreeCheck } from './preflight';
+import { checkWorktree, deleteRefusal, lookBeforeDelete, stillClean, submoduleBlockers, workAtRisk, type WorktreeCheck } from './preflight';
+import type { SessionListing } from '../tmuxParse';
 import { isApproved, removeOurLinks, runRepoCommand, workspaceEnv } from './repoSetup';
 import { readRepoConfig } from '../repoConfig';
 import { clearRemoving, finishRemoval, interruptedRemoval, recordRemoving } from './removal';
@@ -34,7 +35,7 @@ export async function deleteWorkspace(ctx: LifecycleContext, id: string, options
   if (w.status === 'deleting' && ctx.guards.operationAlive(w)) throw new UserError(`"${w.branch}" is already being deleted.`);
   return ctx.guards.inTurn(`workspace:${id}`, async () => {
     // D1: everything that refuses the delete is known before anything is stopped.
-    const preflight = await deletePreflight(ctx, id);
+    const { preflight, listing, check } = await lookBeforeDelete(ctx, id);
     const refusal = deleteRefusal(w, preflight, options);
     if (refusal) throw new UserError(`${refusal} Nothing was stopped or removed.`);
     if (workAtRisk(preflight) && !options.force) {
@@ -42,13 +43,24 @@ export async function deleteWorkspace(ctx: LifecycleContext, id: string, options
       return { deleted: false, dirtyFiles, ...(changedCopies.length ? { changedCopies } : {}), ...(detachedCommits.length ? { detachedCommits } : {}) };
     }
     // D3: the stopping marker spans the whole delete.
-    return ctx.guards.whileStopping(id, () => ctx.guards.whileBusy(id, 'deleting', () => deleteNow(ctx, w, options)));
+    return ctx.guards.whileStopping(id, () => ctx.guards.whileBusy(id, 'deleting', () => deleteNow(ctx, w, options, { listing, check })));
   });
 }
 
 type Step = { name: string };
 
-async function deleteNow(ctx: LifecycleContext, w: WorkspaceRecord, options: DeleteOptions): Promise<DeleteResult> {
+/** What `git worktree remove` (without --force) says when the worktree holds what a delete must look at first. */
+const REFUSED_AS_CHANGED = /modified or untracked files|contains modified|containing submodules|locked working tree/i;
+
+/** What the preflight saw, used again where nothing can have changed it unnoticed. */
+interface Looked {
+  /** For the first stop; a session started after it is found by the sweep after the removal. */
+  listing?: SessionListing;
+  /** The worktree: when it was clean and still looks so, it is removed without a second look (git refuses what changed). */
+  check?: WorktreeCheck;
+}
+
+async function deleteNow(ctx: LifecycleContext, w: WorkspaceRecord, options: DeleteOptions, { listing, check }: Looked): Promise<DeleteResult> {
   const { git, store, logger } = ctx.deps;
   const progress = options.onProgress ?? (() => undefined);
   const step: Step = { name: 'recording the deletion' };
@@ -61,7 +73,10 @@ async function deleteNow(ctx: LifecycleContext, w: WorkspaceRecord, options: Del
 
     step.name = 'stopping its sessions';
     progress('Stopping sessions…');
-    await stopAllSessions(ctx, w, { forgetRows: true });
+    // The preflight's listing serves while it shows every recorded session: a launch since (here, once
+    // recorded, L2; or in another window) has tmux asked again.
+    const current = listing && store.sessions(w.id).every((s) => s.lost || listing.sessions.some((l) => l.name === s.name));
+    await stopAllSessions(ctx, w, { forgetRows: true, listing: current ? listing : undefined });
 
     const result: DeleteResult = { deleted: true };
     const choice = options.branch ?? defaultBranchChoice(ctx.deps.settings().deleteBranch);
@@ -70,7 +85,7 @@ async function deleteNow(ctx: LifecycleContext, w: WorkspaceRecord, options: Del
       step.name = 'running the teardown';
       await teardown(ctx, w, options, result);
       merging = mergeState(ctx, w, choice);
-      await removeKeepingWork(ctx, w, options, result, step);
+      await removeKeepingWork(ctx, w, options, result, step, check);
     } else {
       merging = mergeState(ctx, w, choice);
       step.name = 'pruning the missing worktree';
@@ -162,7 +177,7 @@ async function teardown(ctx: LifecycleContext, w: WorkspaceRecord, options: Dele
  * since the preflight), refuse what cannot be saved, save the rest, then
  * remove. A removal stopped halfway by an earlier delete is finished (item 15).
  */
-async function removeKeepingWork(ctx: LifecycleContext, w: WorkspaceRecord, options: DeleteOptions, result: DeleteResult, step: Step): Promise<void> {
+async function removeKeepingWork(ctx: LifecycleContext, w: WorkspaceRecord, options: DeleteOptions, result: DeleteResult, step: Step, before?: WorktreeCheck): Promise<void> {
   const { git, logger } = ctx.deps;
   const progress = options.onProgress ?? (() => undefined);
   step.name = 'removing the worktree';
@@ -173,6 +188,23 @@ async function removeKeepingWork(ctx: LifecycleContext, w: WorkspaceRecord, opti
     finishRemoval(w.worktreePath, gitDir);
     logger.info(`Finished removing ${w.worktreePath}, which an interrupted delete of ${w.branch} had left half removed.`);
     return;
+  }
+  // Issue 14: clean at the preflight and nothing since that git would not refuse over: no second look.
+  if (stillClean(w, before)) {
+    progress('Removing the worktree…');
+    const gitDir = linkedGitDir(w.worktreePath)!;
+    recordRemoving(gitDir, w, ctx.now);
+    removeOurLinks(w.worktreePath, gitDir);
+    try {
+      await git.removeWorktree(w.repoRoot, w.worktreePath, false);
+      return;
+    } catch (e) {
+      if (linkedGitDir(w.worktreePath)) clearRemoving(gitDir);
+      // Refused over what changed since (changes, a submodule, a lock): the full check below saves or names it.
+      // Any other failure is reported as it is (D4); one that left it half removed is finished by a retry (item 15).
+      if (!linkedGitDir(w.worktreePath) || !REFUSED_AS_CHANGED.test(errorMessage(e))) throw e;
+      logger.info(`git would not remove ${w.worktreePath} as the preflight found it (${errorMessage(e)}); looking at it again.`);
+    }
   }
   for (let attempt = 0; ; attempt++) {
     step.name = 'checking the worktree';
@@ -201,7 +233,7 @@ async function removeKeepingWork(ctx: LifecycleContext, w: WorkspaceRecord, opti
     } catch (e) {
       if (linkedGitDir(w.worktreePath)) clearRemoving(gitDir);
       // Changes written since the check above make git refuse: look, save and remove once more.
-      if (attempt > 0 || force || !/modified or untracked files|contains modified/i.test(errorMessage(e))) throw e;
+      if (attempt > 0 || force || !REFUSED_AS_CHANGED.test(errorMessage(e))) throw e;
     }
   }
 }

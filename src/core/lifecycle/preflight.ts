@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { linkedGitDir, type SubmoduleState, type WorktreeWork } from '../git';
 import { UserError, type WorkspaceRecord } from '../model';
 import type { LifecycleContext } from './context';
@@ -6,6 +7,7 @@ import { changedCopies, differingFromMain } from './copies';
 import { interruptedRemoval } from './removal';
 import { ourLinks } from './repoSetup';
 import { sessionsBeyondReach } from './stop';
+import type { SessionListing } from '../tmuxParse';
 import type { DeleteOptions, DeletePreflight } from './types';
 
 /** A worktree that exists and is ours, as a delete sees it. */
@@ -29,6 +31,24 @@ export async function checkWorktree(ctx: LifecycleContext, w: WorkspaceRecord): 
   }
   const dirty = new Set(work.dirtyFiles);
   return { work, changedCopies: copies.filter((f) => !dirty.has(f)) };
+}
+
+/**
+ * D5, issue 14: whether the worktree can still be as clean as `before` found it, asked
+ * without git: HEAD's file names the same branch and no copied file changed.
+ * What git would count (changes, untracked files, submodules, a lock) makes
+ * `git worktree remove` refuse, and the full check follows.
+ */
+export function stillClean(w: WorkspaceRecord, before: WorktreeCheck | undefined): boolean {
+  if (!before || before.work.head.kind !== 'branch' || before.work.locked || before.work.submodules.length) return false;
+  if (workAtRisk({ ...before.work, changedCopies: before.changedCopies })) return false;
+  const gitDir = linkedGitDir(w.worktreePath);
+  if (!gitDir || changedCopies(w.worktreePath)?.length !== 0) return false;
+  try {
+    return fs.readFileSync(path.join(gitDir, 'HEAD'), 'utf8').trim() === `ref: refs/heads/${before.work.head.branch}`;
+  } catch {
+    return false;
+  }
 }
 
 /** D5: work that only a save keeps, which the user's force allows. */
@@ -74,20 +94,31 @@ async function lookAtWorktree(ctx: LifecycleContext, w: WorkspaceRecord): Promis
 
 /** D1: what a delete would lose, refuse over, or needs the user's choice for; changes nothing. */
 export async function deletePreflight(ctx: LifecycleContext, id: string): Promise<DeletePreflight> {
+  return (await lookBeforeDelete(ctx, id)).preflight;
+}
+
+/**
+ * deletePreflight, with the tmux listing it took (the delete's first stop needs
+ * no other) and the worktree as it found it (a clean one is removed without a second look).
+ */
+export async function lookBeforeDelete(ctx: LifecycleContext, id: string): Promise<{ preflight: DeletePreflight; listing?: SessionListing; check?: WorktreeCheck }> {
   const w = ctx.requireWorkspace(id);
   // Item 12: sessions that cannot be stopped would keep running in a removed folder. Both looks change nothing: they run together.
-  const [beyondReach, look] = await Promise.all([sessionsBeyondReach(ctx, w), lookAtWorktree(ctx, w)]);
-  const none: DeletePreflight = { dirtyFiles: [], changedCopies: [], detachedCommits: [], submodules: [], blockers: beyondReach ? [beyondReach] : [] };
-  if (look === 'missing') return none;
-  if (look === 'interrupted') return { ...none, interruptedRemoval: true };
-  const { work, changedCopies: copies } = look;
-  return {
-    dirtyFiles: work.dirtyFiles,
-    changedCopies: copies,
-    detachedCommits: work.detachedCommits,
-    submodules: work.submodules,
-    ...(work.locked ? { locked: work.locked } : {}),
-    ...(work.head.kind === 'missing-branch' ? { branchGone: true } : {}),
-    blockers: [...none.blockers, ...submoduleBlockers(work.submodules)],
+  const [tmux, look] = await Promise.all([sessionsBeyondReach(ctx, w), lookAtWorktree(ctx, w)]);
+  const none: DeletePreflight = { dirtyFiles: [], changedCopies: [], detachedCommits: [], submodules: [], blockers: tmux.reason ? [tmux.reason] : [] };
+  const preflight = (): DeletePreflight => {
+    if (look === 'missing') return none;
+    if (look === 'interrupted') return { ...none, interruptedRemoval: true };
+    const { work, changedCopies: copies } = look;
+    return {
+      dirtyFiles: work.dirtyFiles,
+      changedCopies: copies,
+      detachedCommits: work.detachedCommits,
+      submodules: work.submodules,
+      ...(work.locked ? { locked: work.locked } : {}),
+      ...(work.head.kind === 'missing-branch' ? { branchGone: true } : {}),
+      blockers: [...none.blockers, ...submoduleBlockers(work.submodules)],
+    };
   };
+  return { preflight: preflight(), listing: tmux.listing, ...(typeof look === 'object' ? { check: look } : {}) };
 }

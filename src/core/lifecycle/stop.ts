@@ -59,16 +59,16 @@ async function restoreRow(ctx: LifecycleContext, row: SessionRecord, forgetting:
 /**
  * D1 for item 12: the reason a delete must not start, when tmux cannot be
  * started but its server still runs (the workspace's sessions would keep
- * running in a removed folder); undefined when its sessions can be stopped.
+ * running in a removed folder); no reason when its sessions can be stopped.
+ * The listing it took is lent to the delete's first stop (issue 14).
  */
-export async function sessionsBeyondReach(ctx: LifecycleContext, w: WorkspaceRecord): Promise<string | undefined> {
+export async function sessionsBeyondReach(ctx: LifecycleContext, w: WorkspaceRecord): Promise<{ reason?: string; listing?: SessionListing }> {
   try {
-    await ctx.deps.tmux.list();
-    return undefined;
+    return { listing: await ctx.deps.tmux.list() };
   } catch (e) {
     // Other tmux failures surface when the delete stops the sessions (D4).
-    if (!(e instanceof TmuxUnavailableError) || !(await serverStillRunning(ctx))) return undefined;
-    return beyondReach(ctx, e, knownSessions(ctx, w), 'they were not stopped and nothing was removed. Make tmux available again, then delete again.').message;
+    if (!(e instanceof TmuxUnavailableError) || !(await serverStillRunning(ctx))) return {};
+    return { reason: beyondReach(ctx, e, knownSessions(ctx, w), 'they were not stopped and nothing was removed. Make tmux available again, then delete again.').message };
   }
 }
 
@@ -76,23 +76,24 @@ function knownSessions(ctx: LifecycleContext, w: WorkspaceRecord): string[] {
   return [w.baseSession, ...ctx.deps.store.sessions(w.id).filter((s) => !s.lost).map((s) => s.name)];
 }
 
-/** Kills every session of the workspace that carries our marker: recorded, base, and any launched meanwhile. */
-export async function stopAllSessions(ctx: LifecycleContext, w: WorkspaceRecord, options: { forgetRows: boolean }): Promise<void> {
+/**
+ * Kills every session of the workspace that carries our marker: recorded, base,
+ * and any launched meanwhile. `listing`: one taken just before, when the caller
+ * has one (a session started after it is found by a later sweep).
+ */
+export async function stopAllSessions(ctx: LifecycleContext, w: WorkspaceRecord, options: { forgetRows: boolean; listing?: SessionListing }): Promise<void> {
   const { tmux, store } = ctx.deps;
-  let listing: SessionListing | undefined;
   try {
-    listing = await tmux.list();
-  } catch (e) {
-    if (!(e instanceof TmuxUnavailableError)) throw e;
-    // D4: without tmux and without its server, nothing runs that could be stopped; with the server, the rows stay (item 12).
-    if (await serverStillRunning(ctx)) throw beyondReach(ctx, e, knownSessions(ctx, w), 'they were not stopped. Make tmux available again, then retry.');
-  }
-  if (listing) {
+    const listing = options.listing ?? (await tmux.list());
     const names = new Set([w.baseSession, ...store.sessions(w.id).map((s) => s.name)]);
     for (const l of listing.sessions) if (l.name.startsWith(`${w.baseSession}-`) && l.owner === tmux.ownerId) names.add(l.name);
     const live = new Set(listing.sessions.map((l) => l.name));
     await tmux.killAllOwned([...names].filter((n) => live.has(n)));
     ctx.live.removeStopped(names, listing);
+  } catch (e) {
+    if (!(e instanceof TmuxUnavailableError)) throw e;
+    // D4: without tmux and without its server, nothing runs that could be stopped; with the server, the rows stay (item 12).
+    if (await serverStillRunning(ctx)) throw beyondReach(ctx, e, knownSessions(ctx, w), 'they were not stopped. Make tmux available again, then retry.');
   }
   if (options.forgetRows && store.sessions(w.id).length) {
     await store.write((tx) => {

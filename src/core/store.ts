@@ -4,7 +4,7 @@ import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import type { SessionRecord, SetupEvent, WorkspaceRecord } from './model';
 import { Emitter } from './event';
 import { DatabaseLock } from './store/lockFile';
-import { fileSignature, isDiskFull, moveAside, realDisk, replaceFile, signatureOf, writeTemporary, type StoreDisk } from './store/durableFile';
+import { fileSignature, isDiskFull, moveAside, realDisk, replaceFile, replaceFileAsync, signatureOf, writeTemporary, writeTemporaryAsync, type StoreDisk } from './store/durableFile';
 import { migrate, missingTables, schemaVersion, SCHEMA_VERSION } from './store/migrations';
 import { patchSnapshot, readSnapshot, type Snapshot } from './store/snapshot';
 import { nothingTouched, rows, toEvent, transactionOn, type StoreTx } from './store/transaction';
@@ -19,12 +19,8 @@ export const DATABASE_FILE = 'worktree-sessions.db';
 
 const engines = new Map<string, Promise<SqlJsStatic>>();
 function engine(wasmPath: string): Promise<SqlJsStatic> {
-  let e = engines.get(wasmPath);
-  if (!e) {
-    e = initSqlJs({ locateFile: () => wasmPath });
-    engines.set(wasmPath, e);
-  }
-  return e;
+  if (!engines.has(wasmPath)) engines.set(wasmPath, initSqlJs({ locateFile: () => wasmPath }));
+  return engines.get(wasmPath)!;
 }
 
 /** Never equal to a file's signature: memory that must be re-read before the next write. */
@@ -219,24 +215,49 @@ export class OwnershipStore implements WorkspaceStore {
   private save(): boolean {
     let tmp: string | undefined;
     try {
-      const data = this.db.export();
-      // export() reopens the database, which resets pragmas.
-      this.db.exec('PRAGMA foreign_keys = ON');
-      tmp = writeTemporary(this.file, data, this.disk);
-      // SPEC §4: no write may replace a file newer than the one it read, even one written without the lock.
-      if (fileSignature(this.file) !== this.signature) {
-        fs.rmSync(tmp, { force: true });
-        return false;
-      }
+      tmp = writeTemporary(this.file, this.exportDb(), this.disk);
+      if (!this.stillOurs(tmp)) return false;
       replaceFile(tmp, this.file);
     } catch (e) {
-      if (tmp) fs.rmSync(tmp, { force: true });
-      this.rollBack();
-      const hint = isDiskFull(e) ? ' Is the disk full?' : '';
-      throw new Error(`Could not save the Worktree Sessions database ${this.file}: ${message(e)}.${hint} Nothing was changed.`);
+      throw this.saveFailed(e, tmp);
     }
     this.signature = fileSignature(this.file);
     return true;
+  }
+
+  /** save() for writes: the two flushes are waited for off the main thread (issue 14), under the lock as ever. */
+  private async saveAsync(): Promise<boolean> {
+    let tmp: string | undefined;
+    try {
+      tmp = await writeTemporaryAsync(this.file, this.exportDb(), this.disk);
+      if (!this.stillOurs(tmp)) return false;
+      // The signature is taken at once, so a refresh meanwhile (the folder watch) sees the file as ours.
+      await replaceFileAsync(tmp, this.file, () => (this.signature = fileSignature(this.file)));
+    } catch (e) {
+      throw this.saveFailed(e, tmp);
+    }
+    return true;
+  }
+
+  private exportDb(): Uint8Array {
+    const data = this.db.export();
+    // export() reopens the database, which resets pragmas.
+    this.db.exec('PRAGMA foreign_keys = ON');
+    return data;
+  }
+
+  /** SPEC §4: no write may replace a file newer than the one it read, even one written without the lock. */
+  private stillOurs(tmp: string): boolean {
+    if (fileSignature(this.file) === this.signature) return true;
+    fs.rmSync(tmp, { force: true });
+    return false;
+  }
+
+  private saveFailed(e: unknown, tmp: string | undefined): Error {
+    if (tmp) fs.rmSync(tmp, { force: true });
+    this.rollBack();
+    const hint = isDiskFull(e) ? ' Is the disk full?' : '';
+    return new Error(`Could not save the Worktree Sessions database ${this.file}: ${message(e)}.${hint} Nothing was changed.`);
   }
 
   /** Back to the last saved state: under the lock, the file is what this window last read or wrote. */
@@ -331,7 +352,7 @@ export class OwnershipStore implements WorkspaceStore {
           this.db.exec('ROLLBACK');
           throw e;
         }
-        if (this.save()) {
+        if (await this.saveAsync()) {
           // Issue 14: the rows the write touched, read again alone; a write then costs the same at any size.
           this.snapshot = patchSnapshot(this.db, this.snapshot, touched);
           return result;

@@ -46,34 +46,86 @@ export function isDiskFull(e: unknown): boolean {
 
 class ShortWriteError extends Error {}
 
-/**
- * Writes a whole database to a new temporary file next to `file`, flushed to
- * disk and checked (length and header read back), and returns its path. A
- * write that stops short throws, and leaves no temporary file behind.
- */
-export function writeTemporary(file: string, data: Uint8Array, disk: StoreDisk): string {
+/** A temporary file written and not yet flushed: `flushed` (sync or async) finishes it. */
+interface Unflushed {
+  tmp: string;
+  fd: number;
+  /** After the flush: checks the file (length and header read back), closes it, and returns its path. */
+  flushed(): string;
+  /** Removes it after a failure. */
+  discard(): void;
+}
+
+function writeUnflushed(file: string, data: Uint8Array, disk: StoreDisk): Unflushed {
   const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(16).slice(2)}`;
   const fd = fs.openSync(tmp, 'w+', 0o600);
-  try {
+  const discard = () => {
+    try { fs.closeSync(fd); } catch { /* the error that matters is the caller's */ }
+    fs.rmSync(tmp, { force: true });
+  };
+  const guarded = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      discard();
+      throw e;
+    }
+  };
+  guarded(() => {
     // A nearly full disk takes part of a write and reports how much: the rest must follow, or the file is short.
     for (let done = 0; done < data.length;) {
       const n = disk.write(fd, data, done, data.length - done);
       if (!(n > 0)) throw new ShortWriteError(`wrote ${done} of ${data.length} bytes`);
       done += n;
     }
-    fs.fsyncSync(fd);
-    const size = fs.fstatSync(fd).size;
-    if (size !== data.length) throw new ShortWriteError(`the saved copy has ${size} of ${data.length} bytes`);
-    const head = Buffer.alloc(SQLITE_HEADER.length);
-    fs.readSync(fd, head, 0, head.length, 0);
-    if (!head.equals(SQLITE_HEADER)) throw new ShortWriteError('the saved copy does not start as a database');
+  });
+  return {
+    tmp,
+    fd,
+    discard,
+    flushed: () => {
+      guarded(() => {
+        const size = fs.fstatSync(fd).size;
+        if (size !== data.length) throw new ShortWriteError(`the saved copy has ${size} of ${data.length} bytes`);
+        const head = Buffer.alloc(SQLITE_HEADER.length);
+        fs.readSync(fd, head, 0, head.length, 0);
+        if (!head.equals(SQLITE_HEADER)) throw new ShortWriteError('the saved copy does not start as a database');
+      });
+      fs.closeSync(fd);
+      return tmp;
+    },
+  };
+}
+
+/**
+ * Writes a whole database to a new temporary file next to `file`, flushed to
+ * disk and checked (length and header read back), and returns its path. A
+ * write that stops short throws, and leaves no temporary file behind.
+ */
+export function writeTemporary(file: string, data: Uint8Array, disk: StoreDisk): string {
+  const w = writeUnflushed(file, data, disk);
+  try {
+    fs.fsyncSync(w.fd);
   } catch (e) {
-    try { fs.closeSync(fd); } catch { /* the error that matters is e */ }
-    fs.rmSync(tmp, { force: true });
+    w.discard();
     throw e;
   }
-  fs.closeSync(fd);
-  return tmp;
+  return w.flushed();
+}
+
+/**
+ * writeTemporary, with the flush waited for off the main thread (issue 14: the
+ * event loop goes on with a launch's tmux call while the disk flushes).
+ */
+export async function writeTemporaryAsync(file: string, data: Uint8Array, disk: StoreDisk): Promise<string> {
+  const w = writeUnflushed(file, data, disk);
+  try {
+    await new Promise<void>((resolve, reject) => fs.fsync(w.fd, (e) => (e ? reject(e) : resolve())));
+  } catch (e) {
+    w.discard();
+    throw e;
+  }
+  return w.flushed();
 }
 
 /** Puts the temporary file in place of `file` in one step, and flushes the folder so the rename survives a crash. */
@@ -84,5 +136,20 @@ export function replaceFile(tmp: string, file: string): void {
     try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
   } catch {
     // Some file systems refuse fsync on a folder; the rename is still atomic.
+  }
+}
+
+/** replaceFile with the folder's flush waited for off the main thread; `renamed` runs right after the rename. */
+export async function replaceFileAsync(tmp: string, file: string, renamed: () => void): Promise<void> {
+  fs.renameSync(tmp, file);
+  renamed();
+  let dfd: number | undefined;
+  try {
+    dfd = fs.openSync(path.dirname(file), 'r');
+    await new Promise<void>((resolve, reject) => fs.fsync(dfd!, (e) => (e ? reject(e) : resolve())));
+  } catch {
+    // Some file systems refuse fsync on a folder; the rename is still atomic.
+  } finally {
+    if (dfd !== undefined) fs.closeSync(dfd);
   }
 }

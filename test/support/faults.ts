@@ -62,6 +62,9 @@ export class HookedGit extends Git {
 /** Real tmux whose listing can be followed by something else happening (D3: a launch right after the delete looked). */
 export class HookedTmux extends Tmux {
   afterList?: (listing: SessionListing) => Promise<void>;
+  /** Thrown by every capture (a server that fails to answer one). */
+  captureFault?: Error;
+  captures = 0;
   static of(t: Tmux, env: NodeJS.ProcessEnv, exec: ConstructorParameters<typeof Tmux>[0]): HookedTmux {
     return new HookedTmux(exec, { path: () => 'tmux', socket: () => t.socket }, t.ownerId, env);
   }
@@ -69,6 +72,11 @@ export class HookedTmux extends Tmux {
     const listing = await super.list();
     if (this.afterList) await this.afterList(listing);
     return listing;
+  }
+  override async capturePanes(names: readonly string[], lines: number): Promise<Map<string, string>> {
+    this.captures++;
+    if (this.captureFault) throw this.captureFault;
+    return super.capturePanes(names, lines);
   }
 }
 

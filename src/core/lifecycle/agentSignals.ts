@@ -189,7 +189,7 @@ export class AgentSignals {
   }
 }
 
-interface Checked {
+export interface Checked {
   activityAt: number;
   at: number;
 }
@@ -199,7 +199,7 @@ interface Checked {
  * output time in whole seconds, so a look within that second may have come
  * before more output of the same second: only a look after it is current.
  */
-function isCurrent(checked: Checked | undefined, l: LiveSession): boolean {
+export function isCurrent(checked: Checked | undefined, l: Pick<LiveSession, 'activityAt'>): boolean {
   return checked !== undefined && checked.activityAt === l.activityAt && checked.at >= l.activityAt + 1000;
 }
 

@@ -62,6 +62,8 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
   context.subscriptions.push(repositories);
   // Issue 14: git finds the window's repositories, tmux says its version and lists its sessions while
   // the database opens; all of it once activate() has returned, so starting processes does not count there.
+  // The database first: reading and compiling sql.js's wasm go on off the main thread while the processes start.
+  const core: Promise<Core> = Promise.resolve().then(() => prepared.open());
   const begun = Promise.resolve().then(() => {
     const listed = prepared.tmux.list();
     // The first reconciliation reports a listing that failed.
@@ -72,7 +74,6 @@ export function activate(context: vscode.ExtensionContext): WorktreeSessionsApi 
       listed,
     };
   });
-  const core: Promise<Core> = begun.then(() => prepared.open());
   void core.then(() => mark('core_ms'), () => undefined);
 
   let statusBar: SessionStatusBar | undefined;

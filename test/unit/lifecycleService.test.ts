@@ -10,7 +10,7 @@ import type { Tmux } from '../../src/core/tmux';
 import { LifecycleService } from '../../src/core/lifecycle';
 import type { WorkspaceStore } from '../../src/core/store';
 import { InterceptingStore } from '../support/faults';
-import { makeCore, makeRepo, onCleanup, privateSocket, rebuildLifecycle, runCleanups, tempDir, tmux, waitFor, type TestCore } from '../support/fixtures';
+import { git, makeCore, makeRepo, onCleanup, privateSocket, rebuildLifecycle, runCleanups, tempDir, tmux, waitFor, type TestCore } from '../support/fixtures';
 
 const row = (id: string, worktreePath: string): WorkspaceRecord => ({
   id, repoRoot: '/repo', worktreePath, branch: `feat/${id}`, baseRef: 'main', createdBranch: true,
@@ -73,6 +73,40 @@ describe('the lifecycle facade', function () {
     assert.match(core.lifecycle.attachCommandLine(w.baseSession.name), new RegExp(w.baseSession.name));
     assert.equal((await core.lifecycle.tmuxStatus()).ok, true);
     assert.equal(typeof (await core.lifecycle.capturePane(w.baseSession.name)), 'string');
+  });
+
+  it('answers the repository questions from git, the running sessions from one listing, and probes tmux again when asked', async () => {
+    const core = await makeCore();
+    const parent = tempDir();
+    const origin = makeRepo({ parent, name: 'origin' });
+    const repo = path.join(parent, 'clone');
+    git(parent, 'clone', '-q', origin, repo);
+    git(repo, 'branch', 'feat/local');
+    const q = core.lifecycle.repository;
+    assert.equal(fs.realpathSync(await q.root(path.join(repo, '.'))), fs.realpathSync(repo));
+    assert.deepEqual((await q.localBranches(repo)).sort(), ['feat/local', 'main']);
+    assert.deepEqual(await q.remoteBranches(repo), ['origin/main']);
+    assert.equal(await q.currentBranch(repo), 'main');
+    assert.equal(await q.refExists(repo, 'origin/main'), true);
+    assert.equal(await q.commitOf(repo, 'feat/local'), git(repo, 'rev-parse', 'main').trim());
+    assert.equal(await q.localBranchExists(repo, 'feat/local'), true);
+    assert.match((await q.branchNameProblem(repo, 'a..b')) ?? '', /not a valid branch name/);
+    assert.equal(await q.branchNameProblem(repo, 'feat/fine'), undefined);
+
+    const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/facade' });
+    assert.deepEqual((await q.worktrees(repo)).map((e) => e.branch).sort(), ['feat/facade', 'main']);
+    assert.deepEqual(core.lifecycle.knownRepositories(), [repo]);
+    const s = await core.lifecycle.launch(w.id, 'shell');
+    assert.deepEqual([...(await core.lifecycle.runningSessionNames())].sort(), [w.baseSession.name, s.name].sort());
+    // A pane whose program ended but that tmux keeps is not running.
+    tmux(core.socket, 'set-option', '-t', `=${s.name}:`, 'remain-on-exit', 'on');
+    tmux(core.socket, 'send-keys', '-t', `=${s.name}:`, 'exit', 'Enter');
+    await waitFor(async () => !(await core.lifecycle.runningSessionNames()).has(s.name), 'the dead pane to be left out');
+
+    assert.equal((await core.lifecycle.recheckTmux()).ok, true);
+    core.settings.tmuxPath = path.join(tempDir(), 'no-tmux');
+    assert.equal((await core.lifecycle.recheckTmux()).ok, false, 'probed again, not the cached answer');
+    core.settings.tmuxPath = 'tmux';
   });
 
   it("another window's write reaches this window's view at once", async () => {

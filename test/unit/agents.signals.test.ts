@@ -73,6 +73,25 @@ describe('agent awareness: signals beyond the listing (§8)', () => {
     }, 'the new output to be looked at');
     await window.reconcile();
     assert.equal(option(core, s.name, '@wts_state_at'), at, 'not written again');
+    // The screen no longer says so: the rule's state, its time and any note go from the session.
+    tmux(core.socket, 'set-option', '-t', `=${s.name}:`, '@wts_state_note', 'a note');
+    // tmux keeps output times in seconds: output in a later second is output the last look did not see.
+    await new Promise((r) => setTimeout(r, 1100));
+    type(core, s.name, 'clear');
+    await waitFor(async () => (await window.reconcile(), window.workspace(w.id)?.sessions.find((x) => x.name === s.name)?.stateSource === 'process'), 'the rule state to go');
+    assert.deepEqual(['@wts_state', '@wts_state_at', '@wts_state_note'].map((k) => option(core, s.name, k)), ['', '', '']);
+  });
+
+  it('panes of targets without rules are never captured for them', async () => {
+    const core = await makeCore();
+    const counted = HookedTmux.of(core.tmux, testEnv(), core.exec);
+    const window = later(core, Date.now, counted);
+    const w = await window.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/no-rules' });
+    const s = await window.launch(w.id, 'shell');
+    type(core, s.name, 'echo some output');
+    await waitFor(() => tmux(core.socket, 'capture-pane', '-p', '-t', `=${s.name}:`).includes('\nsome output'), 'the output');
+    for (let i = 0; i < 3; i++) await window.reconcile();
+    assert.equal(counted.captures, 0);
   });
 
   it('a failing capture is logged and the rest still happens: the conversation id is kept with its row', async () => {
@@ -105,6 +124,50 @@ describe('agent awareness: signals beyond the listing (§8)', () => {
     const before = fs.statSync(file).mtimeMs;
     await core.lifecycle.reconcile();
     assert.equal(fs.statSync(file).mtimeMs, before);
+  });
+
+  it('a conversation id goes to the row of its own session: an unstamped session counts, a sibling session\'s row is left alone', async () => {
+    const core = await makeCore();
+    const w = await core.lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/ids' });
+    const first = await core.lifecycle.launch(w.id, 'shell');
+    const second = await core.lifecycle.launch(w.id, 'shell');
+    // Made by a version that did not stamp sessions: the id still counts.
+    tmux(core.socket, 'set-option', '-u', '-t', `=${second.name}:`, '@wts_created');
+    tmux(core.socket, 'set-option', '-t', `=${second.name}:`, '@wts_agent_session', 'conv-second');
+    await waitFor(async () => (await core.lifecycle.reconcile(), core.store.sessions(w.id).find((x) => x.name === second.name)?.agentSessionId === 'conv-second'), 'the id in its row');
+    assert.equal(core.store.sessions(w.id).find((x) => x.name === first.name)!.agentSessionId, undefined);
+  });
+
+  it('scrollback is saved thirty seconds after the last save at the earliest, and two saves at once capture once', async () => {
+    const core = await makeCore();
+    const counted = HookedTmux.of(core.tmux, testEnv(), core.exec);
+    let now = Date.now();
+    const start = now;
+    const window = later(core, () => now, counted);
+    const w = await window.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/interval' });
+    const s = await window.launch(w.id, 'shell');
+    type(core, s.name, 'echo saved words');
+    await waitFor(() => tmux(core.socket, 'capture-pane', '-p', '-t', `=${s.name}:`).includes('\nsaved words'), 'the output');
+    const file = path.join(core.storageDir, 'scrollback', `${s.name}.txt`);
+    await window.reconcile();
+    now = start + 29_999;
+    await window.saveScrollback();
+    assert.equal(fs.existsSync(file), false, 'not yet');
+    now = start + 30_000;
+    await window.reconcile();
+    await window.saveScrollback();
+    assert.match(fs.readFileSync(file, 'utf8'), /saved words/);
+    // New output, in a later second than the last save looked.
+    await new Promise((r) => setTimeout(r, 1100));
+    type(core, s.name, 'echo more words');
+    await waitFor(() => tmux(core.socket, 'capture-pane', '-p', '-t', `=${s.name}:`).includes('\nmore words'), 'more output');
+    await new Promise((r) => setTimeout(r, 1100));
+    now = Date.now();
+    await window.reconcile();
+    const before = counted.captures;
+    await Promise.all([window.saveScrollback({ force: true }), window.saveScrollback({ force: true })]);
+    assert.match(fs.readFileSync(file, 'utf8'), /more words/);
+    assert.equal(counted.captures - before, 1, 'the second save joined the first');
   });
 
   it('saved scrollback: an empty pane saves an empty file; the sweep removes only .txt files without a row', async () => {

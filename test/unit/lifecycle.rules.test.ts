@@ -1017,6 +1017,45 @@ describe('lifecycle rules (SPEC §2)', function () {
       await rejects(lifecycle.deleteWorkspace(w.id), /failed while removing the worktree: busy/);
     });
 
+    // Issue 14: the steps the rules require and no more. A clean worktree is looked at once (status with
+    // its index), its sessions are stopped with the preflight's listing, and it is removed without a second look.
+    it('D1–D6 in the fewest steps: a clean delete runs git status, ls-files, worktree remove, merge-base and branch -D, and tmux list, kill and the sweep', async () => {
+      const core = await makeCore({ pollIntervalMs: 0 });
+      const w = await readyWorkspace(core, makeRepo(), 'feat/few');
+      await core.lifecycle.launch(w.id, 'shell');
+      const [git0, tmux0] = [core.exec.calls('git'), core.exec.calls('tmux')];
+      const result = await core.lifecycle.deleteWorkspace(w.id);
+      assert.deepEqual(result, { deleted: true, deletedBranch: 'feat/few' });
+      assert.deepEqual({ git: core.exec.calls('git') - git0, tmux: core.exec.calls('tmux') - tmux0 }, { git: 5, tmux: 3 });
+      assert.deepEqual(tmuxSessions(core.socket), []);
+    });
+
+    it('D5: a worktree whose branch was deleted behind our back, with nothing of its own, is removed (git needs --force: every file looks staged)', async () => {
+      const core = await makeCore();
+      const repo = makeRepo();
+      const w = await readyWorkspace(core, repo, 'feat/gone-clean');
+      git(repo, 'update-ref', '-d', 'refs/heads/feat/gone-clean');
+      const result = await core.lifecycle.deleteWorkspace(w.id);
+      assert.deepEqual(result, { deleted: true, goneBranch: 'feat/gone-clean' });
+      assert.equal(fs.existsSync(w.worktreePath), false);
+    });
+
+    it('D5: on a detached HEAD (no quick removal), a change written after the check is saved by a second look', async () => {
+      const core = await makeCore();
+      const hooked = new HookedGit(core.exec);
+      const lifecycle = rebuildLifecycle(core, { git: hooked });
+      const w = await lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/detached-late' });
+      git(w.worktreePath, 'checkout', '-q', '--detach');
+      let removals = 0;
+      hooked.beforeRemove = async () => {
+        if (++removals === 1) fs.writeFileSync(path.join(w.worktreePath, 'late.txt'), 'written late\n');
+      };
+      const result = await lifecycle.deleteWorkspace(w.id);
+      assert.equal(result.deleted, true);
+      assert.equal(removals, 2, 'refused once, then removed after the save');
+      assert.deepEqual(result.savedChanges?.files, ['late.txt']);
+    });
+
     it('D6: a branch already gone is neither kept nor deleted; one git refuses to delete is kept, and named', async () => {
       const core = await makeCore();
       const repo = makeRepo();

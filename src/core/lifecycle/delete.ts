@@ -189,26 +189,11 @@ async function removeKeepingWork(ctx: LifecycleContext, w: WorkspaceRecord, opti
     logger.info(`Finished removing ${w.worktreePath}, which an interrupted delete of ${w.branch} had left half removed.`);
     return;
   }
-  // Issue 14: clean at the preflight and nothing since that git would not refuse over: no second look.
-  if (stillClean(w, before)) {
-    progress('Removing the worktree…');
-    const gitDir = linkedGitDir(w.worktreePath)!;
-    recordRemoving(gitDir, w, ctx.now);
-    removeOurLinks(w.worktreePath, gitDir);
-    try {
-      await git.removeWorktree(w.repoRoot, w.worktreePath, false);
-      return;
-    } catch (e) {
-      if (linkedGitDir(w.worktreePath)) clearRemoving(gitDir);
-      // Refused over what changed since (changes, a submodule, a lock): the full check below saves or names it.
-      // Any other failure is reported as it is (D4); one that left it half removed is finished by a retry (item 15).
-      if (!linkedGitDir(w.worktreePath) || !REFUSED_AS_CHANGED.test(errorMessage(e))) throw e;
-      logger.info(`git would not remove ${w.worktreePath} as the preflight found it (${errorMessage(e)}); looking at it again.`);
-    }
-  }
   for (let attempt = 0; ; attempt++) {
     step.name = 'checking the worktree';
-    const check = await checkWorktree(ctx, w);
+    // Issue 14: clean at the preflight, and nothing since that git would not refuse over (a refusal
+    // brings the second look): the preflight's look serves.
+    const check = attempt === 0 && stillClean(w, before) ? before : await checkWorktree(ctx, w);
     const refusal = deleteRefusal(w, { blockers: submoduleBlockers(check.work.submodules), locked: check.work.locked }, options);
     if (refusal) throw new UserError(refusal);
     const saving = workAtRisk({ ...check.work, changedCopies: check.changedCopies });

@@ -39,7 +39,7 @@ export async function checkWorktree(ctx: LifecycleContext, w: WorkspaceRecord): 
  * What git would count (changes, untracked files, submodules, a lock) makes
  * `git worktree remove` refuse, and the full check follows.
  */
-export function stillClean(w: WorkspaceRecord, before: WorktreeCheck | undefined): boolean {
+export function stillClean(w: WorkspaceRecord, before: WorktreeCheck | undefined): before is WorktreeCheck {
   if (!before || before.work.head.kind !== 'branch' || before.work.locked || before.work.submodules.length) return false;
   if (workAtRisk({ ...before.work, changedCopies: before.changedCopies })) return false;
   const gitDir = linkedGitDir(w.worktreePath);

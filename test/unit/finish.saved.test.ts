@@ -77,7 +77,9 @@ describe('finishing: saved changes (SPEC §10)', function () {
 
   it('drops saved changes: the ref and the patch file go', async () => {
     const { saved } = await saveOne('feat/z', true);
+    assert.equal((await core.lifecycle.savedChanges([repo])).length, 1);
     await core.lifecycle.dropSavedChanges(saved.ref, [repo]);
+    assert.deepEqual(await core.lifecycle.savedChanges([repo]), [], 'the list forgets it at once, not after its cache expires');
     assert.equal(git(repo, 'for-each-ref', 'refs/worktree-sessions/'), '');
     assert.ok(!fs.existsSync(saved.patchFile));
     await rejects(core.lifecycle.dropSavedChanges(saved.ref, [repo]), /No saved changes/);

@@ -103,6 +103,14 @@ describe('the lifecycle facade', function () {
     tmux(core.socket, 'send-keys', '-t', `=${s.name}:`, 'exit', 'Enter');
     await waitFor(async () => !(await core.lifecycle.runningSessionNames()).has(s.name), 'the dead pane to be left out');
 
+    // Ahead/behind only for a ready workspace: not for one being set up or deleted, nor an unknown id.
+    git(w.worktreePath, 'commit', '-q', '--allow-empty', '-m', 'ahead by one');
+    assert.deepEqual(await core.lifecycle.aheadBehind(w.id), { ahead: 1, behind: 0 });
+    await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'deleting' }));
+    assert.equal(await core.lifecycle.aheadBehind(w.id), undefined);
+    await core.store.write((tx) => tx.updateWorkspace(w.id, { status: 'ready' }));
+    assert.equal(await core.lifecycle.aheadBehind('0123456789abcdef'), undefined);
+
     assert.equal((await core.lifecycle.recheckTmux()).ok, true);
     core.settings.tmuxPath = path.join(tempDir(), 'no-tmux');
     assert.equal((await core.lifecycle.recheckTmux()).ok, false, 'probed again, not the cached answer');

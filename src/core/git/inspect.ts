@@ -36,11 +36,12 @@ const SUBMODULE_DEPTH = 4;
 /** `gitDir` is the worktree's private git folder (`.git/worktrees/<name>`). Changes nothing. */
 export async function inspectWorktree(run: GitCalls, worktree: string, gitDir: string): Promise<WorktreeWork> {
   // Issue 14: one `git status` answers HEAD's commit and branch with the changes; the index
-  // (for submodules) is read beside it. A delete asks both twice.
+  // (for submodules) is read beside it. Status, the longer of the two, starts first.
+  const statusText = run.ok(worktree, STATUS_ARGS);
   const index = run.ok(worktree, INDEX_ARGS);
   // Awaited below; an answer not needed must not go unhandled.
   index.catch(() => undefined);
-  const status = parseStatusV2(await run.ok(worktree, STATUS_ARGS));
+  const status = parseStatusV2(await statusText);
   const head = await headState(run, worktree, gitDir, status);
   const [changes, detachedCommits] = await Promise.all([changedFiles(run, worktree, head, status), unheldCommits(run, worktree, head)]);
   const submodules = await submoduleStates(run, worktree, changes.nestedRepos, '', 0, index);

@@ -84,8 +84,10 @@ async function deleteNow(ctx: LifecycleContext, w: WorkspaceRecord, options: Del
     if (fs.existsSync(w.worktreePath)) {
       step.name = 'running the teardown';
       await teardown(ctx, w, options, result);
+      // The removal's process starts first: it takes longest, and each start holds the event loop a while (issue 14).
+      const removing = removeKeepingWork(ctx, w, options, result, step, check);
       merging = mergeState(ctx, w, choice);
-      await removeKeepingWork(ctx, w, options, result, step, check);
+      await removing;
     } else {
       merging = mergeState(ctx, w, choice);
       step.name = 'pruning the missing worktree';

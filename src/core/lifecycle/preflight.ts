@@ -92,6 +92,9 @@ async function lookAtWorktree(ctx: LifecycleContext, w: WorkspaceRecord): Promis
   return checkWorktree(ctx, w);
 }
 
+/** Resolves once the event loop has run what is due, the process starts asked for so far included. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** D1: what a delete would lose, refuse over, or needs the user's choice for; changes nothing. */
 export async function deletePreflight(ctx: LifecycleContext, id: string): Promise<DeletePreflight> {
   return (await lookBeforeDelete(ctx, id)).preflight;
@@ -103,8 +106,9 @@ export async function deletePreflight(ctx: LifecycleContext, id: string): Promis
  */
 export async function lookBeforeDelete(ctx: LifecycleContext, id: string): Promise<{ preflight: DeletePreflight; listing?: SessionListing; check?: WorktreeCheck }> {
   const w = ctx.requireWorkspace(id);
-  // Item 12: sessions that cannot be stopped would keep running in a removed folder. Both looks change nothing: they run together.
-  const [tmux, look] = await Promise.all([sessionsBeyondReach(ctx, w), lookAtWorktree(ctx, w)]);
+  // Item 12: sessions that cannot be stopped would keep running in a removed folder. Both looks change nothing: they run
+  // together, git's first (issue 14: each process start holds the event loop for a while, and git status takes longest).
+  const [look, tmux] = await Promise.all([lookAtWorktree(ctx, w), nextTurn().then(() => sessionsBeyondReach(ctx, w))]);
   const none: DeletePreflight = { dirtyFiles: [], changedCopies: [], detachedCommits: [], submodules: [], blockers: tmux.reason ? [tmux.reason] : [] };
   const preflight = (): DeletePreflight => {
     if (look === 'missing') return none;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SessionWriteFailingStore } from '../support/faults';
+import { InterceptingStore, SessionWriteFailingStore } from '../support/faults';
 import {
   deleteInChildUntilRemoving, git, makeCore, makeRepo, projectRoot, rebuildLifecycle, rejects, runCleanups, tempDir, testEnv, tmux, tmuxSessions, waitFor,
 } from '../support/fixtures';
@@ -83,6 +83,34 @@ describe('lifecycle faults and bad input', function () {
 
     assert.deepEqual(await second.lifecycle.readopt([repo]), [w.id]);
     assert.deepEqual(second.lifecycle.workspace(w.id)!.sessions.map((x) => x.name), [s.name]);
+  });
+
+  it('work kept, then tidied: a re-adoption that failed keeps the hold; once one has run, a marked session nothing adopted is reaped (R3)', async () => {
+    const first = await makeCore();
+    const repo = makeRepo();
+    const w = await first.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/tidied' });
+    first.dispose();
+    // Marked by this installation and stamped long ago, in no workspace a marker names: orphans once re-adoption is done.
+    const orphans = ['wts-0123456789abcdef-shell', 'wts-fedcba9876543210-shell'];
+    for (const o of orphans) tmux(first.socket, 'new-session', '-d', '-s', o, ';', 'set-option', '-t', `=${o}:`, '@wts_owner', first.tmux.ownerId, ';', 'set-option', '-t', `=${o}:`, '@wts_created', '1');
+    fs.writeFileSync(path.join(first.storageDir, 'worktree-sessions.db'), 'garbage '.repeat(500));
+    const second = await makeCore({ storageDir: first.storageDir, socket: first.socket, orphanGraceMs: 0, pollIntervalMs: 0 });
+    assert.ok(second.recovered);
+    const everything = [w.baseSession.name, ...orphans].sort();
+
+    // A re-adoption whose write fails adopted nothing: the base terminal is as unclaimed as the orphans, so all stay.
+    const failing = new InterceptingStore(second.store);
+    failing.beforeWrite = () => Promise.reject(new Error('ENOSPC: no space left on device, write worktree-sessions.db'));
+    const window = rebuildLifecycle(second, { store: failing, orphanGraceMs: 0, pollIntervalMs: 0 });
+    window.holdOrphansUntilReadopted();
+    await rejects(window.readopt([repo]), /ENOSPC/);
+    assert.deepEqual((await window.reconcile()).orphansKilled, []);
+    assert.deepEqual(tmuxSessions(first.socket).sort(), everything);
+
+    // Once it has run, what it did not adopt is an orphan.
+    assert.deepEqual(await window.readopt([repo]), [w.id]);
+    await window.reconcile();
+    assert.deepEqual(tmuxSessions(first.socket), [w.baseSession.name]);
   });
 
   it('two store instances in two Node processes, 200 interleaved launches and stops each: every row that should exist exists', async () => {

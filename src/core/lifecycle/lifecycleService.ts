@@ -171,18 +171,17 @@ export class LifecycleService implements Disposable {
 
   /**
    * SPEC §4: after the database was started afresh, no session is reaped as an
-   * orphan (R3) until `readopt` has run.
+   * orphan (R3) until `readopt` has run to its end.
    */
   holdOrphansUntilReadopted(): void {
     this.ctx.orphansOnHold = true;
   }
 
   async readopt(candidateRepos: readonly string[]): Promise<string[]> {
-    try {
-      return await readopt(this.ctx, candidateRepos);
-    } finally {
-      this.ctx.orphansOnHold = false;
-    }
+    const adopted = await readopt(this.ctx, candidateRepos);
+    // Only a re-adoption that ran lifts the hold: after one that failed, an unclaimed session may still be a workspace's (work kept).
+    this.ctx.orphansOnHold = false;
+    return adopted;
   }
 
   /**

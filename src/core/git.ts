@@ -87,17 +87,30 @@ export class Git {
    * Returns the reason, or undefined when the name is free of such clashes.
    */
   async branchNamespaceClash(repo: string, name: string): Promise<string | undefined> {
+    return (await this.branchRefs(repo, name)).clash;
+  }
+
+  /**
+   * Whether the branch exists and whether its name clashes with another
+   * branch's folder (branchNamespaceClash), from one process: a pattern
+   * matches the ref itself and every ref below it. Only for a name
+   * check-ref-format accepts (it refuses the glob characters `*?[`). When git
+   * cannot answer: neither.
+   */
+  async branchRefs(repo: string, name: string): Promise<{ exists: boolean; clash?: string }> {
     const parts = name.split('/');
     const parents = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
-    // A pattern matches the ref itself and everything below it: one process answers both directions.
-    const r = await this.git(repo, ['for-each-ref', '--format=%(refname)', '--count=50', `refs/heads/${name}/`, ...parents.map((p) => `refs/heads/${p}`)]);
-    if (r.exitCode !== 0) return undefined;
-    for (const ref of parseRefList(r.stdout)) {
-      const branch = ref.slice('refs/heads/'.length);
-      if (branch.startsWith(`${name}/`)) return `A branch "${branch}" exists, so "${name}" cannot be a branch too (git keeps branches as folders). Pick another name, such as "${name}-2".`;
-      if (parents.includes(branch)) return `A branch "${branch}" exists, so "${name}" cannot be a branch too (git keeps branches as folders). Pick another name, such as "${name.replace(/\//g, '-')}".`;
-    }
-    return undefined;
+    // No --count: a parent's pattern also matches its siblings, which sort before the refs that matter.
+    const r = await this.git(repo, ['for-each-ref', '--format=%(refname)', `refs/heads/${name}`, ...parents.map((p) => `refs/heads/${p}`)]);
+    if (r.exitCode !== 0) return { exists: false };
+    const branches = parseRefList(r.stdout).map((ref) => ref.slice('refs/heads/'.length));
+    const clash = (other: string, instead: string) => `A branch "${other}" exists, so "${name}" cannot be a branch too (git keeps branches as folders). Pick another name, such as "${instead}".`;
+    const below = branches.find((b) => b.startsWith(`${name}/`));
+    const above = branches.find((b) => parents.includes(b));
+    return {
+      exists: branches.includes(name),
+      ...(above ? { clash: clash(above, name.replace(/\//g, '-')) } : below ? { clash: clash(below, `${name}-2`) } : {}),
+    };
   }
 
   async localBranches(repo: string): Promise<string[]> {

@@ -137,6 +137,25 @@ describe('hardening: create and launch (issue 8)', function () {
     assert.deepEqual(branches(repo), ['feature/farewell', 'fix', 'main']);
   });
 
+  it('C1: among many branches in the same folder, one git process still tells that a branch exists and what it clashes with', async () => {
+    const repo = makeRepo();
+    // Siblings that sort before the branches asked about: a parent's pattern matches them all.
+    const refs = Array.from({ length: 120 }, (_, i) => `create refs/heads/team/a${String(i).padStart(3, '0')} HEAD`);
+    execFileSync('git', ['-C', repo, 'update-ref', '--stdin'], { input: `${refs.join('\n')}\n` });
+    git(repo, 'branch', 'team/zed');
+    git(repo, 'branch', 'team/young/x');
+    const core = await makeCore();
+    const calls = core.exec.calls('git');
+    assert.deepEqual(await core.git.branchRefs(repo, 'team/zed'), { exists: true });
+    assert.equal(core.exec.calls('git') - calls, 1);
+    assert.match((await core.git.branchRefs(repo, 'team/zed/sub')).clash ?? '', /A branch "team\/zed" exists, so "team\/zed\/sub" cannot be a branch too/);
+    assert.match((await core.git.branchRefs(repo, 'team/young')).clash ?? '', /A branch "team\/young\/x" exists, so "team\/young" cannot be a branch too/);
+    assert.deepEqual(await core.git.branchRefs(repo, 'team/zeds'), { exists: false });
+    // An existing branch asked for without saying so opens as existing; one that is not there is made.
+    const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'team/zed' });
+    assert.deepEqual([w.branch, w.createdBranch], ['team/zed', false]);
+  });
+
   it('C3: a new workspace whose worktree cannot be made leaves nothing behind', async () => {
     const repo = makeRepo();
     // git keeps its worktrees' private folders here; a file in its place makes `worktree add` fail after `-b`.

@@ -60,11 +60,13 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
   // C1: git's own rules decide what a branch name may be. The questions are independent: ask them at once.
   const root = worktreeRoot(ctx, repoRoot);
   const givenBase = req.baseRef?.trim();
-  const [problem, local, current, clash, givenBaseExists] = await Promise.all([
+  // The worktrees are listed with them (used once this branch's turn comes: C1, C4), each process started once.
+  const listing = git.worktrees(repoRoot);
+  listing.catch(() => undefined);
+  const [problem, { exists: local, clash }, current, givenBaseExists] = await Promise.all([
     git.branchNameProblem(repoRoot, branch),
-    git.localBranchExists(repoRoot, branch).catch(() => false),
+    git.branchRefs(repoRoot, branch).catch(() => ({ exists: false, clash: undefined })),
     givenBase ? Promise.resolve(undefined) : git.currentBranch(repoRoot),
-    git.branchNamespaceClash(repoRoot, branch),
     // A base the request names is checked with the rest; only a new branch needs it.
     givenBase && req.existingBranch !== true ? git.refExists(repoRoot, givenBase) : Promise.resolve(undefined),
   ]);
@@ -106,7 +108,8 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
     if (existing) return reopen(ctx, existing, options);
 
     const worktreePath = path.join(root, worktreeFolderName(branch));
-    const worktrees = await git.worktrees(repoRoot);
+    // Listed before this turn began: a create of the same branch that held the turn left a row (C2, above) or nothing.
+    const worktrees = await listing;
     const here = worktrees.find((w) => samePath(w.path, worktreePath));
     // C1: a branch checked out in another worktree cannot get a second one.
     const elsewhere = worktrees.find((w) => w.branch === branch && !samePath(w.path, worktreePath));

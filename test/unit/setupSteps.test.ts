@@ -2,6 +2,7 @@
 // (§9): its setup commands, its launches on create, shared folders beside the
 // copies; and the short tail a failed setup command is named with.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_CONFIG_FILE } from '../../src/core/repoConfig';
@@ -90,6 +91,32 @@ describe('the setup steps with a repository file (C3, §9)', function () {
     const p = await core.lifecycle.createWorkspace({ repoRoot: plain, branch: 'feat/plain' });
     assert.deepEqual(steps(core, p.id, 'copy-files'), ['skipped: no copyFiles patterns']);
     assert.ok(!core.logger.lines.some((l) => l.startsWith('warn Not copied into feat/plain')));
+  });
+
+  it('§10: the new branch is marked as made by us while the next steps run; setup commands start only once it is, and so does ready', async () => {
+    // A git that takes half a second over that one config write: the steps after the worktree go on meanwhile.
+    const bin = tempDir('wts-slow-git-');
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    fs.writeFileSync(path.join(bin, 'git'), `#!/bin/sh\ncase "$*" in *" config branch."*".wtsCreated "*) sleep 0.5 ;; esac\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${bin}:${savedPath}`;
+    try {
+      const core = await makeCore();
+      const readMark = `git config "branch.$WTS_BRANCH.wtsCreated" >> marks.out || echo none >> marks.out`;
+      core.settings.setupCommand = ['sh', '-c', readMark];
+      const repo = repoWith({ setup: [['sh', '-c', readMark]] });
+      const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/marked', baseRef: 'main' }, trusted);
+      assert.deepEqual(fs.readFileSync(path.join(w.worktreePath, 'marks.out'), 'utf8').split('\n').filter(Boolean), ['main', 'main']);
+      // The repository's commands alone wait for it too.
+      core.settings.setupCommand = [];
+      const fileOnly = await core.lifecycle.createWorkspace({ repoRoot: repoWith({ setup: [['sh', '-c', readMark]] }), branch: 'feat/file-only', baseRef: 'main' }, trusted);
+      assert.equal(fs.readFileSync(path.join(fileOnly.worktreePath, 'marks.out'), 'utf8').trim(), 'main');
+      // No setup command: ready waits for the mark all the same.
+      const plain = await core.lifecycle.createWorkspace({ repoRoot: makeRepo(), branch: 'feat/plain', baseRef: 'main' });
+      assert.equal(execFileSync(realGit, ['-C', plain.worktreePath, 'config', 'branch.feat/plain.wtsCreated'], { encoding: 'utf8' }).trim(), 'main');
+    } finally {
+      process.env.PATH = savedPath;
+    }
   });
 
   it('§9: the setup command sees WTS_* always and the file\'s env only once that file is approved; it is recorded as the setup process while it runs', async () => {

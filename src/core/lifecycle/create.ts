@@ -51,21 +51,29 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
   const { git, store } = ctx.deps;
   if (typeof req?.repoRoot !== 'string' || !req.repoRoot) throw new UserError('Choose a repository: repoRoot is missing.');
   if (typeof req.branch !== 'string') throw new UserError('Choose a branch: branch is missing.');
-  const repoRoot = await git.repositoryRoot(req.repoRoot);
   let branch = req.branch;
   let startPoint: string | undefined;
   let createdBranch: boolean;
   let track = false;
 
   // C1: git's own rules decide what a branch name may be. The questions are independent: ask them at once.
+  // The name's rules, the branches and the worktrees are the same from any folder of the repository: they
+  // are asked while its root is found. The worktrees are used once this branch's turn comes (C1, C4).
+  const rooting = git.repositoryRoot(req.repoRoot);
+  const listing = git.worktrees(req.repoRoot);
+  const named = Promise.all([
+    git.branchNameProblem(req.repoRoot, branch),
+    git.branchRefs(req.repoRoot, branch).catch(() => ({ exists: false, clash: undefined })),
+  ]);
+  // Awaited below, after the root: a folder that is no repository is reported as that.
+  listing.catch(() => undefined);
+  named.catch(() => undefined);
+  const repoRoot = await rooting;
   const root = worktreeRoot(ctx, repoRoot);
   const givenBase = req.baseRef?.trim();
-  // The worktrees are listed with them (used once this branch's turn comes: C1, C4), each process started once.
-  const listing = git.worktrees(repoRoot);
-  listing.catch(() => undefined);
-  const [problem, { exists: local, clash }, current, givenBaseExists] = await Promise.all([
-    git.branchNameProblem(repoRoot, branch),
-    git.branchRefs(repoRoot, branch).catch(() => ({ exists: false, clash: undefined })),
+  // HEAD and the branch checked out are the root's own (a linked worktree has its own): asked of the root.
+  const [[problem, { exists: local, clash }], current, givenBaseExists] = await Promise.all([
+    named,
     givenBase ? Promise.resolve(undefined) : git.currentBranch(repoRoot),
     // A base the request names is checked with the rest; only a new branch needs it.
     givenBase && req.existingBranch !== true ? git.refExists(repoRoot, givenBase) : Promise.resolve(undefined),
@@ -182,10 +190,12 @@ async function runSetup(ctx: LifecycleContext, id: string, options: SetupOptions
   const plan = options.plan ?? { approved: false };
   const progress = options.onProgress ?? (() => undefined);
   let step: SetupStep = 'worktree';
+  let branchMarked: Promise<void> = Promise.resolve();
   return ctx.guards.whileBusy(id, 'creating', async () => {
     try {
       progress(`Creating the worktree for ${w.branch}…`);
-      await prepareWorktree(ctx, w, journal, options);
+      ({ branchMarked } = await prepareWorktree(ctx, w, journal, options));
+      options = { ...options, branchMarked };
       throwIfCancelled(options.signal);
 
       step = 'ports';
@@ -213,12 +223,15 @@ async function runSetup(ctx: LifecycleContext, id: string, options: SetupOptions
       } else {
         journal.record(step, 'skipped', probe.message);
       }
+      await branchMarked;
       await journal.flush((tx) => tx.updateWorkspace(id, { status: 'ready', error: undefined, opPid: undefined, setupProcess: undefined }));
       ctx.deps.logger.info(`Workspace ${w.branch} (${id}) is ready at ${w.worktreePath}.`);
       ctx.live.emitIfChanged(true);
       if (plan.approved && probe.ok) await launchOnCreate(ctx, w, plan, journal);
       return ctx.live.workspace(id)!;
     } catch (e) {
+      // Nothing of the create is still running when it returns.
+      await branchMarked;
       const msg = options.signal?.aborted ? 'Setup was cancelled.' : errorMessage(e);
       // C3: a new workspace whose worktree could not be made leaves nothing behind.
       if (step === 'worktree' && options.fresh && !fs.existsSync(w.worktreePath) && (await undoFreshCreate(ctx, w, options))) {

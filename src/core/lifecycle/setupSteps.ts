@@ -24,10 +24,16 @@ export interface SetupOptions extends OperationOptions {
   fresh?: boolean;
   /** §9: the repository file, and whether its commands may run. */
   plan?: RepoPlan;
+  /** The new branch's mark in the repository's config, written while the next steps run; never rejects. */
+  branchMarked?: Promise<void>;
 }
 
-/** Step 1: the worktree, adopted when it is already there (C4), and our marker in its git folder. */
-export async function prepareWorktree(ctx: LifecycleContext, w: WorkspaceRecord, journal: SetupJournal, options: SetupOptions): Promise<void> {
+/**
+ * Step 1: the worktree, adopted when it is already there (C4), and our marker in its git folder.
+ * Returns the new branch's mark (§10), still being written: awaited before any setup command
+ * (which may write the repository's config too) and before the workspace is ready.
+ */
+export async function prepareWorktree(ctx: LifecycleContext, w: WorkspaceRecord, journal: SetupJournal, options: SetupOptions): Promise<{ branchMarked: Promise<void> }> {
   const { git } = ctx.deps;
   // A fresh create already listed the worktrees: nothing is at the path.
   const listed = options.fresh ? undefined : (await git.worktrees(w.repoRoot)).find((e) => samePath(e.path, w.worktreePath));
@@ -41,12 +47,20 @@ export async function prepareWorktree(ctx: LifecycleContext, w: WorkspaceRecord,
       options.newBranch ? { newBranch: w.branch, startPoint: options.newBranch.startPoint, track: options.newBranch.track } : { existingBranch: w.branch },
       options.signal);
     journal.record('worktree', 'ok');
-    // §10: the branch outlives the workspace when D6 keeps it; its config remembers that we made it (while the step is recorded).
-    const marking = options.newBranch ? markCreatedBranch(ctx.deps.exec, w.repoRoot, w.branch, w.baseRef).catch((e: unknown) => ctx.deps.logger.warn(errorMessage(e))) : undefined;
-    await Promise.all([marking, markAndRecord(ctx, w, journal)]);
-    return;
+    // §10: the branch outlives the workspace when D6 keeps it; its config remembers that we made it.
+    const branchMarked = options.newBranch
+      ? markCreatedBranch(ctx.deps.exec, w.repoRoot, w.branch, w.baseRef).catch((e: unknown) => ctx.deps.logger.warn(errorMessage(e)))
+      : Promise.resolve();
+    try {
+      await markAndRecord(ctx, w, journal);
+    } catch (e) {
+      await branchMarked;
+      throw e;
+    }
+    return { branchMarked };
   }
   await markAndRecord(ctx, w, journal);
+  return { branchMarked: Promise.resolve() };
 }
 
 async function markAndRecord(ctx: LifecycleContext, w: WorkspaceRecord, journal: SetupJournal): Promise<void> {
@@ -103,6 +117,8 @@ export async function runSetupCommand(ctx: LifecycleContext, w: WorkspaceRecord,
     ctx.deps.logger.warn(`Setup command not run for ${w.branch}: the workspace is not trusted.`);
     return;
   }
+  // The command may write the repository's config too: the branch's mark goes in first.
+  await options.branchMarked;
   options.onProgress?.(`Running ${setup.join(' ')}…`);
   // A setup command can run for minutes: its start is recorded at once.
   journal.record('setup-command', 'started', setup.join(' '));
@@ -144,6 +160,7 @@ export async function runRepoSetupCommands(ctx: LifecycleContext, w: WorkspaceRe
     return;
   }
   const env = workspaceEnv(w, plan.loaded, true);
+  await options.branchMarked;
   for (const cmd of commands) {
     const recorder = setupProcessRecorder(w, (fn) => journal.flush(fn));
     const shown = typeof cmd === 'string' ? cmd : cmd.join(' ');

@@ -182,6 +182,36 @@ describe('the live view', () => {
     });
   });
 
+  describe('a change announced', () => {
+    it('is one view for every listener of it; a listing shown by a listener, and any read after it, are built anew', async () => {
+      const { core, ctx, owner } = await setup();
+      await core.store.write((tx) => {
+        tx.insertWorkspace(workspace('w1'));
+        tx.upsertSession(session('wts-w1-shell', 'w1'));
+      });
+      show(ctx, [live('wts-w1-shell', owner)]);
+      const seen: { listener: string; view: ReturnType<typeof ctx.live.list> }[] = [];
+      ctx.live.onDidChange(() => seen.push({ listener: 'first', view: ctx.live.list() }));
+      ctx.live.onDidChange(() => seen.push({ listener: 'second', view: ctx.live.list() }));
+      ctx.live.emitIfChanged(true);
+      assert.equal(seen.length, 2);
+      assert.equal(seen[0].view, seen[1].view, 'both listeners read the view announced');
+      assert.deepEqual(seen[0].view.map((w) => w.sessions.map((x) => x.name)), [['wts-w1-shell']]);
+      assert.notEqual(ctx.live.list(), seen[0].view, 'read after the change: built again');
+      assert.deepEqual(ctx.live.list(), seen[0].view);
+
+      // A listener that shows a new listing: the listeners after it read that one.
+      seen.length = 0;
+      const stopping = ctx.live.onDidChange(() => show(ctx, []));
+      ctx.live.onDidChange(() => seen.push({ listener: 'third', view: ctx.live.list() }));
+      ctx.live.emitIfChanged(true);
+      stopping.dispose();
+      const third = seen.find((x) => x.listener === 'third')!;
+      assert.deepEqual(third.view.map((w) => w.sessions.length), [0], 'the session the listing no longer has is gone');
+      assert.deepEqual(seen.find((x) => x.listener === 'first')!.view.map((w) => w.sessions.length), [1]);
+    });
+  });
+
   describe('changed lines', () => {
     it('are counted at most every five seconds per workspace, again once forgotten, and not for a missing folder', async () => {
       const { core, ctx, clock } = await setup();

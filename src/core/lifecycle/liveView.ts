@@ -26,6 +26,12 @@ export class LiveView {
   private listingsBegun = 0;
   private listingShown = 0;
   private fingerprint = '';
+  /**
+   * While a change is being announced: the view announced. Every listener of
+   * one change reads that one view instead of building it again (issue 14: at
+   * 200 workspaces each build is a few hundred stat calls and state rules).
+   */
+  private announcing?: WorkspaceView[];
   private readonly statsCache = new Map<string, { at: number; value: Promise<ShortStat | undefined> }>();
   /** Why the last listing failed, while it fails. */
   tmuxError?: string;
@@ -46,6 +52,8 @@ export class LiveView {
     if (begun < this.listingShown) return;
     this.listingShown = begun;
     this.listing = listing;
+    // A listener that changed the view: whoever reads it next builds it again.
+    this.announcing = undefined;
   }
 
   /** A fresh listing, which becomes the live view. */
@@ -69,15 +77,26 @@ export class LiveView {
   }
 
   emitIfChanged(force: boolean): void {
-    const fp = JSON.stringify(this.list());
+    const view = this.build();
+    const fp = JSON.stringify(view);
     if (force || fp !== this.fingerprint) {
       this.fingerprint = fp;
-      this.changed.fire();
+      this.announcing = view;
+      try {
+        this.changed.fire();
+      } finally {
+        // Also after a change announced from inside a listener: the rest build the view again.
+        this.announcing = undefined;
+      }
     }
   }
 
   /** The current workspaces, as the tree and the API show them. */
   list(): WorkspaceView[] {
+    return this.announcing ?? this.build();
+  }
+
+  private build(): WorkspaceView[] {
     const { store } = this.ctx.deps;
     const live = new Map((this.listing?.sessions ?? []).map((s) => [s.name, s]));
     const targets = new Map(this.ctx.targets().targets.map((t) => [t.key, t]));

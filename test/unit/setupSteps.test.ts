@@ -119,6 +119,18 @@ describe('the setup steps with a repository file (C3, §9)', function () {
     }
   });
 
+  it('§10: a branch mark git refuses to write is a warning: the workspace is made and ready all the same', async () => {
+    const core = await makeCore();
+    const repo = makeRepo();
+    // git takes this lock to write its config; while someone holds it, the mark cannot be written.
+    fs.writeFileSync(path.join(repo, '.git', 'config.lock'), '');
+    const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'feat/unmarked', baseRef: 'main' });
+    assert.equal(w.status, 'ready');
+    assert.ok(core.logger.lines.some((l) => /^warn could not record that "feat\/unmarked" was created: .*config/.test(l)), core.logger.lines.join('\n'));
+    fs.rmSync(path.join(repo, '.git', 'config.lock'));
+    assert.throws(() => execFileSync('git', ['-C', repo, 'config', 'branch.feat/unmarked.wtsCreated'], { stdio: 'pipe' }));
+  });
+
   it('§9: the setup command sees WTS_* always and the file\'s env only once that file is approved; it is recorded as the setup process while it runs', async () => {
     const core = await makeCore();
     const repo = repoWith({ env: { GREETING: 'hi ${WTS_BRANCH}' } });

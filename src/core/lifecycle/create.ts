@@ -63,7 +63,7 @@ export async function createWorkspace(ctx: LifecycleContext, req: CreateRequest,
   const listing = git.worktrees(req.repoRoot);
   const named = Promise.all([
     git.branchNameProblem(req.repoRoot, branch),
-    git.branchRefs(req.repoRoot, branch).catch(() => ({ exists: false, clash: undefined })),
+    git.branchRefs(req.repoRoot, branch),
   ]);
   // Awaited below, after the root: a folder that is no repository is reported as that.
   listing.catch(() => undefined);

@@ -241,7 +241,7 @@ function durableWrite(file: string, text: string): void {
 }
 
 async function benchCreateDelete(): Promise<void> {
-  console.log(`create/delete: ${REPS.create} rounds on a 500-file repository (ours, bare, safe)…`);
+  console.log(`create/delete: ${REPS.create} rounds on a 500-file repository (ours, bare, safe), each step on a flushed disk…`);
   const parent = path.join(root, 'create');
   const repo = makeRepo(parent);
   const worktrees = path.join(parent, 'repo.worktrees');
@@ -339,8 +339,8 @@ async function benchCreateDelete(): Promise<void> {
   disposeCore(core);
   killOwnTmuxServer();
 
-  const createProcs = `ours ${per(procs.create.git, REPS.create)} git + ${per(procs.create.tmux, REPS.create)} tmux processes`;
-  const deleteProcs = `ours ${per(procs.del.git, REPS.create)} git + ${per(procs.del.tmux, REPS.create)} tmux processes`;
+  const createProcs = `ours ${per(procs.create.git, REPS.create)} git + ${per(procs.create.tmux, REPS.create)} tmux processes; each step starts after sync(1)`;
+  const deleteProcs = `ours ${per(procs.del.git, REPS.create)} git + ${per(procs.del.tmux, REPS.create)} tmux processes; each step starts after sync(1), as on files written long before`;
   report('create_ratio', creates.bare, 1.3, `${createProcs}; bare: worktree add + new-session`);
   report('create_safe_ratio', creates.safe, 1.1, `${createProcs}; safe: check-ref-format, worktree list, rev-parse base, row write, worktree add, new-session with marker, row write`);
   report('delete_ratio', deletes.bare, 1.5, `${deleteProcs}; bare: kill-session + worktree remove + branch -D`);
@@ -354,12 +354,22 @@ interface Triples {
 
 const newTriples = (): Triples => ({ bare: newPairs(), safe: newPairs() });
 
+/** Flushes every file system's dirty data (sync(1)), so no step pays for the one before it. */
+function settleDisk(): void {
+  spawnSync('sync', [], { stdio: 'ignore' });
+}
+
 /** Ours, the bare and the safe baseline, in an order that rotates with `round`; two ratios from the same ours. */
 async function tripleOnce(into: Triples, round: number, ours: () => Promise<unknown>, bareFn: () => Promise<unknown>, safeFn: () => Promise<unknown>): Promise<void> {
   const times: Record<'ours' | 'bare' | 'safe', number> = { ours: 0, bare: 0, safe: 0 };
   const fns = { ours, bare: bareFn, safe: safeFn };
   const orders = [['ours', 'bare', 'safe'], ['bare', 'safe', 'ours'], ['safe', 'ours', 'bare']] as const;
-  for (const k of orders[round % 3]) times[k] = await timed(fns[k]);
+  for (const k of orders[round % 3]) {
+    // What the step before wrote is flushed first, untimed: otherwise the disk's write-back of 500
+    // files lands on whichever step runs next (create's bare time swung from 40 to 550 ms).
+    settleDisk();
+    times[k] = await timed(fns[k]);
+  }
   for (const k of ['bare', 'safe'] as const) {
     into[k].ours.push(times.ours);
     into[k].baseline.push(times[k]);

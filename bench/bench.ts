@@ -40,7 +40,7 @@ const wanted = (s: Section) => !only || only.includes(s);
 
 const REPS = quick
   ? { create: 6, launch: 10, reconcile: 5, exit: 8, state: 10, idleSec: 10, storeWrites: 60, activation: 1, warm: 1 }
-  : { create: 20, launch: 30, reconcile: 20, exit: 20, state: 30, idleSec: 30, storeWrites: 300, activation: 3, warm: 2 };
+  : { create: 40, launch: 30, reconcile: 20, exit: 20, state: 30, idleSec: 30, storeWrites: 300, activation: 3, warm: 2 };
 
 // ── environment: a private HOME, /bin/sh, a private tmux socket ──────────────
 

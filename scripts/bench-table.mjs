@@ -79,7 +79,7 @@ export function tableOf(results) {
   const lines = [
     `Measured by \`npm run bench\`${results.quick ? ' (`--quick`)' : ''} on ${String(results.date ?? '').slice(0, 10)} at ${results.commit ?? '?'}: `
       + `${machine.cpus ?? '?'} cpus shared with other work (one-minute load average ${load}), ${machine.tmux ?? 'tmux ?'}, ${machine.git ?? 'git ?'}, node ${machine.node ?? '?'}. `
-      + 'Ratios are ours ÷ the same work as bare commands, pair by pair; the safe baseline runs, as bare commands, the steps the lifecycle rules require. '
+      + 'Ratios are ours ÷ the same work as bare commands, pair by pair; the safe baseline runs, as bare commands, the steps the lifecycle rules require; each create and delete step starts on a flushed disk (sync). '
       + 'Regenerate with `npm run bench`, then `node scripts/bench-table.mjs`.',
     '',
     '| figure | value | target | |',

@@ -190,12 +190,11 @@ async function runSetup(ctx: LifecycleContext, id: string, options: SetupOptions
   const plan = options.plan ?? { approved: false };
   const progress = options.onProgress ?? (() => undefined);
   let step: SetupStep = 'worktree';
-  let branchMarked: Promise<void> = Promise.resolve();
   return ctx.guards.whileBusy(id, 'creating', async () => {
     try {
       progress(`Creating the worktree for ${w.branch}…`);
-      ({ branchMarked } = await prepareWorktree(ctx, w, journal, options));
-      options = { ...options, branchMarked };
+      // The later steps wait for the branch's mark where they must (setupSteps.ts).
+      options = { ...options, ...(await prepareWorktree(ctx, w, journal, options)) };
       throwIfCancelled(options.signal);
 
       step = 'ports';
@@ -223,7 +222,7 @@ async function runSetup(ctx: LifecycleContext, id: string, options: SetupOptions
       } else {
         journal.record(step, 'skipped', probe.message);
       }
-      await branchMarked;
+      await options.branchMarked;
       await journal.flush((tx) => tx.updateWorkspace(id, { status: 'ready', error: undefined, opPid: undefined, setupProcess: undefined }));
       ctx.deps.logger.info(`Workspace ${w.branch} (${id}) is ready at ${w.worktreePath}.`);
       ctx.live.emitIfChanged(true);
@@ -231,7 +230,7 @@ async function runSetup(ctx: LifecycleContext, id: string, options: SetupOptions
       return ctx.live.workspace(id)!;
     } catch (e) {
       // Nothing of the create is still running when it returns.
-      await branchMarked;
+      await options.branchMarked;
       const msg = options.signal?.aborted ? 'Setup was cancelled.' : errorMessage(e);
       // C3: a new workspace whose worktree could not be made leaves nothing behind.
       if (step === 'worktree' && options.fresh && !fs.existsSync(w.worktreePath) && (await undoFreshCreate(ctx, w, options))) {

@@ -148,8 +148,10 @@ describe('hardening: create and launch (issue 8)', function () {
     const calls = core.exec.calls('git');
     assert.deepEqual(await core.git.branchRefs(repo, 'team/zed'), { exists: true });
     assert.equal(core.exec.calls('git') - calls, 1);
-    assert.match((await core.git.branchRefs(repo, 'team/zed/sub')).clash ?? '', /A branch "team\/zed" exists, so "team\/zed\/sub" cannot be a branch too/);
-    assert.match((await core.git.branchRefs(repo, 'team/young')).clash ?? '', /A branch "team\/young\/x" exists, so "team\/young" cannot be a branch too/);
+    assert.match((await core.git.branchRefs(repo, 'team/zed/sub')).clash ?? '', /A branch "team\/zed" exists, so "team\/zed\/sub" cannot be a branch too .* such as "team-zed-sub"\.$/);
+    // Every folder above it counts, not only the nearest.
+    assert.match((await core.git.branchRefs(repo, 'team/zed/sub/deeper')).clash ?? '', /A branch "team\/zed" exists, so "team\/zed\/sub\/deeper" cannot/);
+    assert.match((await core.git.branchRefs(repo, 'team/young')).clash ?? '', /A branch "team\/young\/x" exists, so "team\/young" cannot be a branch too .* such as "team\/young-2"\.$/);
     assert.deepEqual(await core.git.branchRefs(repo, 'team/zeds'), { exists: false });
     // An existing branch asked for without saying so opens as existing; one that is not there is made.
     const w = await core.lifecycle.createWorkspace({ repoRoot: repo, branch: 'team/zed' });
